@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Keel: a proof-of-work UTXO node. Targets are split by concern and depend downward only
+/// (see README "Architecture"): executables wire, services compose, KeelCore has no I/O.
+let package = Package(
+    name: "Keel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keel-node", targets: ["keel-node"]),
+        .executable(name: "keel", targets: ["keel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "KeelCore", dependencies: [
+            "CSodium",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "KeelStorage", dependencies: ["CRocksDB", "KeelCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeelChain", dependencies: [
+            "KeelCore", "KeelStorage",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KeelMining", dependencies: [
+            "KeelCore", "KeelChain",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KeelNode", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "keel-node", dependencies: [
+            "KeelNode", "KeelCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "keel", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "keel-bench", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Benchmarks/KeelBench"),
+        .target(name: "KeelTesting", dependencies: ["KeelCore", "KeelStorage", "KeelChain"]),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

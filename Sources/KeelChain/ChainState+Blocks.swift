@@ -1,0 +1,174 @@
+import KeelCore
+import KeelStorage
+import Logging
+
+extension ChainState {
+    /// Validates and stores `block`, then moves the active chain to the branch with the most
+    /// work. Throws the `ConsensusError` of the rule it breaks; an invalid block is remembered
+    /// so it is never re-validated.
+    @discardableResult
+    public func submit(_ block: Block, origin: Origin) throws -> SubmitResult {
+        try state.withLock { s in try accept(block, origin: origin, &s) }
+    }
+
+    private func accept(_ block: Block, origin: Origin, _ s: inout State) throws -> SubmitResult {
+        let hash = block.hash
+        if let known = s.index[hash] {
+            guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
+            return SubmitResult(hash: hash, height: known.height, status: .duplicate)
+        }
+        guard let parent = s.index[block.header.previousHash] else {
+            throw ConsensusError(.previousHash, "previous block \(block.header.previousHash) is unknown")
+        }
+        guard parent.isValid else {
+            throw ConsensusError(.previousHash, "previous block \(parent.hash) is invalid")
+        }
+        let context = s.index.context(of: parent, network: network)
+        try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())
+        _ = try ConsensusRules.checkStructure(block, network: network)
+
+        let record = HeaderRecord(header: block.header, cumulativeWork: parent.work + block.header.target.work,
+                                  status: .valid, sequence: s.index.nextSequence)
+        var batch = WriteBatch()
+        batch.putHeader(record, hash: hash)
+        batch.putBlock(block, hash: hash)
+        // Not synced: a stored-but-unconnected block lost in a crash was never committed; the
+        // next synced connect flushes it with the rest of the WAL.
+        try store.write(batch, sync: false)
+        s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
+
+        if let failure = try activateBestChain(&s, submitted: (hash, block), origin: origin) { throw failure }
+        let status: SubmitResult.Status = s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
+            ? .connected : .sideBranch
+        return SubmitResult(hash: hash, height: block.header.height, status: status)
+    }
+
+    /// Moves to the most-work valid branch; an equal-work branch never replaces the tip.
+    /// Returns the consensus failure of the submitted block, if connecting it failed.
+    func activateBestChain(_ s: inout State, submitted: (hash: Hash256, block: Block)?, origin: Origin) throws -> ConsensusError? {
+        var submittedFailure: ConsensusError?
+        var disconnected = [Transaction]()
+        var changed = false
+        while let best = s.index.best, best.hash != s.tip.hash, best.work > s.tip.work {
+            guard let fork = s.index.fork(s.tip, best) else {
+                throw ChainError(.inconsistent, "no common ancestor between the tip and \(best.hash)")
+            }
+            var path = [HeaderIndex.Entry]()
+            var cursor: HeaderIndex.Entry? = best
+            while let c = cursor, c.hash != fork.hash {
+                path.append(c)
+                cursor = s.index[c.header.previousHash]
+            }
+            let depth = s.tip.height - fork.height
+            if depth > 0 {
+                logger.info("reorganizing", metadata: ["depth": "\(depth)", "fork_height": "\(fork.height)", "new_tip": "\(best.hash)"])
+            }
+            while s.tip.hash != fork.hash { disconnected += try disconnectTip(&s) }
+            changed = true
+            for entry in path.reversed() {
+                let block = submitted?.hash == entry.hash ? submitted?.block : nil
+                do {
+                    try connect(entry, block: block, origin: entry.hash == submitted?.hash ? origin : .reorg, &s)
+                } catch let failure as ConsensusError {
+                    logger.warning("invalid block", metadata: ["hash": "\(entry.hash)", "height": "\(entry.height)", "rule": "\(failure.code)"])
+                    var batch = WriteBatch()
+                    for invalid in s.index.invalidate(entry.hash) { batch.putHeader(invalid.record, hash: invalid.hash) }
+                    try store.write(batch, sync: false)
+                    if entry.hash == submitted?.hash { submittedFailure = failure }
+                    break
+                }
+            }
+        }
+        if changed {
+            s.generation += 1
+            if !disconnected.isEmpty { try rebuildMempool(&s, adding: disconnected) }
+        }
+        return submittedFailure
+    }
+
+    private func connect(_ entry: HeaderIndex.Entry, block known: Block?, origin: Origin, _ s: inout State) throws {
+        let started = MonotonicTime.now()
+        guard let block = try known ?? store.block(entry.hash) else {
+            throw ChainError(.inconsistent, "the body of block \(entry.hash) at height \(entry.height) is missing")
+        }
+        let txids = try ConsensusRules.checkStructure(block, network: network)
+        let validation = try BlockValidation.validate(block, txids: txids, view: StoreUTXOView(store: store),
+                                                      network: network, verifier: verifier)
+        var batch = WriteBatch()
+        ChainState.addConnection(to: &batch, block: block, hash: entry.hash, txids: txids, spent: validation.spent)
+        var leaving = Set<Hash256>()
+        for (i, tx) in block.transactions.enumerated() {
+            if s.mempool.contains(txids[i]) { leaving.insert(txids[i]) }
+            for input in tx.inputs {
+                if let other = s.mempool.spender(of: input.previous) { leaving.insert(other) }
+            }
+        }
+        for txid in leaving { batch.deleteMempool(txid) }
+        let writeStarted = MonotonicTime.now()
+        try store.write(batch, sync: true)
+        let writeSeconds = MonotonicTime.seconds(since: writeStarted)
+        for txid in leaving { s.mempool.remove(txid) }
+        s.tip = entry
+        s.generation += 1
+        logger.info("block committed", metadata: [
+            "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
+        ])
+        onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
+                                transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
+                                signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
+    }
+
+    /// Adds to `batch` everything that connects `block` on top of the current tip.
+    static func addConnection(to batch: inout WriteBatch, block: Block, hash: Hash256, txids: [Hash256], spent: [[UTXOEntry]]) {
+        let height = block.header.height
+        var undo = [UndoRecord.SpentOutput]()
+        for (i, tx) in block.transactions.enumerated() {
+            for (j, input) in tx.inputs.enumerated() {
+                let entry = spent[i][j]
+                batch.removeUTXO(input.previous, entry)
+                undo.append(UndoRecord.SpentOutput(outpoint: input.previous, entry: entry))
+            }
+            for (n, output) in tx.outputs.enumerated() {
+                batch.addUTXO(OutPoint(txid: txids[i], index: UInt32(n)), UTXOEntry(output: output, height: height, isCoinbase: i == 0))
+            }
+            batch.putTxLocation(TxLocation(blockHash: hash, index: UInt32(i)), txid: txids[i])
+        }
+        batch.putUndo(UndoRecord(spent: undo), hash: hash)
+        batch.putHeight(height, hash: hash)
+        batch.setTip(hash: hash, height: height)
+    }
+
+    /// Disconnects the tip in one synced batch; returns its non-coinbase transactions.
+    private func disconnectTip(_ s: inout State) throws -> [Transaction] {
+        let entry = s.tip
+        guard let parent = s.index[entry.header.previousHash] else {
+            throw ChainError(.inconsistent, "cannot disconnect block \(entry.hash): its parent is unknown")
+        }
+        guard let block = try store.block(entry.hash), let undo = try store.undo(entry.hash) else {
+            throw ChainError(.inconsistent, "cannot disconnect block \(entry.hash): body or undo data is missing")
+        }
+        var batch = WriteBatch()
+        var remaining = undo.spent[...]
+        // Reverse order undoes spends of outputs created earlier in the same block correctly.
+        for (i, tx) in block.transactions.enumerated().reversed() {
+            let txid = tx.txid
+            for (n, output) in tx.outputs.enumerated() {
+                batch.removeUTXO(OutPoint(txid: txid, index: UInt32(n)), UTXOEntry(output: output, height: entry.height, isCoinbase: i == 0))
+            }
+            let restored = remaining.suffix(tx.inputs.count)
+            guard restored.count == tx.inputs.count else {
+                throw ChainError(.inconsistent, "undo data of block \(entry.hash) does not match its inputs")
+            }
+            remaining = remaining.dropLast(tx.inputs.count)
+            for item in restored { batch.addUTXO(item.outpoint, item.entry) }
+            batch.deleteTxLocation(txid)
+        }
+        batch.deleteUndo(entry.hash)
+        batch.deleteHeight(entry.height)
+        batch.setTip(hash: parent.hash, height: parent.height)
+        try store.write(batch, sync: true)
+        s.tip = parent
+        logger.info("block disconnected", metadata: ["height": "\(entry.height)", "hash": "\(entry.hash)"])
+        return block.transactions.filter { !$0.isCoinbase }
+    }
+}

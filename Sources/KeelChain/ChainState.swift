@@ -1,0 +1,186 @@
+import KeelCore
+import KeelStorage
+import Logging
+import Synchronization
+
+/// The node's view of the chain: the header index, the active tip, the mempool and the
+/// template cache, over a `ChainStore`.
+///
+/// Every change to the active chain is one synced `WriteBatch` (block, undo, UTXO set,
+/// address index, height index, tx index, mempool removals, tip), so after a crash the store is
+/// at the last committed tip and never between two. Thread-safe: one lock serialises changes;
+/// miners, peers and the API call in from any thread.
+public final class ChainState: Sendable {
+    /// Where a block came from (a metrics and log label).
+    public enum Origin: String, Sendable, CaseIterable {
+        /// This node's miner.
+        case miner
+        /// A peer.
+        case peer
+        /// The API (external miner).
+        case api
+        /// Rebuilt by `--reindex`.
+        case reindex
+        /// Connected while switching to a better branch.
+        case reorg
+    }
+
+    /// What happened to a submitted block.
+    public struct SubmitResult: Sendable, Equatable {
+        /// What became of it.
+        public enum Status: String, Sendable {
+            /// It is now on the active chain.
+            case connected
+            /// Stored on a side branch with no more work than the tip.
+            case sideBranch = "side_branch"
+            /// Already known.
+            case duplicate
+        }
+        /// The block's hash.
+        public let hash: Hash256
+        /// The block's height.
+        public let height: UInt64
+        /// What became of it.
+        public let status: Status
+    }
+
+    /// A block just committed to the active chain (for logs, metrics and benchmarks).
+    public struct ConnectEvent: Sendable {
+        /// Its hash.
+        public let hash: Hash256
+        /// Its height.
+        public let height: UInt64
+        /// Its header timestamp (ms).
+        public let timestamp: UInt64
+        /// Where it came from.
+        public let origin: Origin
+        /// Transactions in it.
+        public let transactionCount: Int
+        /// Validation and commit time.
+        public let seconds: Double
+        /// Of which: signature checks.
+        public let signatureSeconds: Double
+        /// Of which: the RocksDB write.
+        public let writeSeconds: Double
+    }
+
+    /// The active tip.
+    public struct Tip: Sendable, Equatable {
+        /// Its hash.
+        public let hash: Hash256
+        /// Its height.
+        public let height: UInt64
+        /// Its timestamp (ms).
+        public let timestamp: UInt64
+        /// Cumulative work of the chain ending there.
+        public let work: UInt256
+    }
+
+    struct State: Sendable {
+        var index: HeaderIndex
+        var tip: HeaderIndex.Entry
+        var mempool: Mempool
+        var generation: UInt64 = 0
+        var template: (payTo: AddressHash, template: BlockTemplate)?
+    }
+
+    /// The store under this state.
+    public let store: ChainStore
+    /// The network.
+    public let network: Network
+    let clock: any WallClock
+    let verifier: SignatureVerifier
+    let logger: Logger
+    let onConnect: (@Sendable (ConnectEvent) -> Void)?
+    let state: Mutex<State>
+
+    /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
+    /// branch (a crash can stop a reorg half-way) and reloading the mempool (each transaction
+    /// revalidated).
+    public init(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
+                mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger = Logger(label: "keel.chain"),
+                onConnect: (@Sendable (ConnectEvent) -> Void)? = nil) throws {
+        self.store = store
+        self.network = store.network
+        self.clock = clock
+        self.verifier = verifier
+        self.logger = logger
+        self.onConnect = onConnect
+
+        var index = HeaderIndex()
+        for record in try store.allHeaders() { index.insert(HeaderIndex.Entry(hash: record.header.hash, record: record)) }
+        if try store.tip() == nil {
+            let genesisEntry = try ChainState.writeGenesis(store: store, network: network)
+            index.insert(genesisEntry)
+        }
+        guard let stored = try store.tip() else { throw ChainError(.inconsistent, "no tip after writing genesis") }
+        guard let tipEntry = index[stored.hash], tipEntry.height == stored.height else {
+            throw ChainError(.inconsistent, "the stored tip \(stored.hash) at height \(stored.height) has no matching header")
+        }
+        guard index[network.genesis.hash] != nil else {
+            throw ChainError(.inconsistent, "the database's genesis block is not the \(network.name) network's genesis")
+        }
+        state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits)))
+        try state.withLock { s in
+            _ = try activateBestChain(&s, submitted: nil, origin: .reorg)
+            try reloadMempool(&s)
+        }
+        try store.setCleanShutdown(false)
+    }
+
+    private static func writeGenesis(store: ChainStore, network: Network) throws -> HeaderIndex.Entry {
+        let genesis = network.genesis
+        let hash = genesis.hash
+        let record = HeaderRecord(header: genesis.header, cumulativeWork: genesis.header.target.work, status: .valid, sequence: 0)
+        var batch = WriteBatch()
+        batch.putHeader(record, hash: hash)
+        batch.putBlock(genesis, hash: hash)
+        ChainState.addConnection(to: &batch, block: genesis, hash: hash, txids: genesis.transactions.map(\.txid), spent: [[]])
+        try store.write(batch, sync: true)
+        return HeaderIndex.Entry(hash: hash, record: record)
+    }
+
+    /// Marks the store cleanly closed and closes it.
+    public func close() {
+        try? store.setCleanShutdown(true)
+        store.close()
+    }
+
+    // MARK: - Queries
+
+    /// The active tip.
+    public var tip: Tip {
+        state.withLock { s in Tip(hash: s.tip.hash, height: s.tip.height, timestamp: s.tip.header.timestamp, work: s.tip.work) }
+    }
+
+    /// Changes whenever the tip or the mempool does (miners poll it to spot stale templates).
+    public var templateGeneration: UInt64 { state.withLock { $0.generation } }
+
+    /// The balance of `owner` and its number of unspent outputs (one address-index prefix scan).
+    public func balance(of owner: AddressHash) throws -> (amount: Amount, count: Int) { try store.balance(of: owner) }
+
+    /// `owner`'s unspent outputs in outpoint order, paged.
+    public func unspent(of owner: AddressHash, after: OutPoint? = nil, limit: Int = .max) throws -> [(OutPoint, UTXOEntry)] {
+        try store.unspent(of: owner, after: after, limit: limit)
+    }
+
+    /// The hash over the whole UTXO set in key order.
+    public func utxoSetHash() throws -> Hash256 { try store.utxoSetHash().hash }
+
+    /// The active-chain block at `height`.
+    public func block(atHeight height: UInt64) throws -> Block? {
+        guard let hash = try store.hash(atHeight: height) else { return nil }
+        return try store.block(hash)
+    }
+
+    /// What the header rules need to build or check a child of `hash` (nil if unknown).
+    public func parentContext(of hash: Hash256) -> ParentContext? {
+        state.withLock { s in s.index[hash].map { s.index.context(of: $0, network: network) } }
+    }
+
+    /// Whether `hash` is known and valid, known and invalid, or unknown (nil).
+    public func isValid(_ hash: Hash256) -> Bool? { state.withLock { $0.index[hash]?.isValid } }
+
+    /// Number of headers known, on every branch.
+    public var knownHeaderCount: Int { state.withLock { $0.index.count } }
+}

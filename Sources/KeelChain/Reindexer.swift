@@ -1,0 +1,52 @@
+import KeelCore
+import KeelStorage
+import Logging
+
+/// Rebuilds chain state from the stored block bodies: clears every derived column family
+/// (headers, height index, UTXO set, address index, undo, tx index, tip), drops blocks that
+/// fail their checksum or do not decode, and connects the rest again in height order through
+/// the normal validation path. Mempool and peers are kept.
+public enum Reindexer {
+    /// What a reindex did.
+    public struct Report: Sendable {
+        /// Blocks read back.
+        public let blocksRead: Int
+        /// Corrupt or undecodable blocks removed.
+        public let blocksDropped: Int
+        /// Height reached.
+        public let height: UInt64
+    }
+
+    /// Runs the rebuild and returns the resulting chain state.
+    public static func run(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
+                           mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger,
+                           onConnect: (@Sendable (ChainState.ConnectEvent) -> Void)? = nil) throws -> (ChainState, Report) {
+        var blocks = [Block]()
+        var clean = WriteBatch()
+        var dropped = 0
+        try store.database.scan(.blocks) { key, _ in
+            if let block = try? store.block(Hash256(bytes: key) ?? .zero), block.hash.bytes == key {
+                blocks.append(block)
+            } else {
+                clean.delete(.blocks, key)
+                dropped += 1
+            }
+            return true
+        }
+        for family in [ColumnFamily.headers, .heightIndex, .utxo, .addressIndex, .undo, .txIndex] { clean.clear(family) }
+        clean.delete(.meta, Array(MetaKey.tipHash.rawValue.utf8))
+        clean.delete(.meta, Array(MetaKey.tipHeight.rawValue.utf8))
+        try store.write(clean, sync: true)
+        logger.notice("reindexing", metadata: ["blocks": "\(blocks.count)", "dropped": "\(dropped)"])
+
+        let chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
+                                   logger: logger, onConnect: onConnect)
+        for block in blocks.sorted(by: { $0.header.height < $1.header.height }) where block.header.height > 0 {
+            // Blocks whose ancestors were dropped (or that are invalid) are skipped.
+            _ = try? chain.submit(block, origin: .reindex)
+        }
+        let report = Report(blocksRead: blocks.count, blocksDropped: dropped, height: chain.tip.height)
+        logger.notice("reindex complete", metadata: ["height": "\(report.height)"])
+        return (chain, report)
+    }
+}

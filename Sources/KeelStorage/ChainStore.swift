@@ -1,0 +1,198 @@
+import KeelCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The node's database: one RocksDB under `DATA_DIR/chain`, guarded by the data-directory
+/// lock, with typed and checksummed access to every column family of `ColumnFamily`.
+public final class ChainStore: Sendable {
+    /// The data directory.
+    public let directory: String
+    /// The underlying database.
+    public let database: RocksDatabase
+    /// The network this directory belongs to.
+    public let network: Network
+    private let lock: DataDirectoryLock?
+
+    /// Opens the store in `directory` for `network`, creating it when missing (unless
+    /// `readOnly`). A read-write open takes the directory lock; a read-only open does not, so
+    /// tools can inspect a stopped (or running) node's directory.
+    public init(directory: String, network: Network, readOnly: Bool = false) throws {
+        self.directory = directory
+        self.network = network
+        if readOnly {
+            guard access(directory + "/chain/CURRENT", F_OK) == 0 else {
+                throw StorageError(.notFound, "no Keel database in \(directory) (expected \(directory)/chain)")
+            }
+            lock = nil
+        } else {
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+                throw StorageError(.open, "cannot create the data directory \(directory)", cause: SystemError(call: "mkdir", errno: errno))
+            }
+            lock = try DataDirectoryLock(directory: directory)
+        }
+        database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly)
+        try checkIdentity(readOnly: readOnly)
+    }
+
+    private func checkIdentity(readOnly: Bool) throws {
+        if let stored = try read(.meta, Keys.meta(.network)) {
+            let name = String(decoding: stored, as: UTF8.self)
+            guard name == network.name else {
+                database.close()
+                throw StorageError(.open, "\(directory) holds a \(name) network database, not \(network.name)")
+            }
+        } else if !readOnly {
+            var batch = WriteBatch()
+            batch.putSealed(.meta, Keys.meta(.network), Array(network.name.utf8))
+            var version = ByteWriter()
+            version.writeBE(schemaVersion)
+            batch.putSealed(.meta, Keys.meta(.schemaVersion), version.bytes)
+            try database.write(batch, sync: true)
+        }
+        if let stored = try read(.meta, Keys.meta(.schemaVersion)) {
+            var reader = ByteReader(stored)
+            let version: UInt32 = try reader.readBE()
+            guard version == schemaVersion else {
+                database.close()
+                throw StorageError(.open, "\(directory) has schema version \(version); this build reads version \(schemaVersion)")
+            }
+        }
+    }
+
+    /// Closes the database and releases the lock. Safe to call twice.
+    public func close() { database.close() }
+
+    // MARK: - Sealed values
+
+    /// The payload at `key`, checksum verified; nil when absent.
+    public func read(_ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
+        guard let raw = try database.get(family, key) else { return nil }
+        guard let payload = Checksum.open(key: key, value: raw) else {
+            throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")
+        }
+        return payload
+    }
+
+    /// The decoded value at `key`; a value that fails its checksum or does not decode is a
+    /// `corruption` error naming the column family and key.
+    public func read<T: CanonicalCodable>(_ family: ColumnFamily, _ key: [UInt8], as type: T.Type) throws -> T? {
+        guard let payload = try read(family, key) else { return nil }
+        do { return try T(decoding: payload) } catch {
+            throw StorageError(.corruption, "undecodable value in \(family.rawValue) at key \(Hex.encode(key))", cause: error as? DecodingError)
+        }
+    }
+
+    /// Calls `body` with each verified key and payload under `prefix`.
+    public func scan(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
+                     _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try database.scan(family, prefix: prefix, from: start) { key, raw in
+            guard let payload = Checksum.open(key: key, value: raw) else {
+                throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")
+            }
+            return try body(key, payload)
+        }
+    }
+
+    /// Applies `batch` atomically (fsynced when `sync`).
+    public func write(_ batch: WriteBatch, sync: Bool) throws { try database.write(batch, sync: sync) }
+
+    // MARK: - Typed reads
+
+    /// The stored header record of `hash`.
+    public func header(_ hash: Hash256) throws -> HeaderRecord? { try read(.headers, hash.bytes, as: HeaderRecord.self) }
+    /// The stored block body of `hash`.
+    public func block(_ hash: Hash256) throws -> Block? { try read(.blocks, hash.bytes, as: Block.self) }
+    /// The undo record of `hash`.
+    public func undo(_ hash: Hash256) throws -> UndoRecord? { try read(.undo, hash.bytes, as: UndoRecord.self) }
+    /// The unspent output at `outpoint`.
+    public func utxo(_ outpoint: OutPoint) throws -> UTXOEntry? { try read(.utxo, outpoint.encoded, as: UTXOEntry.self) }
+    /// Where `txid` is confirmed.
+    public func txLocation(_ txid: Hash256) throws -> TxLocation? { try read(.txIndex, txid.bytes, as: TxLocation.self) }
+
+    /// The active-chain block hash at `height`.
+    public func hash(atHeight height: UInt64) throws -> Hash256? {
+        try read(.heightIndex, Keys.height(height), as: Hash256.self)
+    }
+
+    /// The active tip, or nil for a new database.
+    public func tip() throws -> (hash: Hash256, height: UInt64)? {
+        guard let hash = try read(.meta, Keys.meta(.tipHash), as: Hash256.self),
+              let heightBytes = try read(.meta, Keys.meta(.tipHeight)) else { return nil }
+        var reader = ByteReader(heightBytes)
+        return (hash, try reader.readBE())
+    }
+
+    /// Whether the last session closed cleanly.
+    public func wasCleanlyShutDown() throws -> Bool { try read(.meta, Keys.meta(.cleanShutdown)) == [1] }
+
+    /// Records whether the store is open (0) or was closed cleanly (1).
+    public func setCleanShutdown(_ clean: Bool) throws {
+        var batch = WriteBatch()
+        batch.putSealed(.meta, Keys.meta(.cleanShutdown), [clean ? 1 : 0])
+        try write(batch, sync: true)
+    }
+
+    /// Every stored header record.
+    public func allHeaders() throws -> [HeaderRecord] {
+        var records = [HeaderRecord]()
+        try scan(.headers) { key, payload in
+            do { records.append(try HeaderRecord(decoding: payload)) } catch {
+                throw StorageError(.corruption, "undecodable header at \(Hex.encode(key))", cause: error as? DecodingError)
+            }
+            return true
+        }
+        return records
+    }
+
+    /// Mempool transactions persisted at the last change.
+    public func mempoolTransactions() throws -> [Transaction] {
+        var txs = [Transaction]()
+        try scan(.mempool) { _, payload in
+            if let tx = try? Transaction(decoding: payload) { txs.append(tx) }
+            return true
+        }
+        return txs
+    }
+
+    /// Unspent outputs owned by `owner`, from the address index, in outpoint order: at most
+    /// `limit`, starting after `after`.
+    public func unspent(of owner: AddressHash, after: OutPoint? = nil, limit: Int = .max) throws -> [(OutPoint, UTXOEntry)] {
+        var found = [(OutPoint, UTXOEntry)]()
+        let start = after.map { Keys.address(owner, $0) + [0] }
+        try scan(.addressIndex, prefix: owner.bytes, from: start) { key, payload in
+            let outpoint = try OutPoint(decoding: Array(key[20...]))
+            let value = try AddressIndexValue(decoding: payload)
+            found.append((outpoint, UTXOEntry(output: TxOutput(amount: value.amount, addressHash: owner),
+                                              height: value.height, isCoinbase: value.isCoinbase)))
+            return found.count < limit
+        }
+        return found
+    }
+
+    /// The total of `owner`'s unspent outputs and how many there are: one prefix scan.
+    public func balance(of owner: AddressHash) throws -> (amount: Amount, count: Int) {
+        var units: UInt64 = 0
+        var count = 0
+        try scan(.addressIndex, prefix: owner.bytes) { _, payload in
+            var reader = ByteReader(payload)
+            units &+= try reader.readLE(UInt64.self)
+            count += 1
+            return true
+        }
+        return (Amount(units: units), count)
+    }
+
+    /// A SHA-256 over every UTXO key and value in key order: equal sets give equal hashes.
+    public func utxoSetHash() throws -> (hash: Hash256, count: Int) {
+        var hasher = IncrementalHash()
+        var count = 0
+        try scan(.utxo) { key, payload in
+            hasher.update(key)
+            hasher.update(payload)
+            count += 1
+            return true
+        }
+        return (hasher.finalize(), count)
+    }
+}

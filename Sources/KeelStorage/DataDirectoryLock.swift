@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive lock on a data directory, held for as long as the node has it open.
+///
+/// `flock` on `DATA_DIR/keel.lock` is released by the kernel when the process dies (SIGKILL
+/// included), so a crash never leaves a stale lock; the file holds the owner's pid so the
+/// error can say who has it instead of RocksDB's raw "LOCK: Resource temporarily unavailable".
+public final class DataDirectoryLock: Sendable {
+    /// The lock file.
+    public let path: String
+    private let fd: Int32
+
+    /// Takes the lock or throws `locked` naming the pid that holds it.
+    public init(directory: String) throws {
+        path = directory + "/keel.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StorageError(.open, "cannot create the lock file \(path)", cause: SystemError(call: "open", errno: errno))
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            Glibc.close(fd)
+            let pid = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters() : "unknown"
+            throw StorageError(.locked,
+                               "Keel is already running on \(directory) (pid \(pid)); stop it first or choose another --data-dir",
+                               cause: SystemError(call: "flock", errno: code))
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        fsync(fd)
+        self.fd = fd
+    }
+
+    deinit { Glibc.close(fd) }
+}
+
+extension String {
+    func trimmingCharacters() -> String { String(filter { !$0.isWhitespace }) }
+}

@@ -1,0 +1,85 @@
+import KeelCore
+
+/// Typed, checksummed writes for the schema's records.
+extension WriteBatch {
+    /// Puts `payload` sealed with its checksum.
+    public mutating func putSealed(_ family: ColumnFamily, _ key: [UInt8], _ payload: [UInt8]) {
+        put(family, key, Checksum.seal(key: key, payload: payload))
+    }
+
+    /// Puts a record's encoding, sealed.
+    public mutating func put(_ family: ColumnFamily, _ key: [UInt8], record: some CanonicalCodable) {
+        putSealed(family, key, record.encoded)
+    }
+
+    /// Stores a header record.
+    public mutating func putHeader(_ record: HeaderRecord, hash: Hash256) { put(.headers, hash.bytes, record: record) }
+    /// Stores a block body.
+    public mutating func putBlock(_ block: Block, hash: Hash256) { put(.blocks, hash.bytes, record: block) }
+    /// Stores undo data.
+    public mutating func putUndo(_ undo: UndoRecord, hash: Hash256) { put(.undo, hash.bytes, record: undo) }
+    /// Removes undo data.
+    public mutating func deleteUndo(_ hash: Hash256) { delete(.undo, hash.bytes) }
+    /// Sets the active-chain hash at `height`.
+    public mutating func putHeight(_ height: UInt64, hash: Hash256) { put(.heightIndex, Keys.height(height), record: hash) }
+    /// Clears the active-chain hash at `height`.
+    public mutating func deleteHeight(_ height: UInt64) { delete(.heightIndex, Keys.height(height)) }
+    /// Records where `txid` is confirmed.
+    public mutating func putTxLocation(_ location: TxLocation, txid: Hash256) { put(.txIndex, txid.bytes, record: location) }
+    /// Forgets where `txid` is confirmed.
+    public mutating func deleteTxLocation(_ txid: Hash256) { delete(.txIndex, txid.bytes) }
+    /// Persists a mempool transaction.
+    public mutating func putMempool(_ tx: Transaction, txid: Hash256) { put(.mempool, txid.bytes, record: tx) }
+    /// Removes a persisted mempool transaction.
+    public mutating func deleteMempool(_ txid: Hash256) { delete(.mempool, txid.bytes) }
+
+    /// Adds an unspent output to the UTXO set and its owner's address index together.
+    public mutating func addUTXO(_ outpoint: OutPoint, _ entry: UTXOEntry) {
+        put(.utxo, outpoint.encoded, record: entry)
+        put(.addressIndex, Keys.address(entry.output.addressHash, outpoint),
+            record: AddressIndexValue(amount: entry.output.amount, height: entry.height, isCoinbase: entry.isCoinbase))
+    }
+
+    /// Removes an output from the UTXO set and its owner's address index together.
+    public mutating func removeUTXO(_ outpoint: OutPoint, _ entry: UTXOEntry) {
+        delete(.utxo, outpoint.encoded)
+        delete(.addressIndex, Keys.address(entry.output.addressHash, outpoint))
+    }
+
+    /// Moves the active tip.
+    public mutating func setTip(hash: Hash256, height: UInt64) {
+        put(.meta, Keys.meta(.tipHash), record: hash)
+        var w = ByteWriter()
+        w.writeBE(height)
+        putSealed(.meta, Keys.meta(.tipHeight), w.bytes)
+    }
+}
+
+/// The value of an `address_index` entry: the output's amount, plus its height and coinbase
+/// flag so a UTXO listing needs no second read.
+public struct AddressIndexValue: Sendable, Hashable, CanonicalCodable {
+    /// The amount (first, so a balance scan reads 8 bytes).
+    public let amount: Amount
+    /// Creating block's height.
+    public let height: UInt64
+    /// Coinbase flag.
+    public let isCoinbase: Bool
+    /// Creates a value.
+    public init(amount: Amount, height: UInt64, isCoinbase: Bool) {
+        self.amount = amount
+        self.height = height
+        self.isCoinbase = isCoinbase
+    }
+    /// Encodes the value.
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeLE(amount.units)
+        writer.writeLE(height)
+        writer.write(isCoinbase ? 1 : 0)
+    }
+    /// Reads the value.
+    public init(from reader: inout ByteReader) throws {
+        amount = Amount(units: try reader.readLE())
+        height = try reader.readLE()
+        isCoinbase = try reader.readUInt8() == 1
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import KeelChain
+import KeelCore
+import KeelStorage
+
+struct ChainInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print the tip, height and UTXO set hash of a data directory.")
+
+    @Option(name: .long, help: "The node's data directory.")
+    var dataDir: String
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try DataDirectory.openReadOnly(dataDir)
+        defer { store.close() }
+        guard let tip = try store.tip() else { throw ValidationError("\(dataDir) has no chain yet") }
+        let utxo = try store.utxoSetHash()
+        if json {
+            let object: [String: Any] = [
+                "network": store.network.name, "height": tip.height, "tip": tip.hash.hex,
+                "utxo_hash": utxo.hash.hex, "utxo_count": utxo.count,
+                "clean_shutdown": try store.wasCleanlyShutDown(),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("network    \(store.network.name)")
+            print("height     \(tip.height)")
+            print("tip        \(tip.hash)")
+            print("utxo_hash  \(utxo.hash)")
+            print("utxo_count \(utxo.count)")
+        }
+    }
+}
+
+struct ChainVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Run the start-up check; --full also rebuilds the UTXO set from the blocks and compares.",
+        discussion: "Exit code 0 only when everything agrees; 1 with the problem printed otherwise.")
+
+    @Option(name: .long, help: "The node's data directory.")
+    var dataDir: String
+
+    @Flag(name: .long, help: "Check every block and rebuild the UTXO set from them.")
+    var full = false
+
+    func run() throws {
+        let store = try DataDirectory.openReadOnly(dataDir)
+        defer { store.close() }
+        do {
+            let report = try StartupCheck().run(store: store, full: full)
+            print("ok: height \(report.height), tip \(report.tip), \(report.blocksChecked) blocks checked, utxo_hash \(report.utxoHash?.hex ?? "-")")
+        } catch {
+            FileHandle.standardError.write(Data("keel: verify failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Opens a data directory read-only, finding its network from the database.
+enum DataDirectory {
+    static func openReadOnly(_ path: String) throws -> ChainStore {
+        for network in Network.all {
+            do { return try ChainStore(directory: path, network: network, readOnly: true) } catch let error as StorageError where error.code == .open && error.cause == nil {
+                continue
+            }
+        }
+        throw ValidationError("\(path) is not a Keel data directory")
+    }
+}
