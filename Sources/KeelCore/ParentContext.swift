@@ -38,6 +38,7 @@ public struct ParentContext: Sendable {
         }
         let expected = network.targetSpacing * (height - startHeight)
         let actual = min(max(timestamp &- start, expected / 4), expected * 4)
+        if actual == expected { return target }
         // Multiply first for precision; near the limit that overflows, so divide first there.
         var (next, overflow) = current.multipliedReportingOverflow(by: actual)
         if overflow {

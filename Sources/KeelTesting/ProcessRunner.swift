@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+
+/// Where the package's built executables are: `KEEL_BIN_DIR`, or the directory of the running
+/// test bundle (SwiftPM puts both in the same build products directory).
+public enum Binaries {
+    /// The build products directory.
+    public static var directory: String {
+        if let dir = ProcessInfo.processInfo.environment["KEEL_BIN_DIR"] { return dir }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }
+
+    /// The path of executable `name`.
+    public static func path(_ name: String) -> String { directory + "/" + name }
+}
+
+/// A real child process with its output captured line by line, for out-of-process tests.
+public final class ChildProcess: Sendable {
+    private final class Output: Sendable {
+        let lines = Mutex<[String]>([])
+        let partial = Mutex<[UInt8]>([])
+        let closed = Atomic<Bool>(false)
+    }
+
+    private let process: Process
+    private let captured = Output()
+    /// The process id.
+    public let pid: Int32
+
+    /// Starts `executable` with `arguments`; stdout and stderr are merged and captured.
+    public init(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        self.process = process
+        let captured = self.captured
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                captured.closed.store(true, ordering: .releasing)
+                return
+            }
+            let complete: [String] = captured.partial.withLock { buffer in
+                buffer.append(contentsOf: data)
+                var out = [String]()
+                while let newline = buffer.firstIndex(of: 10) {
+                    out.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                    buffer.removeSubrange(...newline)
+                }
+                return out
+            }
+            if !complete.isEmpty { captured.lines.withLock { $0.append(contentsOf: complete) } }
+        }
+        try process.run()
+        pid = process.processIdentifier
+    }
+
+    /// Every complete line so far.
+    public var output: [String] { captured.lines.withLock { $0 } }
+
+    /// Whether the output pipe has reached end of file (every line is in `output`).
+    public var outputClosed: Bool { captured.closed.load(ordering: .acquiring) }
+
+    /// Sends `signal` (e.g. SIGTERM, SIGKILL).
+    public func send(_ signal: Int32) { kill(pid, signal) }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits up to `timeout` seconds for the process to exit; returns its status (the signal
+    /// number for a signal death) or nil on timeout.
+    public func waitForExit(timeout: Double) async -> Int32? {
+        let ok = await Poll.until(timeout: timeout) { !self.process.isRunning }
+        guard ok else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Whether the process died from a signal.
+    public var exitedBySignal: Bool { process.terminationReason == .uncaughtSignal }
+
+    /// Waits until a line satisfies `predicate`; returns it, or nil at the deadline or exit.
+    public func waitForLine(timeout: Double, _ predicate: @escaping @Sendable (String) -> Bool) async -> String? {
+        var found: String?
+        _ = await Poll.until(timeout: timeout) {
+            found = self.output.first(where: predicate)
+            return found != nil || !self.process.isRunning
+        }
+        return found ?? output.first(where: predicate)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Polling with a deadline: the way tests wait for a condition instead of sleeping.
+public enum Poll {
+    /// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes (false).
+    public static func until(timeout: Double, interval: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if try condition() { return true }
+            if Date() > deadline { return false }
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        }
+    }
+
+    /// Runs a command to completion and returns its exit status and merged output.
+    public static func run(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(executable, arguments)
+        guard let status = await child.waitForExit(timeout: timeout) else {
+            child.send(SIGKILL)
+            throw PollTimeout(what: "\(executable) \(arguments.joined(separator: " "))")
+        }
+        // The reader may still be draining the pipe after exit.
+        _ = await until(timeout: 5) { child.outputClosed }
+        return (status, child.output.joined(separator: "\n"))
+    }
+}
+
+/// A command did not finish within its deadline.
+public struct PollTimeout: Error, CustomStringConvertible {
+    /// What was waited for.
+    public let what: String
+    /// The description.
+    public var description: String { "timed out waiting for \(what)" }
+}

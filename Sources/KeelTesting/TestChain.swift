@@ -1,0 +1,80 @@
+import KeelChain
+import KeelCore
+import KeelStorage
+import Logging
+
+/// A dev-network chain state on a temporary RocksDB store, with a key whose coinbases the
+/// helpers mine, for in-process chain tests.
+public final class TestChain: Sendable {
+    /// The directory (kept alive with the chain).
+    public let directory: TemporaryDirectory
+    /// The store.
+    public let store: ChainStore
+    /// The chain state.
+    public let chain: ChainState
+    /// The key mined coinbases pay.
+    public let miner: SigningKey
+    /// The network (dev).
+    public let network = Network.dev
+
+    /// A new chain at genesis (or reopened on `directory`).
+    public init(directory: TemporaryDirectory = TemporaryDirectory("chain"), miner: SigningKey = SigningKey(),
+                mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier()) throws {
+        self.directory = directory
+        self.miner = miner
+        store = try ChainStore(directory: directory.path, network: .dev)
+        var logger = Logger(label: "keel.test")
+        logger.logLevel = .warning
+        chain = try ChainState(store: store, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger)
+    }
+
+    /// Closes the store.
+    public func close() { chain.close() }
+
+    /// The context for a child of `hash` (the tip by default).
+    public func context(on hash: Hash256? = nil) -> ParentContext {
+        chain.parentContext(of: hash ?? chain.tip.hash)!
+    }
+
+    /// Builds (without submitting) a valid block on `parent` with `transactions`.
+    public func makeBlock(on parent: Hash256? = nil, transactions: [Transaction] = [], fees: Amount = .zero,
+                          payTo: AddressHash? = nil) -> Block {
+        BlockFactory.make(parent: context(on: parent), network: network, transactions: transactions,
+                          payTo: payTo ?? miner.addressHash, fees: fees)
+    }
+
+    /// Mines and submits `count` empty blocks on the tip; returns them.
+    @discardableResult
+    public func extend(_ count: Int, payTo: AddressHash? = nil) throws -> [Block] {
+        var blocks = [Block]()
+        for _ in 0..<count {
+            let block = makeBlock(payTo: payTo)
+            try chain.submit(block, origin: .miner)
+            blocks.append(block)
+        }
+        return blocks
+    }
+
+    /// Mines `count` blocks on `parent` (a side branch), submitting each; returns them.
+    @discardableResult
+    public func branch(from parent: Hash256, count: Int) throws -> [Block] {
+        var blocks = [Block]()
+        var tip = parent
+        for _ in 0..<count {
+            // A different payee makes the branch's blocks differ from the main chain's.
+            let block = BlockFactory.make(parent: context(on: tip), network: network, payTo: AddressHash(publicKey: tip.bytes))
+            try chain.submit(block, origin: .peer)
+            blocks.append(block)
+            tip = block.hash
+        }
+        return blocks
+    }
+
+    /// Mature coinbase outputs of the miner key, oldest first.
+    public func matureCoinbases() throws -> [(OutPoint, UTXOEntry)] {
+        let height = chain.tip.height
+        return try chain.unspent(of: miner.addressHash).filter {
+            $0.1.isCoinbase && height + 1 >= $0.1.height + network.coinbaseMaturity
+        }.sorted { $0.1.height < $1.1.height }
+    }
+}
