@@ -138,6 +138,17 @@ extension ChainState {
         batch.setTip(hash: hash, height: height)
     }
 
+    /// Disconnects blocks (one synced batch each) until the tip is at `height`. The blocks stay
+    /// stored and valid, so the next accepted block moves the chain back to the most-work branch.
+    public func rewind(toHeight height: UInt64) throws {
+        try state.withLock { s in
+            var disconnected = [Transaction]()
+            while s.tip.height > height { disconnected += try disconnectTip(&s) }
+            s.generation += 1
+            try rebuildMempool(&s, adding: disconnected)
+        }
+    }
+
     /// Disconnects the tip in one synced batch; returns its non-coinbase transactions.
     private func disconnectTip(_ s: inout State) throws -> [Transaction] {
         let entry = s.tip

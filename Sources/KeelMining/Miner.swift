@@ -24,6 +24,13 @@ public final class Miner: Sendable {
         public let threads: Int
         /// Who the coinbase pays.
         public let payTo: AddressHash?
+
+        /// Creates a status.
+        public init(active: Bool, threads: Int, payTo: AddressHash?) {
+            self.active = active
+            self.threads = threads
+            self.payTo = payTo
+        }
     }
 
     private final class Run: Sendable {

@@ -61,7 +61,10 @@ public final class ChainStore: Sendable {
     }
 
     /// Closes the database and releases the lock. Safe to call twice.
-    public func close() { database.close() }
+    public func close() {
+        database.close()
+        lock?.release()
+    }
 
     // MARK: - Sealed values
 

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 public final class DataDirectoryLock: Sendable {
     /// The lock file.
     public let path: String
-    private let fd: Int32
+    private let fd: Mutex<Int32>
 
     /// Takes the lock or throws `locked` naming the pid that holds it.
     public init(directory: String) throws {
@@ -33,10 +34,18 @@ public final class DataDirectoryLock: Sendable {
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, pid, pid.count, 0)
         fsync(fd)
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
-    deinit { Glibc.close(fd) }
+    /// Releases the lock (closing the descriptor drops the flock). Safe to call twice.
+    public func release() {
+        fd.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
+
+    deinit { release() }
 }
 
 extension String {

@@ -78,3 +78,35 @@ public final class TestChain: Sendable {
         }.sorted { $0.1.height < $1.1.height }
     }
 }
+
+extension TestChain {
+    /// Mines `count` blocks on the tip; each block, once coinbases have matured, also carries a
+    /// transaction spending the oldest mature coinbase into three outputs (one back to the
+    /// miner), so the UTXO set changes in more ways than coinbases alone.
+    @discardableResult
+    public func extendWithActivity(_ count: Int, rng: inout SeededGenerator) throws -> [Block] {
+        var blocks = [Block]()
+        for _ in 0..<count {
+            var txs = [Transaction]()
+            var fees = Amount.zero
+            let spent = Set(blocks.flatMap { $0.transactions.flatMap { $0.inputs.map(\.previous) } })
+            if let coin = try matureCoinbases().first(where: { !spent.contains($0.0) }) {
+                let total = coin.1.output.amount.units
+                let fee: UInt64 = 1_000
+                let a = UInt64.random(in: 1...(total / 2), using: &rng)
+                let b = UInt64.random(in: 1...(total / 4), using: &rng)
+                let tx = BlockFactory.spend([(coin.0, miner)], to: [
+                    TxOutput(amount: Amount(units: a), addressHash: AddressHash(bytes: rng.bytes(20))!),
+                    TxOutput(amount: Amount(units: b), addressHash: AddressHash(bytes: rng.bytes(20))!),
+                    TxOutput(amount: Amount(units: total - a - b - fee), addressHash: miner.addressHash),
+                ])
+                txs.append(tx)
+                fees = Amount(units: fee)
+            }
+            let block = makeBlock(transactions: txs, fees: fees)
+            try chain.submit(block, origin: .miner)
+            blocks.append(block)
+        }
+        return blocks
+    }
+}

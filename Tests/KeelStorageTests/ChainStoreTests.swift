@@ -1,0 +1,103 @@
+import KeelCore
+import KeelStorage
+import KeelTesting
+import Testing
+
+@Suite("RocksDB store")
+struct ChainStoreTests {
+    @Test("closing and reopening the same directory in one process works, and values survive")
+    func reopen() throws {
+        let dir = TemporaryDirectory("store")
+        for round in 0..<3 {
+            let store = try ChainStore(directory: dir.path, network: .dev)
+            var batch = WriteBatch()
+            batch.putHeight(UInt64(round), hash: Hash256(bytes: [UInt8](repeating: UInt8(round), count: 32))!)
+            try store.write(batch, sync: true)
+            for previous in 0...round {
+                #expect(try store.hash(atHeight: UInt64(previous))?.bytes.first == UInt8(previous))
+            }
+            store.close()
+            store.close()  // twice is harmless
+        }
+    }
+
+    @Test("a second open of a held directory fails fast with the holder's pid")
+    func lock() throws {
+        let dir = TemporaryDirectory("lock")
+        let first = try ChainStore(directory: dir.path, network: .dev)
+        let error = #expect(throws: StorageError.self) { try ChainStore(directory: dir.path, network: .dev) }
+        #expect(error?.code == .locked)
+        #expect(error?.message.contains("already running") == true)
+        #expect(error?.message.contains("pid \(getpid())") == true)
+        first.close()
+    }
+
+    @Test("a directory of another network is refused")
+    func networkIdentity() throws {
+        let dir = TemporaryDirectory("net")
+        try ChainStore(directory: dir.path, network: .dev).close()
+        let error = #expect(throws: StorageError.self) { try ChainStore(directory: dir.path, network: .main) }
+        #expect(error?.message.contains("dev network") == true)
+    }
+
+    @Test("a flipped byte or a truncated value fails its checksum with a message naming where")
+    func checksums() throws {
+        let dir = TemporaryDirectory("crc")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        let hash = Hash256(bytes: [UInt8](repeating: 4, count: 32))!
+        var batch = WriteBatch()
+        batch.putHeight(5, hash: hash)
+        try store.write(batch, sync: true)
+        let key: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 5]
+        var raw = try #require(try store.database.get(.heightIndex, key))
+        raw[3] ^= 0x01
+        var flip = WriteBatch()
+        flip.put(.heightIndex, key, raw)
+        try store.write(flip, sync: true)
+        let flipped = #expect(throws: StorageError.self) { try store.hash(atHeight: 5) }
+        #expect(flipped?.code == .corruption)
+        #expect(flipped?.message.contains("height_index") == true)
+        var cut = WriteBatch()
+        cut.put(.heightIndex, key, [1, 2])
+        try store.write(cut, sync: true)
+        #expect(throws: StorageError.self) { try store.hash(atHeight: 5) }
+    }
+
+    @Test("read-only open of a missing directory says so")
+    func missing() {
+        let error = #expect(throws: StorageError.self) { try ChainStore(directory: "/nonexistent/keel", network: .dev, readOnly: true) }
+        #expect(error?.code == .notFound)
+    }
+
+    @Test("address index prefix scans see only their owner, in outpoint order, paged")
+    func addressIndex() throws {
+        let dir = TemporaryDirectory("addr")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        let alice = AddressHash(bytes: [UInt8](repeating: 1, count: 20))!
+        let bob = AddressHash(bytes: [UInt8](repeating: 2, count: 20))!
+        var batch = WriteBatch()
+        for i in 0..<50 {
+            let owner = i % 2 == 0 ? alice : bob
+            batch.addUTXO(OutPoint(txid: Hash256(bytes: [UInt8](repeating: UInt8(i), count: 32))!, index: 0),
+                          UTXOEntry(output: TxOutput(amount: Amount(units: UInt64(i)), addressHash: owner), height: 1, isCoinbase: false))
+        }
+        try store.write(batch, sync: true)
+        let balance = try store.balance(of: alice)
+        #expect(balance.count == 25)
+        let evens: UInt64 = (0..<50).filter { $0 % 2 == 0 }.reduce(0) { $0 + UInt64($1) }
+        #expect(balance.amount.units == evens)
+        let firstPage = try store.unspent(of: alice, limit: 10)
+        let secondPage = try store.unspent(of: alice, after: firstPage.last?.0, limit: 100)
+        #expect(firstPage.count == 10)
+        #expect(secondPage.count == 15)
+        let outpoints: [OutPoint] = (firstPage + secondPage).map(\.0)
+        #expect(Set(outpoints).count == 25)
+        #expect(outpoints == outpoints.sorted())
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
