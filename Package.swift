@@ -23,7 +23,11 @@ let package = Package(
             "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "KeelStorage", dependencies: ["CRocksDB", "KeelCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CKeelSupport"),
+        .target(name: "KeelStorage", dependencies: [
+            "CRocksDB", "CKeelSupport", "KeelCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "KeelChain", dependencies: [
             "KeelCore", "KeelStorage",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -51,6 +55,7 @@ let package = Package(
         .executableTarget(name: "keel-bench", dependencies: [
             "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: ["KeelCore", "KeelStorage", "KeelChain"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),

@@ -1,1 +1,15 @@
-print("x")
+// keel-bench: every figure beside its reference, measured in the same run (these machines are
+// shared and noisy, so compare ratios and medians, not absolute numbers across runs).
+import Foundation
+import KeelCore
+
+// `keel-bench [signatures] [commit] [balance] [shutdown]` runs a subset; no argument runs all.
+let chosen = Set(CommandLine.arguments.dropFirst())
+func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
+
+print("keel-bench on \(SignatureVerifier.coreCount) cores (release build)")
+print("")
+if wanted("signatures") { await SignatureBench.run() }
+if wanted("commit") { try ChainBench.blockCommit() }
+if wanted("balance") { try ChainBench.balance() }
+if wanted("shutdown") { try await ShutdownBench.run() }

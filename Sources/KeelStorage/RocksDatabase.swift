@@ -183,6 +183,12 @@ public final class RocksDatabase: @unchecked Sendable {
     /// empty prefix), in key order, starting at `start` if given; stops when `body` returns false.
     public func scan(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
                      _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try scanRaw(family, prefix: prefix, from: start) { key, value in try body(Array(key), Array(value)) }
+    }
+
+    /// `scan` without copies: the buffers are RocksDB's own and valid only during the call.
+    public func scanRaw(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
+                        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         let (db, cf) = try handles(family)
         let iterator = rocksdb_create_iterator_cf(db, readOptions, cf)
         defer { rocksdb_iter_destroy(iterator) }
@@ -192,11 +198,9 @@ public final class RocksDatabase: @unchecked Sendable {
         }
         while rocksdb_iter_valid(iterator) != 0 {
             var keyLength = 0, valueLength = 0
-            let keyPointer = rocksdb_iter_key(iterator, &keyLength)
-            let key = Array(UnsafeRawBufferPointer(start: keyPointer, count: keyLength))
+            let key = UnsafeRawBufferPointer(start: rocksdb_iter_key(iterator, &keyLength), count: keyLength)
             guard key.starts(with: prefix) else { break }
-            let valuePointer = rocksdb_iter_value(iterator, &valueLength)
-            let value = Array(UnsafeRawBufferPointer(start: valuePointer, count: valueLength))
+            let value = UnsafeRawBufferPointer(start: rocksdb_iter_value(iterator, &valueLength), count: valueLength)
             guard try body(key, value) else { break }
             rocksdb_iter_next(iterator)
         }

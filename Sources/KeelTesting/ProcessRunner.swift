@@ -74,8 +74,8 @@ public final class ChildProcess: Sendable {
 
     /// Waits up to `timeout` seconds for the process to exit; returns its status (the signal
     /// number for a signal death) or nil on timeout.
-    public func waitForExit(timeout: Double) async -> Int32? {
-        let ok = await Poll.until(timeout: timeout) { !self.process.isRunning }
+    public func waitForExit(timeout: Double, interval: Double = 0.02) async -> Int32? {
+        let ok = await Poll.until(timeout: timeout, interval: interval) { !self.process.isRunning }
         guard ok else { return nil }
         process.waitUntilExit()
         return process.terminationStatus

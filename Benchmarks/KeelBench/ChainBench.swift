@@ -1,0 +1,116 @@
+import Foundation
+import KeelChain
+import KeelCore
+import KeelStorage
+import KeelTesting
+
+/// Block validation and commit rate, and balance latency from the address index.
+enum ChainBench {
+    /// Blocks of 1,000 one-in one-out transactions, each spending an output of the block before.
+    static func blockCommit() throws {
+        let events = EventLog()
+        let dir = TemporaryDirectory("bench-commit")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        let chain = try ChainState(store: store, logger: quietLogger, onConnect: { events.add($0) })
+        let key = SigningKey()
+        let helper = Helper(chain: chain, key: key)
+        try helper.extend(11)
+        let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
+        let width = 1_000
+        let each = coin.1.output.amount.units / UInt64(width)
+        let fan = BlockFactory.spend([(coin.0, key)], to: (0..<width).map { _ in TxOutput(amount: Amount(units: each), addressHash: key.addressHash) })
+        try chain.submit(helper.block([fan]), origin: .miner)
+        var previous = (0..<width).map { OutPoint(txid: fan.txid, index: UInt32($0)) }
+        var value = each
+        var totals = [Double]()
+        let blocks = 12
+        events.clear()
+        for _ in 0..<blocks {
+            value -= 100
+            let txs = previous.map { BlockFactory.spend([($0, key)], to: [TxOutput(amount: Amount(units: value), addressHash: key.addressHash)]) }
+            let block = helper.block(txs, fees: Amount(units: 100 * UInt64(width)))
+            totals.append(try Measure.seconds { try chain.submit(block, origin: .peer) })
+            previous = txs.map { OutPoint(txid: $0.txid, index: 0) }
+        }
+        let connects = events.all
+        let total = Measure.median(totals)
+        let signatures = Measure.median(connects.map(\.signatureSeconds))
+        let write = Measure.median(connects.map(\.writeSeconds))
+        print("## Blocks of 1,000 transactions validated and committed (median of \(blocks))")
+        print("\(Measure.format(1 / total, 2)) blocks/s = \(Int(Double(width) / total)) tx/s; \(Measure.format(total * 1000)) ms per block")
+        print("share in signature checks \(Measure.format(signatures / total * 100))%, in the RocksDB write (synced) \(Measure.format(write / total * 100))%, rest (decode, UTXO reads, merkle, batch build) \(Measure.format((1 - (signatures + write) / total) * 100))%")
+        print("")
+        chain.close()
+    }
+
+    /// Balance of an address holding 10,000 UTXOs, among 40,000 others.
+    static func balance() throws {
+        let dir = TemporaryDirectory("bench-balance")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        let chain = try ChainState(store: store, logger: quietLogger)
+        let key = SigningKey()
+        let holder = SigningKey().addressHash
+        let helper = Helper(chain: chain, key: key)
+        try helper.extend(15)
+        let coins = try chain.unspent(of: key.addressHash).filter(\.1.isCoinbase).sorted { $0.1.height < $1.1.height }.prefix(5)
+        for (n, coin) in coins.enumerated() {
+            let payee = n == 0 ? holder : nil
+            let outputs = (0..<10_000).map { _ in TxOutput(amount: Amount(units: 1_000), addressHash: payee ?? AddressHash(bytes: (0..<20).map { _ in UInt8.random(in: 0...255) })!) }
+            let change = TxOutput(amount: Amount(units: coin.1.output.amount.units - 10_000_000), addressHash: key.addressHash)
+            try chain.submit(helper.block([BlockFactory.spend([(coin.0, key)], to: outputs + [change])]), origin: .miner)
+        }
+        var indexed = [Double](), scanned = [Double]()
+        var result = Amount.zero
+        for round in 0..<101 {
+            indexed.append(try Measure.seconds { result = try chain.balance(of: holder).amount })
+            if round % 10 == 0 {
+                // The reference: what a balance costs without the index (a scan of the UTXO set).
+                var units: UInt64 = 0
+                scanned.append(try Measure.seconds {
+                    try store.scan(.utxo) { _, payload in
+                        let entry = try UTXOEntry(decoding: payload)
+                        if entry.output.addressHash == holder { units += entry.output.amount.units }
+                        return true
+                    }
+                })
+                precondition(units == result.units)
+            }
+        }
+        precondition(result.units == 10_000_000)
+        print("## Balance of an address with 10,000 UTXOs (UTXO set of 50,000)")
+        print("address index: median \(Measure.format(Measure.median(indexed) * 1000, 2)) ms, p99 \(Measure.format(Measure.percentile(indexed, 0.99) * 1000, 2)) ms (target <= 5 ms)")
+        print("full UTXO scan (reference): median \(Measure.format(Measure.median(scanned) * 1000, 2)) ms; index is \(Measure.format(Measure.median(scanned) / Measure.median(indexed)))x faster")
+        print("")
+        chain.close()
+    }
+
+    struct Helper {
+        let chain: ChainState
+        let key: SigningKey
+        func block(_ txs: [Transaction], fees: Amount = .zero) -> Block {
+            BlockFactory.make(parent: chain.parentContext(of: chain.tip.hash)!, network: .dev, transactions: txs,
+                              payTo: key.addressHash, fees: fees)
+        }
+        func extend(_ count: Int) throws {
+            for _ in 0..<count { try chain.submit(block([]), origin: .miner) }
+        }
+    }
+}
+
+final class EventLog: Sendable {
+    private let events = Mutex<[ChainState.ConnectEvent]>([])
+    func add(_ event: ChainState.ConnectEvent) { events.withLock { $0.append(event) } }
+    func clear() { events.withLock { $0.removeAll() } }
+    var all: [ChainState.ConnectEvent] { events.withLock { $0 } }
+}
+
+import Synchronization
+
+/// Benchmarks measure, they do not narrate each block.
+let quietLogger: Logger = {
+    var logger = Logger(label: "keel-bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
+import Logging

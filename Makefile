@@ -1,0 +1,50 @@
+# Keel: the two commands are `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev openssl
+DATA_DIR ?= $(CURDIR)/.keel-dev
+THREADS ?= 1
+BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
+BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: deps build run test bench soak-crash clean
+
+## deps: install the Debian packages Keel builds against, only those missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## build: debug build of every target.
+build: deps
+	$(SWIFT) build
+
+## run: a dev node mining into $(DATA_DIR) (Ctrl-C stops it cleanly).
+run: build
+	@echo "Keel dev node: data directory $(DATA_DIR)"
+	$(BIN_DEBUG)/keel-node --dev --data-dir $(DATA_DIR) --threads $(THREADS)
+
+## test: every test (unit, in-process chain, real processes with SIGKILL).
+test: deps
+	$(SWIFT) build --build-tests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build
+
+## bench: release build, then every benchmark beside its reference from the same run.
+bench: deps
+	$(SWIFT) build -c release
+	@mkdir -p bench/out
+	cc -O2 -o bench/out/sodium-verify bench/sodium_verify.c $$(pkg-config --cflags --libs libsodium)
+	KEEL_BIN_DIR=$(BIN_RELEASE) KEEL_SODIUM_REF=bench/out/sodium-verify $(BIN_RELEASE)/keel-bench
+
+## soak-crash: 200 SIGKILL/restart cycles of a mining node.
+soak-crash: deps
+	$(SWIFT) build --build-tests
+	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(SWIFT) test --skip-build --filter CrashConsistencyTests
+
+clean:
+	rm -rf .build bench/out

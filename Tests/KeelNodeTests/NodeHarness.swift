@@ -1,0 +1,44 @@
+import Foundation
+import KeelTesting
+
+/// Helpers for tests that run the real `keel-node` and `keel` binaries.
+enum NodeHarness {
+    static var node: String { Binaries.path("keel-node") }
+    static var cli: String { Binaries.path("keel") }
+
+    /// Starts a dev node mining with one thread into `directory`.
+    static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
+        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1"] + extra)
+    }
+
+    /// Heights the node logged as committed, in order.
+    static func committedHeights(_ lines: [String]) -> [UInt64] {
+        lines.filter { $0.contains("block committed") }.compactMap { line in
+            guard let range = line.range(of: #"height=(\d+)"#, options: .regularExpression) else { return nil }
+            return UInt64(line[range].dropFirst("height=".count))
+        }
+    }
+
+    /// The height the node reported at start-up (`keel-node: tip height N ...`).
+    static func startupHeight(_ lines: [String]) -> UInt64? {
+        for line in lines where line.hasPrefix("keel-node: tip height ") {
+            return UInt64(line.split(separator: " ")[3])
+        }
+        return nil
+    }
+
+    /// `keel chain info --json` parsed.
+    static func info(_ directory: String) async throws -> [String: Any] {
+        let result = try await Poll.run(cli, ["chain", "info", "--data-dir", directory, "--json"])
+        guard result.status == 0, let line = result.output.split(separator: "\n").last,
+              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw HarnessError(message: "chain info failed (\(result.status)): \(result.output)")
+        }
+        return object
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

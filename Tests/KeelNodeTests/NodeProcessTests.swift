@@ -1,0 +1,97 @@
+import Foundation
+import KeelCore
+import KeelStorage
+import KeelTesting
+import Testing
+
+@Suite("keel-node as a process", .serialized)
+struct NodeProcessTests {
+    @Test("SIGTERM stops a mining node with exit 0; a restart resumes from the stored tip")
+    func gracefulRestart() async throws {
+        let dir = TemporaryDirectory("node")
+        let node = try NodeHarness.start(dir.path)
+        #expect(await Poll.until(timeout: 60) { NodeHarness.committedHeights(node.output).count >= 3 })
+        node.send(SIGTERM)
+        let status = await node.waitForExit(timeout: 10)
+        #expect(status == 0)
+        #expect(!node.exitedBySignal)
+        #expect(node.output.contains { $0.contains("stopped cleanly") })
+        let logged = NodeHarness.committedHeights(node.output).max() ?? 0
+
+        let info = try await NodeHarness.info(dir.path)
+        let height = try #require(info["height"] as? Int)
+        #expect(height >= Int(logged))
+        #expect((info["tip"] as? String)?.count == 64)
+        #expect((info["utxo_hash"] as? String)?.count == 64)
+        #expect(info["clean_shutdown"] as? Bool == true)
+
+        let again = try NodeHarness.start(dir.path, ["--threads", "0"])
+        #expect(await Poll.until(timeout: 30) { NodeHarness.startupHeight(again.output) != nil })
+        #expect(NodeHarness.startupHeight(again.output) == UInt64(height))
+        #expect(again.output.contains { $0.contains(info["tip"] as! String) })
+        again.send(SIGINT)
+        #expect(await again.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("a second keel-node on a running node's directory fails fast with the pid")
+    func secondInstance() async throws {
+        let dir = TemporaryDirectory("lock")
+        let first = try NodeHarness.start(dir.path)
+        #expect(await Poll.until(timeout: 30) { NodeHarness.startupHeight(first.output) != nil })
+        let started = Date()
+        let result = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path], timeout: 10)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(result.status == 2)
+        #expect(result.output.contains("already running"))
+        #expect(result.output.contains("pid \(first.pid)"))
+        #expect(first.isRunning)
+        first.send(SIGTERM)
+        #expect(await first.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("bad arguments are clear errors")
+    func badArguments() async throws {
+        let result = try await Poll.run(NodeHarness.node, ["--dev", "--threads", "-3", "--data-dir", "/tmp/unused"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("--threads"))
+        let address = try await Poll.run(NodeHarness.node, ["--dev", "--mine-to", "keel1nope", "--data-dir", "/tmp/unused"])
+        #expect(address.status != 0)
+        #expect(address.output.contains("--mine-to"))
+    }
+
+    @Test("corruption: the node refuses to start and names --reindex; --reindex recovers")
+    func corruption() async throws {
+        let dir = TemporaryDirectory("corrupt")
+        let node = try NodeHarness.start(dir.path)
+        #expect(await Poll.until(timeout: 60) { (NodeHarness.committedHeights(node.output).max() ?? 0) >= 12 })
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+
+        do {
+            let store = try ChainStore(directory: dir.path, network: .dev)
+            let tip = try #require(try store.tip())
+            let victim = try #require(try store.hash(atHeight: tip.height - 2))
+            var raw = try #require(try store.database.get(.blocks, victim.bytes))
+            raw[raw.count - 10] ^= 0xff
+            var batch = WriteBatch()
+            batch.put(.blocks, victim.bytes, raw)
+            try store.write(batch, sync: true)
+            store.close()
+        }
+
+        let refused = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path], timeout: 30)
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("--reindex"))
+        #expect(refused.output.contains("checksum"))
+        let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path])
+        #expect(verify.status == 1)
+
+        let reindexed = try NodeHarness.start(dir.path, ["--reindex"])
+        #expect(await Poll.until(timeout: 60) { reindexed.output.contains { $0.contains("reindex complete") } })
+        #expect(await Poll.until(timeout: 60) { !NodeHarness.committedHeights(reindexed.output.filter { $0.contains("origin=miner") }).isEmpty })
+        reindexed.send(SIGTERM)
+        #expect(await reindexed.waitForExit(timeout: 10) == 0)
+        let full = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"])
+        #expect(full.status == 0, "\(full.output)")
+    }
+}
