@@ -25,6 +25,9 @@ public final class Node: Sendable {
         let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network)
         do {
             let chain: ChainState
+            if try store.tip() != nil, try !store.wasCleanlyShutDown() {
+                logger.notice("the previous run did not shut down cleanly; checking the stored chain before resuming from the last committed block")
+            }
             if configuration.reindex {
                 (chain, _) = try Reindexer.run(store: store, logger: logger)
             } else {
