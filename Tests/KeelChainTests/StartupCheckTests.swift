@@ -19,6 +19,15 @@ struct StartupCheckTests {
         return (dir, tip, utxo, blocks)
     }
 
+    /// Opens the closed directory, applies `damage` in one synced batch, and closes it again.
+    func corrupt(_ dir: TemporaryDirectory, _ damage: (ChainStore, inout WriteBatch) throws -> Void) throws {
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        var batch = WriteBatch()
+        try damage(store, &batch)
+        try store.write(batch, sync: true)
+    }
+
     func expectRefusal(_ dir: TemporaryDirectory, mentioning fragment: String) throws {
         let store = try ChainStore(directory: dir.path, network: .dev)
         defer { store.close() }
@@ -26,6 +35,13 @@ struct StartupCheckTests {
         #expect(error?.code == .inconsistent)
         #expect(error?.message.contains("--reindex") == true)
         #expect(error?.message.contains(fragment) == true, "message: \(error?.message ?? "")")
+    }
+
+    func expectReindexRestores(_ dir: TemporaryDirectory, tip: ChainState.Tip, utxo: Hash256) throws {
+        #expect(try reindex(dir) == tip)
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        #expect(try store.utxoSetHash().hash == utxo)
     }
 
     func reindex(_ dir: TemporaryDirectory) throws -> ChainState.Tip {
@@ -41,14 +57,10 @@ struct StartupCheckTests {
     func flippedBlock() throws {
         let (dir, tip, _, blocks) = try makeDirectory()
         let victim = blocks[blocks.count - 3].hash
-        do {
-            let store = try ChainStore(directory: dir.path, network: .dev)
+        try corrupt(dir) { store, batch in
             var raw = try #require(try store.database.get(.blocks, victim.bytes))
             raw[raw.count / 2] ^= 0x10
-            var batch = WriteBatch()
             batch.put(.blocks, victim.bytes, raw)
-            try store.write(batch, sync: true)
-            store.close()
         }
         try expectRefusal(dir, mentioning: "checksum")
         let recovered = try reindex(dir)
@@ -58,36 +70,20 @@ struct StartupCheckTests {
     @Test("a deleted height-index entry is caught; --reindex restores the same chain")
     func deletedHeight() throws {
         let (dir, tip, utxo, _) = try makeDirectory()
-        do {
-            let store = try ChainStore(directory: dir.path, network: .dev)
-            var batch = WriteBatch()
-            batch.deleteHeight(tip.height - 4)
-            try store.write(batch, sync: true)
-            store.close()
-        }
+        try corrupt(dir) { _, batch in batch.deleteHeight(tip.height - 4) }
         try expectRefusal(dir, mentioning: "height index has no entry at height \(tip.height - 4)")
-        #expect(try reindex(dir) == tip)
-        let store = try ChainStore(directory: dir.path, network: .dev)
-        #expect(try store.utxoSetHash().hash == utxo)
-        store.close()
+        try expectReindexRestores(dir, tip: tip, utxo: utxo)
     }
 
     @Test("a truncated value is caught; --reindex restores the same chain")
     func truncated() throws {
         let (dir, tip, utxo, _) = try makeDirectory()
-        do {
-            let store = try ChainStore(directory: dir.path, network: .dev)
+        try corrupt(dir) { store, batch in
             let raw = try #require(try store.database.get(.headers, tip.hash.bytes))
-            var batch = WriteBatch()
             batch.put(.headers, tip.hash.bytes, Array(raw.prefix(raw.count / 2)))
-            try store.write(batch, sync: true)
-            store.close()
         }
         try expectRefusal(dir, mentioning: "headers")
-        #expect(try reindex(dir) == tip)
-        let store = try ChainStore(directory: dir.path, network: .dev)
-        #expect(try store.utxoSetHash().hash == utxo)
-        store.close()
+        try expectReindexRestores(dir, tip: tip, utxo: utxo)
     }
 
     @Test("the full check catches a UTXO set that differs from the blocks")

@@ -59,30 +59,50 @@ struct NodeProcessTests {
         #expect(address.output.contains("--mine-to"))
     }
 
-    @Test("corruption: the node refuses to start and names --reindex; --reindex recovers")
-    func corruption() async throws {
+    enum Damage: String, CaseIterable, Sendable {
+        case flipBlockBytes, deleteHeightEntry, truncateValue
+
+        /// Applies the damage to a stopped node's store; returns a phrase the refusal must name.
+        func apply(_ store: ChainStore) throws -> String {
+            let tip = try #require(try store.tip())
+            let victim = try #require(try store.hash(atHeight: tip.height - 2))
+            var batch = WriteBatch()
+            let phrase: String
+            switch self {
+            case .flipBlockBytes:
+                var raw = try #require(try store.database.get(.blocks, victim.bytes))
+                raw[raw.count - 10] ^= 0xff
+                batch.put(.blocks, victim.bytes, raw)
+                phrase = "checksum mismatch in blocks"
+            case .deleteHeightEntry:
+                batch.deleteHeight(tip.height - 2)
+                phrase = "height index has no entry at height \(tip.height - 2)"
+            case .truncateValue:
+                let raw = try #require(try store.database.get(.undo, victim.bytes))
+                batch.put(.undo, victim.bytes, Array(raw.prefix(3)))
+                phrase = "checksum mismatch in undo"
+            }
+            try store.write(batch, sync: true)
+            return phrase
+        }
+    }
+
+    @Test("corruption: the node refuses to start and names --reindex; --reindex recovers", arguments: Damage.allCases)
+    func corruption(damage: Damage) async throws {
         let dir = TemporaryDirectory("corrupt")
         let node = try NodeHarness.start(dir.path)
         #expect(await Poll.until(timeout: 60) { (NodeHarness.committedHeights(node.output).max() ?? 0) >= 12 })
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
 
-        do {
-            let store = try ChainStore(directory: dir.path, network: .dev)
-            let tip = try #require(try store.tip())
-            let victim = try #require(try store.hash(atHeight: tip.height - 2))
-            var raw = try #require(try store.database.get(.blocks, victim.bytes))
-            raw[raw.count - 10] ^= 0xff
-            var batch = WriteBatch()
-            batch.put(.blocks, victim.bytes, raw)
-            try store.write(batch, sync: true)
-            store.close()
-        }
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        let phrase = try damage.apply(store)
+        store.close()
 
         let refused = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path], timeout: 30)
         #expect(refused.status == 2)
         #expect(refused.output.contains("--reindex"))
-        #expect(refused.output.contains("checksum"))
+        #expect(refused.output.contains(phrase), "\(refused.output)")
         let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path])
         #expect(verify.status == 1)
 
