@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // No default traits: they pull in swift-configuration and all of Foundation (SWIFT-NOTES).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
@@ -37,7 +40,17 @@ let package = Package(
             "KeelCore", "KeelChain",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "KeelMetrics", dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "KeelAPI", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "KeelNode", dependencies: [
+            "KeelAPI", "KeelMetrics",
+            .product(name: "Hummingbird", package: "hummingbird"),
             "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,6 +76,11 @@ let package = Package(
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting"]),
+        .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
+        .testTarget(name: "KeelAPITests", dependencies: [
+            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,7 +11,7 @@ enum ChainBench {
         let events = EventLog()
         let dir = TemporaryDirectory("bench-commit")
         let store = try ChainStore(directory: dir.path, network: .dev)
-        let chain = try ChainState(store: store, logger: quietLogger, onConnect: { events.add($0) })
+        let chain = try ChainState(store: store, logger: quietLogger, observer: .init(onConnect: { events.add($0) }))
         let key = SigningKey()
         let helper = Helper(chain: chain, key: key)
         try helper.extend(11)

@@ -61,6 +61,7 @@ extension ChainState {
             }
             let depth = s.tip.height - fork.height
             if depth > 0 {
+                observer.onReorg?(depth)
                 logger.info("reorganizing", metadata: ["depth": "\(depth)", "fork_height": "\(fork.height)", "new_tip": "\(best.hash)"])
             }
             while s.tip.hash != fork.hash { disconnected += try disconnectTip(&s) }
@@ -113,7 +114,7 @@ extension ChainState {
         logger.info("block committed", metadata: [
             "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
         ])
-        onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
+        observer.onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
                                 transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
                                 signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
     }

@@ -76,6 +76,25 @@ public final class ChainState: Sendable {
         public let work: UInt256
     }
 
+    /// Hooks for logs, metrics and benchmarks; each is called outside no lock it could block.
+    public struct Observer: Sendable {
+        /// A block was committed to the active chain.
+        public var onConnect: (@Sendable (ConnectEvent) -> Void)?
+        /// The chain switched branches, disconnecting `depth` blocks.
+        public var onReorg: (@Sendable (_ depth: UInt64) -> Void)?
+        /// A template was served from the cache (`cached`) or built, taking `seconds`.
+        public var onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)?
+
+        /// Creates an observer.
+        public init(onConnect: (@Sendable (ConnectEvent) -> Void)? = nil,
+                    onReorg: (@Sendable (_ depth: UInt64) -> Void)? = nil,
+                    onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)? = nil) {
+            self.onConnect = onConnect
+            self.onReorg = onReorg
+            self.onTemplate = onTemplate
+        }
+    }
+
     struct State: Sendable {
         var index: HeaderIndex
         var tip: HeaderIndex.Entry
@@ -91,7 +110,7 @@ public final class ChainState: Sendable {
     let clock: any WallClock
     let verifier: SignatureVerifier
     let logger: Logger
-    let onConnect: (@Sendable (ConnectEvent) -> Void)?
+    let observer: Observer
     let state: Mutex<State>
 
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
@@ -99,13 +118,13 @@ public final class ChainState: Sendable {
     /// revalidated).
     public init(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
                 mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger = Logger(label: "keel.chain"),
-                onConnect: (@Sendable (ConnectEvent) -> Void)? = nil) throws {
+                observer: Observer = Observer()) throws {
         self.store = store
         self.network = store.network
         self.clock = clock
         self.verifier = verifier
         self.logger = logger
-        self.onConnect = onConnect
+        self.observer = observer
 
         var index = HeaderIndex()
         for record in try store.allHeaders() { index.insert(HeaderIndex.Entry(hash: record.header.hash, record: record)) }

@@ -20,7 +20,7 @@ public enum Reindexer {
     /// Runs the rebuild and returns the resulting chain state.
     public static func run(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
                            mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger,
-                           onConnect: (@Sendable (ChainState.ConnectEvent) -> Void)? = nil) throws -> (ChainState, Report) {
+                           observer: ChainState.Observer = ChainState.Observer()) throws -> (ChainState, Report) {
         var blocks = [Block]()
         var clean = WriteBatch()
         var dropped = 0
@@ -40,7 +40,7 @@ public enum Reindexer {
         logger.notice("reindexing", metadata: ["blocks": "\(blocks.count)", "dropped": "\(dropped)"])
 
         let chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
-                                   logger: logger, onConnect: onConnect)
+                                   logger: logger, observer: observer)
         for block in blocks.sorted(by: { $0.header.height < $1.header.height }) where block.header.height > 0 {
             // Blocks whose ancestors were dropped (or that are invalid) are skipped.
             _ = try? chain.submit(block, origin: .reindex)

@@ -1,58 +1,84 @@
+import KeelAPI
 import KeelChain
 import KeelCore
+import KeelMetrics
 import KeelMining
 import KeelStorage
 import Logging
+import Synchronization
 
-/// A node's parts, opened and wired: store (locked), chain state (checked or reindexed) and
-/// miner.
+/// A node's parts, opened and wired: store (locked), chain state (checked, or reindexed once
+/// the API is up), miner, metrics and the API token.
 public final class Node: Sendable {
+    /// The build's version.
+    public static let version = "0.1.0"
+
+    struct Loaded: Sendable {
+        let chain: ChainState
+        let miner: Miner
+    }
+
     /// How the node was configured.
     public let configuration: NodeConfiguration
     /// The database.
     public let store: ChainStore
-    /// Chain state.
-    public let chain: ChainState
-    /// The miner.
-    public let miner: Miner
+    /// Every metric the node exposes.
+    public let metrics: NodeMetrics
     /// Who mined coinbases pay.
     public let coinbaseAddress: Address
+    /// The API bearer token (secret: never log it).
+    let token: String
+    let logger: Logger
+    let loaded = Mutex<Loaded?>(nil)
+    let phaseName = Mutex("starting")
+    let telemetry: NodeTelemetry
 
-    /// Opens the data directory (taking its lock), runs the start-up check (or `--reindex`),
-    /// and loads chain state. Throws an error whose description tells the operator what to do.
-    public init(configuration: NodeConfiguration, logger: Logger) throws {
+    /// Opens the data directory (taking its lock), reads or creates the miner key and the API
+    /// token, and unless `--reindex` runs the start-up check and loads chain state. Throws an
+    /// error whose description tells the operator what to do.
+    public init(configuration: NodeConfiguration, logger: Logger, commit: String = "unknown") throws {
         self.configuration = configuration
+        self.logger = logger
         let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network)
         do {
-            let chain: ChainState
+            metrics = NodeMetrics(routes: APIRouter.routes, columnFamilies: ColumnFamily.allCases.map(\.rawValue),
+                                  version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
+            telemetry = NodeTelemetry(metrics: metrics)
+            token = try SecretFile.apiToken(directory: configuration.dataDirectory)
+            let payTo = try configuration.mineTo?.hash ?? SecretFile.minerKey(directory: configuration.dataDirectory).addressHash
+            coinbaseAddress = Address(hash: payTo, network: configuration.network)
+            self.store = store
             if try store.tip() != nil, try !store.wasCleanlyShutDown() {
                 logger.notice("the previous run did not shut down cleanly; checking the stored chain before resuming from the last committed block")
             }
-            if configuration.reindex {
-                (chain, _) = try Reindexer.run(store: store, logger: logger)
-            } else {
+            if !configuration.reindex {
                 _ = try StartupCheck().run(store: store)
-                chain = try ChainState(store: store, logger: logger)
+                install(try ChainState(store: store, verifier: telemetry.verifier, logger: logger, observer: telemetry.observer))
             }
-            let payTo: AddressHash
-            if let address = configuration.mineTo {
-                payTo = address.hash
-            } else {
-                payTo = try MinerKeyFile.loadOrCreate(directory: configuration.dataDirectory).addressHash
-            }
-            self.store = store
-            self.chain = chain
-            self.coinbaseAddress = Address(hash: payTo, network: configuration.network)
-            self.miner = Miner(chain: chain, logger: logger)
         } catch {
             store.close()
             throw error
         }
     }
 
+    private func install(_ chain: ChainState) {
+        let miner = Miner(chain: chain, logger: logger)
+        loaded.withLock { $0 = Loaded(chain: chain, miner: miner) }
+        phaseName.withLock { $0 = "running" }
+    }
+
+    /// Rebuilds chain state from the stored blocks (`--reindex`), while the API answers 503.
+    func reindex() throws {
+        phaseName.withLock { $0 = "reindexing" }
+        let (chain, report) = try Reindexer.run(store: store, verifier: telemetry.verifier, logger: logger, observer: telemetry.observer)
+        logger.notice("reindexed", metadata: ["height": "\(report.height)", "dropped": "\(report.blocksDropped)"])
+        install(chain)
+    }
+
     /// Stops mining and closes the store (marking a clean shutdown).
     public func shutdown() {
-        miner.stop()
-        chain.close()
+        phaseName.withLock { $0 = "stopping" }
+        _ = stopMining()
+        if let chain = loaded.withLock({ $0?.chain }) { chain.close() } else { store.close() }
     }
 }

@@ -8,17 +8,30 @@ public struct NodeConfiguration: Sendable {
     public var dataDirectory: String
     /// Who mined coinbases pay; nil means the node's own key in `DATA_DIR/miner.key`.
     public var mineTo: Address?
-    /// Mining threads (0: do not mine).
+    /// Mining threads at start (0: do not mine).
     public var threads: Int
-    /// Rebuild chain state from stored blocks before starting.
+    /// Rebuild chain state from stored blocks before serving the chain.
     public var reindex: Bool
+    /// API host (127.0.0.1 unless the operator says otherwise).
+    public var apiHost: String
+    /// API port (0 picks a free one, printed at start).
+    public var apiPort: Int
+    /// Seconds before the RSS baseline is taken.
+    public var rssWarmup: Double
+    /// A tip older than this (seconds) makes `/ready` fail.
+    public var maxTipAge: Double
 
     /// Creates a configuration.
-    public init(network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false) {
+    public init(network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,
+                apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600) {
         self.network = network
         self.dataDirectory = dataDirectory
         self.mineTo = mineTo
         self.threads = threads
         self.reindex = reindex
+        self.apiHost = apiHost
+        self.apiPort = apiPort
+        self.rssWarmup = rssWarmup
+        self.maxTipAge = maxTipAge
     }
 }

@@ -1,9 +1,13 @@
+import Dispatch
 import KeelCore
+import KeelMetrics
 import Logging
 import ServiceLifecycle
 
-/// Runs a node until graceful shutdown (SIGTERM/SIGINT through the service group), then stops
-/// the miner (waiting for its workers) and closes the store.
+/// Runs a node until graceful shutdown (SIGTERM/SIGINT through the service group): reindexes
+/// first if asked (the API is already answering, with 503 on `/ready`), starts mining, takes
+/// the RSS baseline when the warm-up ends, then on shutdown stops the miner (waiting for its
+/// workers) and closes the store.
 public struct NodeService: Service {
     private let node: Node
     private let logger: Logger
@@ -14,15 +18,39 @@ public struct NodeService: Service {
         self.logger = logger
     }
 
-    /// Starts mining if configured, waits for shutdown, then stops everything.
+    /// Runs until shutdown.
     public func run() async throws {
-        if node.configuration.threads > 0 {
-            node.miner.start(threads: node.configuration.threads, payTo: node.coinbaseAddress.hash)
+        if node.chain == nil {
+            // Reindexing blocks on RocksDB for as long as it takes: keep it off the
+            // cooperative pool so the API stays responsive meanwhile.
+            let node = self.node
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                DispatchQueue.global().async {
+                    do {
+                        try node.reindex()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
         }
-        // Returns on graceful shutdown; throws on cancellation. Either way: clean up.
-        try? await gracefulShutdown()
+        if node.configuration.threads > 0 {
+            _ = try node.startMining(threads: node.configuration.threads)
+        }
+        let metrics = node.metrics
+        let warmup = node.configuration.rssWarmup
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(max(warmup, 0) * 1e9))
+                if !Task.isCancelled, let sample = ProcessSample.read() { metrics.rssGrowth.observe(residentBytes: sample.residentBytes) }
+            }
+            // Returns on graceful shutdown; throws on cancellation. Either way: clean up.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         logger.info("shutting down")
         node.shutdown()
-        logger.info("stopped cleanly", metadata: ["height": "\(node.chain.tip.height)"])
+        logger.info("stopped cleanly", metadata: ["height": "\(node.chain?.tip.height ?? 0)"])
     }
 }

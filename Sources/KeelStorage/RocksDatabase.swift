@@ -209,6 +209,13 @@ public final class RocksDatabase: @unchecked Sendable {
         if let error { throw Self.failure(error, "scan \(family.rawValue)") }
     }
 
+    /// An integer RocksDB property of a column family (e.g. `rocksdb.total-sst-files-size`).
+    public func integerProperty(_ family: ColumnFamily, _ name: String) -> UInt64? {
+        guard let (db, cf) = try? handles(family) else { return nil }
+        var value: UInt64 = 0
+        return rocksdb_property_int_cf(db, cf, name, &value) == 0 ? value : nil
+    }
+
     private static func failure(_ error: UnsafeMutablePointer<CChar>, _ what: String) -> StorageError {
         let status = RocksDBStatus(text: String(cString: error))
         rocksdb_free(error)

@@ -9,11 +9,14 @@ import ServiceLifecycle
 struct KeelNodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel-node",
-        abstract: "Run a Keel node: chain, storage and miner.",
+        abstract: "Run a Keel node: chain, storage, miner, HTTP API and Prometheus metrics.",
         discussion: """
         The node keeps its database in --data-dir (RocksDB under DIR/chain, locked while it runs) \
-        and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT stops the miner, \
-        closes the store cleanly and exits 0.
+        and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT finishes in-flight \
+        API requests, stops the miner, closes the store cleanly and exits 0.
+
+        The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
+        'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
 
         If the start-up check finds the stored chain state inconsistent, the node refuses to start \
         and says so; --reindex rebuilds chain state from the stored blocks.
@@ -39,6 +42,15 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Rebuild chain state from the stored blocks before starting.")
     var reindex = false
 
+    @Option(name: .long, help: "API and /metrics address, HOST:PORT (port 0 picks a free one).")
+    var apiAddr: String = "127.0.0.1:9334"
+
+    @Option(name: .long, help: "Seconds after start before the RSS baseline of keel_process_rss_growth_ratio is taken.")
+    var rssWarmup: Double = 600
+
+    @Option(name: .long, help: "Seconds a tip may age before /ready reports the node not ready.")
+    var maxTipAge: Double = 3600
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -47,6 +59,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
         if dev, let network, network != "dev" { throw ValidationError("--dev conflicts with --network \(network)") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
         if let network, Network.named(network) == nil { throw ValidationError("unknown network '\(network)': use main, test or dev") }
+        if parseAddress(apiAddr) == nil { throw ValidationError("--api-addr must be HOST:PORT, e.g. 127.0.0.1:9334") }
+        if rssWarmup < 0 { throw ValidationError("--rss-warmup must be zero or more seconds") }
+        if maxTipAge <= 0 { throw ValidationError("--max-tip-age must be more than zero seconds") }
     }
 
     func run() async throws {
@@ -65,23 +80,49 @@ struct KeelNodeCommand: AsyncParsableCommand {
                 throw ValidationError("--mine-to: \(error.message)")
             }
         }
+        let (host, port) = parseAddress(apiAddr)!
         let config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
-                                       threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex)
+                                       threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
+                                       apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge)
         let node: Node
         do {
-            node = try Node(configuration: config, logger: logger)
+            node = try Node(configuration: config, logger: logger,
+                            commit: ProcessInfo.processInfo.environment["KEEL_BUILD_COMMIT"] ?? "unknown")
         } catch {
             FileHandle.standardError.write(Data("keel-node: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let tip = node.chain.tip
         print("keel-node: \(net.name) network, data directory \(directory)")
-        print("keel-node: tip height \(tip.height) hash \(tip.hash)")
+        if let tip = node.chain?.tip {
+            print("keel-node: tip height \(tip.height) hash \(tip.hash)")
+        } else {
+            print("keel-node: reindexing before the chain is served")
+        }
         print(config.threads > 0 ? "keel-node: mining to \(node.coinbaseAddress) with \(config.threads) thread(s)" : "keel-node: not mining")
         fflush(nil)
-        let group = ServiceGroup(configuration: .init(services: [NodeService(node: node, logger: logger)],
+        let api = node.apiService(logger: logger) { url in
+            print("keel-node: API \(url) (token in \(directory)/api.token)")
+            print("keel-node: metrics \(url)/metrics")
+            fflush(nil)
+        }
+        // Shutdown runs in reverse: the API drains in-flight requests before the store closes.
+        let group = ServiceGroup(configuration: .init(services: [NodeService(node: node, logger: logger), api],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("keel-node: error: \(error)\n".utf8))
+            node.shutdown()
+            throw ExitCode(1)
+        }
+    }
+
+    private func parseAddress(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
     }
 
     private func absolutePath(_ path: String) -> String {

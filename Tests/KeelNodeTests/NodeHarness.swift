@@ -8,7 +8,7 @@ enum NodeHarness {
 
     /// Starts a dev node mining with one thread into `directory`.
     static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1"] + extra)
+        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0"] + extra)
     }
 
     /// Heights the node logged as committed, in order.
@@ -23,6 +23,14 @@ enum NodeHarness {
     static func startupHeight(_ lines: [String]) -> UInt64? {
         for line in lines where line.hasPrefix("keel-node: tip height ") {
             return UInt64(line.split(separator: " ")[3])
+        }
+        return nil
+    }
+
+    /// The API base URL the node printed (`keel-node: API http://127.0.0.1:PORT ...`).
+    static func apiURL(_ lines: [String]) -> String? {
+        for line in lines where line.hasPrefix("keel-node: API ") {
+            return String(line.split(separator: " ")[2])
         }
         return nil
     }

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import KeelChain
+import KeelCore
+
+/// Turns every error into the JSON error shape with the right status, and reports each
+/// request's route template, status and duration (for `keel_api_*` metrics).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = KeelRequestContext
+    let observe: @Sendable (_ route: String, _ status: Int, _ seconds: Double) -> Void
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = MonotonicTime.now()
+        let route = context.endpointPath ?? "unmatched"
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try ErrorMiddleware.map(error).response(from: request, context: context)
+        }
+        observe(route, Int(response.status.code), MonotonicTime.seconds(since: started))
+        return response
+    }
+
+    /// The API error for anything a handler throws. Unknown errors become a 500 whose message
+    /// says nothing about internals.
+    static func map(_ error: any Error) -> APIError {
+        switch error {
+        case let api as APIError:
+            return api
+        case let consensus as ConsensusError:
+            return APIError(.unprocessableContent, consensus.code.rawValue, consensus.message)
+        case let chain as ChainError:
+            switch chain.code {
+            case .alreadyKnown, .mempoolConflict, .knownInvalid:
+                return APIError(.conflict, chain.code.rawValue, chain.message)
+            case .mempoolFull:
+                return APIError(.serviceUnavailable, chain.code.rawValue, chain.message)
+            case .notFound:
+                return APIError(.notFound, chain.code.rawValue, chain.message)
+            default:
+                return APIError(.internalServerError, "internal", "the node could not complete the request")
+            }
+        case let http as HTTPError:
+            if http.status == .contentTooLarge {
+                return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than the node accepts")
+            }
+            return APIError(http.status, "http_\(http.status.code)", http.body ?? http.status.reasonPhrase)
+        case is Swift.DecodingError:
+            return APIError(.badRequest, "bad_json", "the request body is not the JSON this route expects")
+        default:
+            return APIError(.internalServerError, "internal", "the node could not complete the request")
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` on routes that change state. The comparison takes
+/// the same time whatever the token, and no token ever reaches a response or a log.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = KeelRequestContext
+    let token: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "unauthorized", "this route needs 'Authorization: Bearer <token>'; the token is in DATA_DIR/api.token")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), AuthMiddleware.equal(Array(header.dropFirst(prefix.count).utf8), token) else {
+            throw APIError(.unauthorized, "unauthorized", "the bearer token is not this node's token (see DATA_DIR/api.token)")
+        }
+        return try await next(request, context)
+    }
+
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import KeelChain
+import KeelCore
+import KeelStorage
+
+/// Builds the node API's router: open reads, token-guarded changes, health, readiness and
+/// `/metrics`. The route list is also the bounded label set of the API metrics.
+public enum APIRouter {
+    /// Every route template the router registers, as `METHOD /path`.
+    public static let routes: [String] = [
+        "GET /health", "GET /ready", "GET /metrics",
+        "GET /v1/status", "GET /v1/blocks/{id}", "GET /v1/transactions/{txid}",
+        "GET /v1/addresses/{address}/balance", "GET /v1/addresses/{address}/utxos",
+        "GET /v1/mempool", "GET /v1/mining", "GET /v1/mining/template",
+        "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
+    ]
+
+    /// The router. `observe` receives every request's route template, status and duration.
+    public static func make(backend: some NodeBackend, token: String,
+                            observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
+        let router = Router(context: KeelRequestContext.self)
+        router.add(middleware: ErrorMiddleware(observe: observe))
+        let handlers = Handlers(backend: backend)
+
+        router.get("/health") { _, _ in try handlers.health() }
+        router.get("/ready") { request, context in try handlers.ready(request, context) }
+        router.get("/metrics") { _, _ in handlers.metrics() }
+        let v1 = router.group("/v1")
+        v1.get("/status") { _, _ in try handlers.status() }
+        v1.get("/blocks/{id}") { _, context in try handlers.block(try context.parameters.require("id")) }
+        v1.get("/transactions/{txid}") { _, context in try handlers.transaction(try context.parameters.require("txid")) }
+        v1.get("/addresses/{address}/balance") { _, context in try handlers.balance(try context.parameters.require("address")) }
+        v1.get("/addresses/{address}/utxos") { request, context in
+            try handlers.utxos(try context.parameters.require("address"), query: request.uri.queryParameters)
+        }
+        v1.get("/mempool") { request, _ in try handlers.mempool(query: request.uri.queryParameters) }
+        v1.get("/mining") { _, _ in handlers.mining() }
+        v1.get("/mining/template") { request, _ in try handlers.template(query: request.uri.queryParameters) }
+
+        let guarded = v1.group().add(middleware: AuthMiddleware(token: Array(token.utf8)))
+        guarded.post("/transactions") { request, context in
+            try handlers.submitTransaction(try await request.decode(as: HexBody.self, context: context))
+        }
+        guarded.post("/mining/start") { request, context in
+            // The body is optional (`{"threads": N}`), but a body that is there must be valid.
+            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+            let body = bytes.readableBytes == 0 ? StartBody(threads: nil)
+                : try context.requestDecoder.decode(StartBody.self, from: Data(bytes.readableBytesView))
+            return try handlers.startMining(body)
+        }
+        guarded.post("/mining/stop") { _, _ in handlers.stopMining() }
+        guarded.post("/mining/submit") { request, context in
+            try handlers.submitBlock(try await request.decode(as: HexBody.self, context: context))
+        }
+        return router
+    }
+}

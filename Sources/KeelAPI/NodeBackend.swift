@@ -1,0 +1,51 @@
+import KeelChain
+import KeelCore
+
+/// What the API needs from the node. Implemented by KeelNode over the chain, miner and metrics,
+/// so this target depends on no miner or executable.
+public protocol NodeBackend: Sendable {
+    /// The network.
+    var network: Network { get }
+    /// The node's version string.
+    var version: String { get }
+    /// The chain state; nil while the node starts or reindexes.
+    var chain: ChainState? { get }
+    /// `starting`, `reindexing`, `running` or `stopping`.
+    var phase: String { get }
+    /// Whether the store is open (liveness).
+    var isStoreOpen: Bool { get }
+    /// Who templates pay when the caller names no address.
+    var defaultPayTo: AddressHash { get }
+    /// Connected peers (0 until P2P).
+    var peerCount: Int { get }
+    /// Why the node is not ready; empty when it is.
+    func readinessFailures() -> [String]
+    /// The miner's state.
+    func miningStatus() -> MiningSnapshot
+    /// Starts (or re-threads) the miner; returns once it runs.
+    func startMining(threads: Int) throws -> MiningSnapshot
+    /// Stops the miner; returns once every worker has exited, with the seconds it took.
+    func stopMining() -> (MiningSnapshot, Double)
+    /// The Prometheus exposition.
+    func metricsText() -> [UInt8]
+}
+
+/// The miner's state as the API shows it.
+public struct MiningSnapshot: Sendable, Equatable {
+    /// Whether workers run.
+    public let active: Bool
+    /// Worker threads.
+    public let threads: Int
+    /// Hashes tried since start.
+    public let hashesTotal: UInt64
+    /// Who mined coinbases pay.
+    public let payTo: AddressHash?
+
+    /// Creates a snapshot.
+    public init(active: Bool, threads: Int, hashesTotal: UInt64, payTo: AddressHash?) {
+        self.active = active
+        self.threads = threads
+        self.hashesTotal = hashesTotal
+        self.payTo = payTo
+    }
+}

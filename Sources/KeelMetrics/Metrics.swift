@@ -1,0 +1,180 @@
+import Prometheus
+
+/// Every metric `keel-node` exposes, made on one registry with help text, base units and
+/// histograms, and every labelled series created at start-up so it reads zero before the first
+/// event (dashboards and `absent()` alerts need the series to exist).
+///
+/// Labels are bounded: origins, modes, routes and column families come from fixed lists.
+public final class NodeMetrics: Sendable {
+    /// The registry behind `/metrics`.
+    public let registry = PrometheusCollectorRegistry()
+
+    /// Where a block came from.
+    public static let origins = ["miner", "peer", "api", "reindex", "reorg"]
+    /// Signature verification modes.
+    public static let modes = ["parallel", "sequential"]
+    /// Response status classes.
+    public static let statusClasses = ["2xx", "4xx", "5xx"]
+
+    // MARK: chain
+    /// `keel_chain_height`.
+    public let chainHeight: Gauge
+    /// `keel_blocks_connected_total{origin}`.
+    public let blocksConnected: [String: Counter]
+    /// `keel_reorgs_total`.
+    public let reorgs: Counter
+    /// `keel_reorg_depth`.
+    public let reorgDepth: ValueHistogram
+    /// `keel_block_connect_seconds`.
+    public let blockConnectSeconds: ValueHistogram
+    /// `keel_block_propagation_seconds`.
+    public let blockPropagationSeconds: ValueHistogram
+
+    // MARK: signatures
+    /// `keel_signature_verification_seconds{mode}`.
+    public let signatureSeconds: [String: ValueHistogram]
+    /// `keel_signatures_verified_total{mode}`.
+    public let signaturesVerified: [String: Counter]
+
+    // MARK: templates
+    /// `keel_template_cache_hits_total`.
+    public let templateHits: Counter
+    /// `keel_template_cache_misses_total`.
+    public let templateMisses: Counter
+    /// `keel_template_build_seconds`.
+    public let templateBuildSeconds: ValueHistogram
+
+    // MARK: mempool
+    /// `keel_mempool_transactions`.
+    public let mempoolTransactions: Gauge
+    /// `keel_mempool_bytes`.
+    public let mempoolBytes: Gauge
+
+    // MARK: mining
+    /// `keel_mining_active`.
+    public let miningActive: Gauge
+    /// `keel_mining_threads`.
+    public let miningThreads: Gauge
+    /// `keel_mining_hashes_total` (advanced by the hashes counted since the last scrape).
+    public let miningHashes: MonotonicCounter
+    /// `keel_mining_stop_seconds`.
+    public let miningStopSeconds: ValueHistogram
+
+    // MARK: API
+    /// `keel_api_requests_total{route,status_class}`.
+    public let apiRequests: [String: Counter]
+    /// `keel_api_request_seconds{route}`.
+    public let apiRequestSeconds: [String: ValueHistogram]
+
+    // MARK: storage
+    /// `keel_rocksdb_sst_bytes{column_family}`.
+    public let storageBytes: [String: Gauge]
+
+    // MARK: process
+    /// The standard `process_*` metrics, read from /proc at scrape time.
+    public let process: ProcessMetrics
+    /// `keel_process_rss_growth_ratio`.
+    public let rssGrowthRatio: Gauge
+    /// The baseline behind the growth ratio.
+    public let rssGrowth: RSSGrowthTracker
+
+    /// Creates every metric. `routes` are the API route templates (a bounded label set);
+    /// `columnFamilies` the storage families.
+    public init(routes: [String], columnFamilies: [String], version: String, commit: String, rssWarmup: Double) {
+        let r = registry
+        let fast: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+        let slow: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        chainHeight = r.makeGauge(descriptor: .keel("keel_chain_height", "Height of the active chain tip."))
+        blocksConnected = Dictionary(uniqueKeysWithValues: NodeMetrics.origins.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_blocks_connected_total", "Blocks connected to the active chain, by where they came from."), labels: [("origin", $0)]))
+        })
+        reorgs = r.makeCounter(descriptor: .keel("keel_reorgs_total", "Reorganizations: switches to a branch with more work."))
+        reorgDepth = r.makeValueHistogram(descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
+        blockConnectSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
+        blockPropagationSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_propagation_seconds", "Arrival time minus the block's timestamp, for blocks not mined by this node, in seconds."), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
+        signatureSeconds = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {
+            ($0, r.makeValueHistogram(descriptor: .keel("keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode."), labels: [("mode", $0)], buckets: fast))
+        })
+        signaturesVerified = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_signatures_verified_total", "Signatures checked, by verification mode."), labels: [("mode", $0)]))
+        })
+        templateHits = r.makeCounter(descriptor: .keel("keel_template_cache_hits_total", "Block templates served from the cache."))
+        templateMisses = r.makeCounter(descriptor: .keel("keel_template_cache_misses_total", "Block templates that had to be built."))
+        templateBuildSeconds = r.makeValueHistogram(descriptor: .keel("keel_template_build_seconds", "Time to build a block template, in seconds."), buckets: fast)
+        mempoolTransactions = r.makeGauge(descriptor: .keel("keel_mempool_transactions", "Transactions in the mempool."))
+        mempoolBytes = r.makeGauge(descriptor: .keel("keel_mempool_bytes", "Encoded bytes of the transactions in the mempool."))
+        miningActive = r.makeGauge(descriptor: .keel("keel_mining_active", "1 while the miner runs, 0 otherwise."))
+        miningThreads = r.makeGauge(descriptor: .keel("keel_mining_threads", "Mining worker threads running."))
+        miningHashes = MonotonicCounter(r.makeCounter(descriptor: .keel("keel_mining_hashes_total", "Proof-of-work hashes tried.")))
+        miningStopSeconds = r.makeValueHistogram(descriptor: .keel("keel_mining_stop_seconds", "Time from a stop request until every mining thread has exited, in seconds."), buckets: fast)
+        var requests = [String: Counter]()
+        var durations = [String: ValueHistogram]()
+        for route in routes {
+            for status in NodeMetrics.statusClasses {
+                requests[route + " " + status] = r.makeCounter(descriptor: .keel("keel_api_requests_total", "API requests answered, by route template and status class."), labels: [("route", route), ("status_class", status)])
+            }
+            durations[route] = r.makeValueHistogram(descriptor: .keel("keel_api_request_seconds", "Time to answer an API request, in seconds, by route template."), labels: [("route", route)], buckets: fast)
+        }
+        apiRequests = requests
+        apiRequestSeconds = durations
+        storageBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
+            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
+        })
+        r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
+        process = ProcessMetrics(registry: r)
+        rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio", "Resident memory over the baseline taken when the warm-up ended, minus one (0 during warm-up)."))
+        rssGrowth = RSSGrowthTracker(warmup: rssWarmup)
+    }
+
+    /// Records one API request.
+    public func recordRequest(route: String, status: Int, seconds: Double) {
+        let statusClass = status >= 500 ? "5xx" : status >= 400 ? "4xx" : "2xx"
+        apiRequests[route + " " + statusClass]?.increment()
+        apiRequestSeconds[route]?.record(seconds)
+    }
+
+    /// The Prometheus text exposition, after reading the process metrics and calling `refresh`
+    /// (which sets the gauges that are cheaper to read at scrape time than to keep current).
+    public func render(refresh: () -> Void = {}) -> [UInt8] {
+        if let sample = ProcessSample.read() {
+            process.update(sample)
+            rssGrowth.observe(residentBytes: sample.residentBytes)
+            rssGrowthRatio.set(to: rssGrowth.ratio(residentBytes: sample.residentBytes))
+        }
+        refresh()
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(16_384)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    /// The content type of `render()`'s output.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+}
+
+/// A counter fed from a running total kept elsewhere (a miner's hash count): each update adds
+/// what the total grew by since the last one.
+public final class MonotonicCounter: Sendable {
+    private let counter: Counter
+    private let last = Mutex<UInt64>(0)
+
+    init(_ counter: Counter) { self.counter = counter }
+
+    /// Advances the counter to `total`.
+    public func update(total: UInt64) {
+        let delta = last.withLock { last -> UInt64 in
+            defer { last = max(last, total) }
+            return total > last ? total - last : 0
+        }
+        if delta > 0 { counter.increment(by: Int64(truncatingIfNeeded: delta)) }
+    }
+}
+
+import Synchronization
+
+extension MetricNameDescriptor {
+    /// A descriptor for a full metric name (unit already in the name) with its help text.
+    static func keel(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+import KeelAPI
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+extension Node {
+    /// The HTTP API (and `/metrics`) as a service. `onListening` receives the bound address,
+    /// which differs from the configured one when the port is 0.
+    public func apiService(logger: Logger, onListening: @escaping @Sendable (String) -> Void) -> some Service {
+        let metrics = self.metrics
+        let router = APIRouter.make(backend: self, token: token) { route, status, seconds in
+            metrics.recordRequest(route: route, status: status, seconds: seconds)
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let host = configuration.apiHost
+        return Application(router: router,
+                           configuration: .init(address: .hostname(host, port: configuration.apiPort), serverName: "keel-node"),
+                           onServerRunning: { channel in
+                               let port = channel.localAddress?.port ?? 0
+                               onListening("http://\(host):\(port)")
+                           },
+                           logger: quiet)
+    }
+}

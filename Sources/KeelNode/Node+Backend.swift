@@ -1,0 +1,86 @@
+import KeelAPI
+import KeelChain
+import KeelCore
+import KeelMining
+import KeelStorage
+
+/// The node as the API sees it.
+extension Node: NodeBackend {
+    /// The network.
+    public var network: Network { configuration.network }
+    /// The version string.
+    public var version: String { Node.version }
+    /// The chain, once loaded.
+    public var chain: ChainState? { loaded.withLock { $0?.chain } }
+    /// What the node is doing.
+    public var phase: String { phaseName.withLock { $0 } }
+    /// Whether the store is open.
+    public var isStoreOpen: Bool { !store.database.isClosed }
+    /// The node's coinbase address.
+    public var defaultPayTo: AddressHash { coinbaseAddress.hash }
+    /// No P2P yet.
+    public var peerCount: Int { 0 }
+
+    /// Why the node is not ready.
+    public func readinessFailures() -> [String] {
+        var reasons = [String]()
+        let phase = self.phase
+        if phase != "running" { reasons.append("the node is \(phase)") }
+        if !isStoreOpen { reasons.append("the store is not open") }
+        if let chain {
+            let age = Double(SystemClock().nowMilliseconds() &- chain.tip.timestamp) / 1000
+            if age > configuration.maxTipAge {
+                reasons.append("the tip is \(Int(age)) s old (limit \(Int(configuration.maxTipAge)) s; --max-tip-age)")
+            }
+        }
+        return reasons
+    }
+
+    /// The miner's state.
+    public func miningStatus() -> MiningSnapshot {
+        guard let miner = loaded.withLock({ $0?.miner }) else {
+            return MiningSnapshot(active: false, threads: 0, hashesTotal: 0, payTo: nil)
+        }
+        let status = miner.status
+        return MiningSnapshot(active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal, payTo: status.payTo)
+    }
+
+    /// Starts or re-threads the miner.
+    public func startMining(threads: Int) throws -> MiningSnapshot {
+        guard let miner = loaded.withLock({ $0?.miner }) else { throw NodeError("the node is \(phase)") }
+        miner.start(threads: threads, payTo: coinbaseAddress.hash)
+        metrics.miningActive.set(to: 1)
+        metrics.miningThreads.set(to: Double(threads))
+        return miningStatus()
+    }
+
+    /// Stops the miner and records how long the stop took.
+    public func stopMining() -> (MiningSnapshot, Double) {
+        guard let miner = loaded.withLock({ $0?.miner }) else { return (miningStatus(), 0) }
+        let wasActive = miner.status.active
+        let seconds = miner.stop()
+        if wasActive { metrics.miningStopSeconds.record(seconds) }
+        metrics.miningActive.set(to: 0)
+        metrics.miningThreads.set(to: 0)
+        return (miningStatus(), seconds)
+    }
+
+    /// The Prometheus exposition, with the scrape-time gauges refreshed.
+    public func metricsText() -> [UInt8] {
+        metrics.render {
+            let parts = loaded.withLock { $0 }
+            if let chain = parts?.chain {
+                metrics.chainHeight.set(to: Double(chain.tip.height))
+                let pool = chain.mempoolSize
+                metrics.mempoolTransactions.set(to: Double(pool.count))
+                metrics.mempoolBytes.set(to: Double(pool.bytes))
+            }
+            if let miner = parts?.miner { metrics.miningHashes.update(total: miner.hashesTotal) }
+            for (family, gauge) in metrics.storageBytes {
+                if let cf = ColumnFamily(rawValue: family), let bytes = store.database.integerProperty(cf, "rocksdb.total-sst-files-size") {
+                    gauge.set(to: Double(bytes))
+                }
+            }
+        }
+    }
+}
