@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
         .testTarget(name: "KeelAPITests", dependencies: [
-            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting",
+            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

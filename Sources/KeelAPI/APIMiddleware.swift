@@ -41,13 +41,18 @@ struct ErrorMiddleware: RouterMiddleware {
             default:
                 return APIError(.internalServerError, "internal", "the node could not complete the request")
             }
-        case let http as HTTPError:
-            if http.status == .contentTooLarge {
-                return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than the node accepts")
-            }
-            return APIError(http.status, "http_\(http.status.code)", http.body ?? http.status.reasonPhrase)
         case is Swift.DecodingError:
             return APIError(.badRequest, "bad_json", "the request body is not the JSON this route expects")
+        case let http as any HTTPResponseError:
+            // Hummingbird's own errors: body decoding (400), body too large (413), no route (404).
+            switch http.status {
+            case .contentTooLarge:
+                return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than the node accepts")
+            case .badRequest:
+                return APIError(.badRequest, "bad_json", "the request body is not the JSON this route expects")
+            default:
+                return APIError(http.status, "http_\(http.status.code)", http.status.reasonPhrase)
+            }
         default:
             return APIError(.internalServerError, "internal", "the node could not complete the request")
         }

@@ -1,0 +1,116 @@
+import KeelMetrics
+import Testing
+
+/// A small reader of the text exposition, for assertions (output order is not stable).
+struct Exposition {
+    var samples: [String: Double] = [:]
+    var help: [String: String] = [:]
+    var types: [String: String] = [:]
+
+    init(_ bytes: [UInt8]) {
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("# HELP ") {
+                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
+                help[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            } else if line.hasPrefix("# TYPE ") {
+                let parts = line.dropFirst(7).split(separator: " ")
+                types[String(parts[0])] = String(parts[1])
+            } else if let space = line.lastIndex(of: " ") {
+                samples[String(line[..<space])] = Double(line[line.index(after: space)...])
+            }
+        }
+    }
+}
+
+@Suite("Node metrics")
+struct NodeMetricsTests {
+    static let contract = [
+        "keel_chain_height", "keel_blocks_connected_total", "keel_reorgs_total", "keel_reorg_depth",
+        "keel_block_connect_seconds", "keel_signature_verification_seconds", "keel_signatures_verified_total",
+        "keel_template_cache_hits_total", "keel_template_cache_misses_total", "keel_template_build_seconds",
+        "keel_block_propagation_seconds", "process_resident_memory_bytes", "keel_process_rss_growth_ratio",
+        "keel_mining_active", "keel_mining_hashes_total", "keel_mining_stop_seconds", "keel_build_info",
+        "keel_mempool_transactions", "keel_mempool_bytes", "keel_api_requests_total", "keel_api_request_seconds",
+        "keel_rocksdb_sst_bytes", "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+        "process_cpu_seconds_total", "process_start_time_seconds", "process_threads",
+    ]
+
+    func make() -> NodeMetrics {
+        NodeMetrics(routes: ["GET /v1/status", "POST /v1/transactions"], columnFamilies: ["utxo", "blocks"],
+                    version: "0.1.0", commit: "abc123", rssWarmup: 600)
+    }
+
+    @Test("every contract metric is exposed with help text and a type before anything happens")
+    func contract() {
+        let exposition = Exposition(make().render())
+        for name in Self.contract {
+            #expect(exposition.help[name]?.isEmpty == false, "no HELP for \(name)")
+            #expect(exposition.types[name] != nil, "no TYPE for \(name)")
+        }
+        #expect(exposition.types["keel_block_connect_seconds"] == "histogram")
+        #expect(exposition.types["keel_blocks_connected_total"] == "counter")
+    }
+
+    @Test("labelled series exist at zero from start-up")
+    func labelledZeros() {
+        let e = Exposition(make().render())
+        for origin in NodeMetrics.origins { #expect(e.samples["keel_blocks_connected_total{origin=\"\(origin)\"}"] == 0) }
+        for mode in NodeMetrics.modes {
+            #expect(e.samples["keel_signatures_verified_total{mode=\"\(mode)\"}"] == 0)
+            #expect(e.samples["keel_signature_verification_seconds_count{mode=\"\(mode)\"}"] == 0)
+        }
+        #expect(e.samples["keel_api_requests_total{route=\"GET /v1/status\",status_class=\"4xx\"}"] == 0)
+        #expect(e.samples["keel_rocksdb_sst_bytes{column_family=\"utxo\"}"] == 0)
+        #expect(e.samples["keel_build_info{version=\"0.1.0\",commit=\"abc123\"}"] == 1)
+    }
+
+    @Test("process metrics are read from /proc")
+    func process() {
+        let e = Exposition(make().render())
+        #expect((e.samples["process_resident_memory_bytes"] ?? 0) > 1_000_000)
+        #expect((e.samples["process_virtual_memory_bytes"] ?? 0) >= (e.samples["process_resident_memory_bytes"] ?? 0))
+        #expect((e.samples["process_threads"] ?? 0) >= 1)
+        #expect((e.samples["process_open_fds"] ?? 0) >= 3)
+        #expect((e.samples["process_max_fds"] ?? 0) >= (e.samples["process_open_fds"] ?? 0))
+        let now = Double(time(nil))
+        let start = e.samples["process_start_time_seconds"] ?? 0
+        #expect(start > now - 86_400 && start <= now + 1)
+        #expect((e.samples["process_cpu_seconds_total"] ?? -1) >= 0)
+    }
+
+    @Test("events move their series; requests are counted by route and status class")
+    func events() {
+        let m = make()
+        m.blocksConnected["peer"]?.increment()
+        m.recordRequest(route: "GET /v1/status", status: 200, seconds: 0.002)
+        m.recordRequest(route: "GET /v1/status", status: 404, seconds: 0.001)
+        m.recordRequest(route: "GET /v1/status", status: 503, seconds: 0.001)
+        m.miningHashes.update(total: 10)
+        m.miningHashes.update(total: 25)
+        m.miningHashes.update(total: 20)  // a restarted miner's lower total never moves it back
+        let e = Exposition(m.render())
+        #expect(e.samples["keel_blocks_connected_total{origin=\"peer\"}"] == 1)
+        #expect(e.samples["keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"}"] == 1)
+        #expect(e.samples["keel_api_requests_total{route=\"GET /v1/status\",status_class=\"4xx\"}"] == 1)
+        #expect(e.samples["keel_api_requests_total{route=\"GET /v1/status\",status_class=\"5xx\"}"] == 1)
+        #expect(e.samples["keel_api_request_seconds_count{route=\"GET /v1/status\"}"] == 3)
+        #expect(e.samples["keel_mining_hashes_total"] == 25)
+    }
+
+    @Test("RSS growth is zero during warm-up and the ratio to the baseline after it")
+    func rssGrowth() {
+        let warming = RSSGrowthTracker(warmup: 3_600)
+        warming.observe(residentBytes: 100)
+        #expect(warming.baselineBytes == nil)
+        #expect(warming.ratio(residentBytes: 500) == 0)
+        let warm = RSSGrowthTracker(warmup: 0)
+        warm.observe(residentBytes: 200)
+        warm.observe(residentBytes: 999)  // the baseline is taken once
+        #expect(warm.baselineBytes == 200)
+        #expect(warm.ratio(residentBytes: 300) == 0.5)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
