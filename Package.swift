@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "KeelCore", dependencies: [
             "CSodium",
@@ -61,8 +62,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "KeelClient", dependencies: ["CCurl", "KeelCore"]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain",
+            "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
@@ -70,7 +72,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/KeelBench"),
-        .target(name: "KeelTesting", dependencies: ["KeelCore", "KeelStorage", "KeelChain"]),
+        .target(name: "KeelTesting", dependencies: ["KeelCore", "KeelStorage", "KeelChain", "KeelClient"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),

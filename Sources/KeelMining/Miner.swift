@@ -1,6 +1,4 @@
 import Crypto
-import Dispatch
-import Foundation
 import KeelChain
 import KeelCore
 import Logging
@@ -35,7 +33,7 @@ public final class Miner: Sendable {
 
     private final class Run: Sendable {
         let stop = Atomic<Bool>(false)
-        let group = DispatchGroup()
+        let workers = Mutex<[WorkerThread]>([])
         let threads: Int
         let payTo: AddressHash
         init(threads: Int, payTo: AddressHash) {
@@ -78,15 +76,8 @@ public final class Miner: Sendable {
                 Miner.halt(existing)
             }
             let next = Run(threads: threads, payTo: payTo)
-            for index in 0..<threads {
-                next.group.enter()
-                let thread = Thread { [self] in
-                    work(run: next, index: index)
-                    next.group.leave()
-                }
-                thread.name = "keel-miner-\(index)"
-                thread.start()
-            }
+            let started = (0..<threads).map { index in WorkerThread { [self] in work(run: next, index: index) } }
+            next.workers.withLock { $0 = started }
             run = next
             logger.info("mining started", metadata: ["threads": "\(threads)"])
         }
@@ -107,9 +98,10 @@ public final class Miner: Sendable {
         return seconds
     }
 
+    /// Raises the stop flag and joins every worker: when this returns, the OS threads are gone.
     private static func halt(_ run: Run) {
         run.stop.store(true, ordering: .relaxed)
-        run.group.wait()
+        for worker in run.workers.withLock({ $0 }) { worker.join() }
     }
 
     private func work(run: Run, index: Int) {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import KeelAPI
 import Logging
@@ -15,11 +16,15 @@ extension Node {
         var quiet = logger
         quiet.logLevel = .warning
         let host = configuration.apiHost
+        let urlFile = configuration.dataDirectory + "/api.url"
         return Application(router: router,
                            configuration: .init(address: .hostname(host, port: configuration.apiPort), serverName: "keel-node"),
                            onServerRunning: { channel in
                                let port = channel.localAddress?.port ?? 0
-                               onListening("http://\(host):\(port)")
+                               let url = "http://\(host):\(port)"
+                               // Tools find the API here (not a secret; the token is in api.token).
+                               try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                               onListening(url)
                            },
                            logger: quiet)
     }

@@ -4,8 +4,15 @@ import ArgumentParser
 struct KeelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
-        abstract: "The Keel command line: chain tools (more to come: wallet, node control, peers).",
-        subcommands: [ChainCommand.self])
+        abstract: "The Keel command line: node control, mining and chain tools.",
+        discussion: """
+        Commands that talk to a node find it through --data-dir (DIR/api.url and DIR/api.token, or \
+        $KEEL_DATA_DIR) or --api and --token-file.
+
+        Exit codes: 0 success; 1 the node refused the request (its error code is printed); \
+        2 the request could not be made; 3 the node is unreachable; 64 bad usage.
+        """,
+        subcommands: [NodeCommand.self, MiningCommand.self, ChainCommand.self])
 }
 
 struct ChainCommand: ParsableCommand {

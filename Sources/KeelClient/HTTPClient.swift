@@ -1,0 +1,92 @@
+import CCurl
+import Foundation
+
+/// A blocking HTTP/1.1 client over libcurl, for the CLI and the sidecar: one easy handle per
+/// request, a connect timeout and a total timeout on every call, so nothing waits forever.
+public struct HTTPClient: Sendable {
+    /// One response.
+    public struct Response: Sendable {
+        /// The status code.
+        public let status: Int
+        /// The body.
+        public let body: [UInt8]
+        /// The body as UTF-8 text.
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Seconds to establish the connection.
+    public var connectTimeout: Double
+    /// Seconds for the whole request.
+    public var timeout: Double
+
+    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    /// A client with the given timeouts.
+    public init(connectTimeout: Double = 5, timeout: Double = 30) {
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+    }
+
+    private final class Sink {
+        var bytes = [UInt8]()
+        let limit: Int
+        init(limit: Int) { self.limit = limit }
+    }
+
+    /// Performs a request. Throws `ClientError` (with libcurl's code in the cause) when no
+    /// HTTP response arrives; any HTTP status is a response.
+    public func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+                        maxResponseBytes: Int = 64 << 20) throws -> Response {
+        guard HTTPClient.initialized, let handle = curl_easy_init() else {
+            throw ClientError(.transport, "libcurl could not be initialized")
+        }
+        defer { curl_easy_cleanup(handle) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in headers { list = curl_slist_append(list, "\(name): \(value)") }
+        if body != nil { list = curl_slist_append(list, "Content-Type: application/json") }
+        // libcurl adds "Expect: 100-continue" to large bodies; the node answers directly.
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+
+        let sink = Sink(limit: maxResponseBytes)
+        let context = Unmanaged.passRetained(sink)
+        defer { context.release() }
+        _ = keel_curl_setopt_string(handle, CURLOPT_URL, url)
+        _ = keel_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = keel_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
+        _ = keel_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+        _ = keel_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
+        _ = keel_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+        if let body {
+            _ = keel_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            _ = body.withUnsafeBufferPointer { keel_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
+        }
+        _ = keel_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+        _ = keel_curl_setopt_write_function(handle) { data, size, count, user in
+            let sink = Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            guard sink.bytes.count + length <= sink.limit else { return 0 }  // aborts the transfer
+            if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+            return length
+        }
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            let cause = CurlError(code: Int(code.rawValue), text: String(cString: curl_easy_strerror(code)))
+            let kind: ClientError.Code = code == CURLE_OPERATION_TIMEDOUT ? .timeout : .transport
+            throw ClientError(kind, "\(method) \(url) failed: \(cause.text)", cause: cause)
+        }
+        var status = 0
+        _ = keel_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return Response(status: status, body: sink.bytes)
+    }
+}
+
+/// libcurl's own result code and text.
+public struct CurlError: Error, Sendable, CustomStringConvertible {
+    /// The `CURLcode`.
+    public let code: Int
+    /// `curl_easy_strerror`'s text.
+    public let text: String
+    /// `curl error N: text`.
+    public var description: String { "curl error \(code): \(text)" }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Where a node's API is and the token for its guarded routes: from flags, or from the data
+/// directory (`api.url`, written by the node when it starts listening, and `api.token`).
+public struct NodeEndpoint: Sendable {
+    /// The base URL, e.g. `http://127.0.0.1:9334`.
+    public let baseURL: String
+    /// The bearer token, when known (secret: never print it).
+    public let token: String?
+
+    /// Creates an endpoint.
+    public init(baseURL: String, token: String?) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+    }
+
+    /// Resolves the endpoint: `api` wins over `DATA_DIR/api.url`; `tokenFile` over
+    /// `DATA_DIR/api.token`. Without either address, the default `http://127.0.0.1:9334`.
+    public static func resolve(dataDirectory: String?, api: String?, tokenFile: String?) throws -> NodeEndpoint {
+        var url = api
+        if url == nil, let dir = dataDirectory {
+            url = try? String(contentsOfFile: dir + "/api.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var token: String?
+        if let path = tokenFile ?? dataDirectory.map({ $0 + "/api.token" }) {
+            token = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            if token == nil, tokenFile != nil {
+                throw ClientError(.configuration, "cannot read the token file \(path)")
+            }
+        }
+        return NodeEndpoint(baseURL: url ?? "http://127.0.0.1:9334", token: token)
+    }
+}
