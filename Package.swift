@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting", "KeelClient"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
         .testTarget(name: "KeelAPITests", dependencies: [
             "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics",

@@ -120,9 +120,10 @@ public final class Miner: Sendable {
             var nonce = generator.next() as UInt64
             var found: UInt64?
             search: while !run.stop.load(ordering: .relaxed) {
-                for _ in 0..<Miner.checkInterval {
+                for tried in 1...Miner.checkInterval {
                     if Miner.meets(&bytes, nonce: nonce, limit: limit) {
                         found = nonce
+                        hashCounter.add(UInt64(tried), ordering: .relaxed)
                         break search
                     }
                     nonce &+= 1

@@ -38,11 +38,13 @@ extension Node: NodeBackend {
 
     /// The miner's state.
     public func miningStatus() -> MiningSnapshot {
+        // The payout address is the node's whether or not it mines right now.
         guard let miner = loaded.withLock({ $0?.miner }) else {
-            return MiningSnapshot(active: false, threads: 0, hashesTotal: 0, payTo: nil)
+            return MiningSnapshot(active: false, threads: 0, hashesTotal: 0, payTo: coinbaseAddress.hash)
         }
         let status = miner.status
-        return MiningSnapshot(active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal, payTo: status.payTo)
+        return MiningSnapshot(active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal,
+                              payTo: status.payTo ?? coinbaseAddress.hash)
     }
 
     /// Starts or re-threads the miner.

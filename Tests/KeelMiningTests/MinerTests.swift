@@ -41,3 +41,17 @@ struct MinerTests {
         #expect(balance.count == Int(a.chain.tip.height))
     }
 }
+
+@Suite("Miner accounting")
+struct MinerAccountingTests {
+    @Test("hashes that find a block mid-batch are counted")
+    func countsPartialBatches() async throws {
+        let a = try TestChain()
+        let miner = Miner(chain: a.chain)
+        miner.start(threads: 1, payTo: a.miner.addressHash)
+        // At the dev limit about two hashes find a block, so the first blocks never fill a batch.
+        #expect(await Poll.until(timeout: 30) { a.chain.tip.height >= 3 })
+        miner.stop()
+        #expect(miner.hashesTotal >= a.chain.tip.height)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KeelClient
 import KeelTesting
 
 /// Helpers for tests that run the real `keel-node` and `keel` binaries.
@@ -43,6 +44,23 @@ enum NodeHarness {
             throw HarnessError(message: "chain info failed (\(result.status)): \(result.output)")
         }
         return object
+    }
+}
+
+extension NodeHarness {
+    /// Starts a node and waits until its API answers; returns the process and a client.
+    static func startWithAPI(_ directory: String, _ extra: [String] = []) async throws -> (ChildProcess, NodeClient) {
+        let node = try start(directory, extra)
+        guard await Poll.until(timeout: 60, { apiURL(node.output) != nil || !node.isRunning }), let url = apiURL(node.output) else {
+            throw HarnessError(message: "the node's API did not come up: \(node.output.suffix(5))")
+        }
+        let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (node, NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)))
+    }
+
+    /// OS threads of a process.
+    static func threadCount(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? -1
     }
 }
 

@@ -1,0 +1,98 @@
+import Foundation
+import KeelClient
+import KeelCore
+import KeelTesting
+import Testing
+
+@Suite("keel-node API as a process", .serialized)
+struct NodeAPIProcessTests {
+    @Test("1,000 mining start/stop cycles: hashing resumes, threads return to baseline, no errors")
+    func miningCycles() async throws {
+        let cycles = Int(ProcessInfo.processInfo.environment["KEEL_MINING_CYCLES"] ?? "") ?? 1_000
+        let dir = TemporaryDirectory("cycles")
+        let (node, client) = try await NodeHarness.startWithAPI(dir.path, ["--threads", "0"])
+        // One warm-up cycle so lazily created threads (dispatch, event loops) exist in the baseline.
+        _ = try client.startMining(threads: 1)
+        _ = try client.stopMining()
+        let baseline = NodeHarness.threadCount(node.pid)
+        #expect(baseline > 0)
+        var stopSeconds = [Double]()
+        for cycle in 0..<cycles {
+            let before = try client.mining().hashesTotal
+            let started = try client.startMining(threads: 1)
+            #expect(started.active)
+            let resumed = await Poll.until(timeout: 10, interval: 0.001) { ((try? client.mining().hashesTotal) ?? 0) > before }
+            #expect(resumed, "cycle \(cycle): hashing did not resume")
+            let stopped = try client.stopMining()
+            #expect(!stopped.mining.active)
+            stopSeconds.append(stopped.stopSeconds)
+            let settled = await Poll.until(timeout: 5, interval: 0.002) { NodeHarness.threadCount(node.pid) <= baseline }
+            #expect(settled, "cycle \(cycle): \(NodeHarness.threadCount(node.pid)) threads after stop, baseline \(baseline)")
+            if !(resumed && settled) { break }
+        }
+        #expect(stopSeconds.count == cycles)
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("/ready is 503 while reindexing and 200 afterwards")
+    func readyDuringReindex() async throws {
+        let dir = TemporaryDirectory("ready")
+        do {
+            let chain = try TestChain(directory: dir)
+            try chain.extend(400)
+            chain.close()
+        }
+        let (node, client) = try await NodeHarness.startWithAPI(dir.path, ["--reindex", "--threads", "0", "--max-tip-age", "100000000"])
+        let first = try client.raw("/ready")
+        #expect(first.status == 503, "reindexing 400 blocks should still be under way: \(first.text)")
+        #expect(first.text.contains("reindexing"))
+        #expect(await Poll.until(timeout: 120) { (try? client.raw("/ready").status) == 200 })
+        #expect(try client.status().height == 400)
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("a node restarted mid-way answers the same tip and balances")
+    func restartKeepsState() async throws {
+        let dir = TemporaryDirectory("restart-api")
+        let (first, client) = try await NodeHarness.startWithAPI(dir.path)
+        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 15 })
+        _ = try client.stopMining()
+        let status = try client.status()
+        let payTo = try #require(status.mining.payTo)
+        let balance = try client.balance(payTo)
+        #expect(balance.utxoCount == Int(status.height))
+        first.send(SIGKILL)
+        _ = await first.waitForExit(timeout: 10)
+
+        let (second, again) = try await NodeHarness.startWithAPI(dir.path, ["--threads", "0"])
+        let after = try again.status()
+        #expect(after.tip == status.tip)
+        #expect(after.height == status.height)
+        #expect(try again.balance(payTo).balance == balance.balance)
+        #expect(try again.balance(payTo.uppercased()).balance == balance.balance)
+        second.send(SIGTERM)
+        #expect(await second.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("promtool check metrics reports nothing on a live node's /metrics")
+    func promtool() async throws {
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(promtool, "promtool is missing: `make test` installs Debian's prometheus package")
+        let dir = TemporaryDirectory("promtool")
+        let (node, client) = try await NodeHarness.startWithAPI(dir.path)
+        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 3 })
+        _ = try client.raw("/v1/status")
+        _ = try client.raw("/v1/blocks/zz")
+        let exposition = try client.metrics()
+        #expect(exposition.contains("keel_blocks_connected_total{origin=\"miner\"}"))
+        let file = dir.appending("metrics.txt")
+        try exposition.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try await Poll.run("/bin/sh", ["-c", "\(path) check metrics < \(file)"])
+        #expect(check.status == 0, "promtool: \(check.output)")
+        #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool reported: \(check.output)")
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+    }
+}
