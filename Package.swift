@@ -62,13 +62,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "KeelClient", dependencies: ["CCurl", "KeelCore"]),
+        .target(name: "KeelClient", dependencies: [
+            "CCurl", "KeelCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "keel", dependencies: [
             "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium",
+            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/KeelBench"),

@@ -3,7 +3,8 @@
 import Foundation
 import KeelCore
 
-// `keel-bench [signatures] [commit] [balance] [shutdown]` runs a subset; no argument runs all.
+// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api]`
+// runs a subset; no argument runs all.
 let chosen = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
 
@@ -13,3 +14,7 @@ if wanted("signatures") { await SignatureBench.run() }
 if wanted("commit") { try ChainBench.blockCommit() }
 if wanted("balance") { try ChainBench.balance() }
 if wanted("shutdown") { try await ShutdownBench.run() }
+if wanted("mining") { try MiningBench.stopLatency() }
+if wanted("template") { try MiningBench.templateCache() }
+if wanted("metrics") { MiningBench.metricsRender() }
+if wanted("api") { try await APIBench.run() }

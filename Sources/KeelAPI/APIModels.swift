@@ -113,6 +113,7 @@ struct UTXOJSON: Codable {
     let height: UInt64
     let coinbase: Bool
     let spendable: Bool
+    let spentInMempool: Bool
 }
 
 struct UTXOPageJSON: ResponseEncodable {

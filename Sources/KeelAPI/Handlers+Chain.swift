@@ -70,7 +70,8 @@ extension Handlers {
         let utxos = shown.map { outpoint, entry in
             UTXOJSON(txid: outpoint.txid.hex, index: outpoint.index, amount: AmountJSON(entry.output.amount), height: entry.height,
                      coinbase: entry.isCoinbase,
-                     spendable: !entry.isCoinbase || tipHeight + 1 >= entry.height + network.coinbaseMaturity)
+                     spendable: !entry.isCoinbase || tipHeight + 1 >= entry.height + network.coinbaseMaturity,
+                     spentInMempool: chain.mempoolSpender(of: outpoint) != nil)
         }
         let next = page.count > pageSize ? shown.last.map { "\($0.0.txid.hex):\($0.0.index)" } : nil
         return UTXOPageJSON(address: owner.string, utxos: utxos, next: next)

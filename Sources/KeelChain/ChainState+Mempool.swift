@@ -23,6 +23,9 @@ extension ChainState {
     /// The number of pooled transactions and their bytes.
     public var mempoolSize: (count: Int, bytes: Int) { state.withLock { ($0.mempool.count, $0.mempool.totalBytes) } }
 
+    /// The pooled transaction that spends `outpoint`, if any.
+    public func mempoolSpender(of outpoint: OutPoint) -> Hash256? { state.withLock { $0.mempool.spender(of: outpoint) } }
+
     /// The pooled transaction `txid`.
     public func mempoolTransaction(_ txid: Hash256) -> Transaction? { state.withLock { $0.mempool.entry(txid)?.tx } }
 

@@ -88,6 +88,8 @@ public struct NodeClient: Sendable {
         public let coinbase: Bool
         /// Mature (or not a coinbase).
         public let spendable: Bool
+        /// Already spent by a transaction waiting in the mempool.
+        public let spentInMempool: Bool
     }
 
     /// A page of UTXOs.

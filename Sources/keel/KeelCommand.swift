@@ -4,7 +4,7 @@ import ArgumentParser
 struct KeelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
-        abstract: "The Keel command line: node control, mining and chain tools.",
+        abstract: "The Keel command line: wallet, node control, mining and chain tools.",
         discussion: """
         Commands that talk to a node find it through --data-dir (DIR/api.url and DIR/api.token, or \
         $KEEL_DATA_DIR) or --api and --token-file.
@@ -12,7 +12,7 @@ struct KeelCommand: ParsableCommand {
         Exit codes: 0 success; 1 the node refused the request (its error code is printed); \
         2 the request could not be made; 3 the node is unreachable; 64 bad usage.
         """,
-        subcommands: [NodeCommand.self, MiningCommand.self, ChainCommand.self])
+        subcommands: [WalletCommand.self, NodeCommand.self, MiningCommand.self, ChainCommand.self])
 }
 
 struct ChainCommand: ParsableCommand {
