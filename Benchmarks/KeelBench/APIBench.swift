@@ -16,10 +16,7 @@ enum APIBench {
             let chain = try ChainState(store: store, logger: quietLogger)
             let key = SigningKey()
             let helper = ChainBench.Helper(chain: chain, key: key)
-            try helper.extend(11)
-            let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
-            let fan = BlockFactory.spend([(coin.0, key)], to: (0..<10_000).map { _ in TxOutput(amount: Amount(units: 1_000), addressHash: holder) })
-            try chain.submit(helper.block([fan]), origin: .miner)
+            _ = try helper.fanOut(10_000, each: 1_000, to: holder)
             for _ in 0..<101 { direct.append(try Measure.seconds { _ = try chain.balance(of: holder) }) }
             chain.close()
         }

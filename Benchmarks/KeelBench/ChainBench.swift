@@ -14,12 +14,9 @@ enum ChainBench {
         let chain = try ChainState(store: store, logger: quietLogger, observer: .init(onConnect: { events.add($0) }))
         let key = SigningKey()
         let helper = Helper(chain: chain, key: key)
-        try helper.extend(11)
-        let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
         let width = 1_000
-        let each = coin.1.output.amount.units / UInt64(width)
-        let fan = BlockFactory.spend([(coin.0, key)], to: (0..<width).map { _ in TxOutput(amount: Amount(units: each), addressHash: key.addressHash) })
-        try chain.submit(helper.block([fan]), origin: .miner)
+        let each = Network.dev.initialSubsidy.units / UInt64(width)
+        let fan = try helper.fanOut(width, each: each)
         var previous = (0..<width).map { OutPoint(txid: fan.txid, index: UInt32($0)) }
         var value = each
         var totals = [Double]()
@@ -93,6 +90,18 @@ enum ChainBench {
         }
         func extend(_ count: Int) throws {
             for _ in 0..<count { try chain.submit(block([]), origin: .miner) }
+        }
+
+        /// Mines 11 blocks, then a block with one transaction splitting the first coinbase into
+        /// `count` outputs of `each` units to `payee` (the helper's key by default); returns it.
+        func fanOut(_ count: Int, each: UInt64, to payee: AddressHash? = nil) throws -> Transaction {
+            try extend(11)
+            let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
+            let fan = BlockFactory.spend([(coin.0, key)], to: (0..<count).map { _ in
+                TxOutput(amount: Amount(units: each), addressHash: payee ?? key.addressHash)
+            })
+            try chain.submit(block([fan]), origin: .miner)
+            return fan
         }
     }
 }

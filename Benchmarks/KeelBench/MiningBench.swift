@@ -46,11 +46,8 @@ enum MiningBench {
         let chain = try ChainState(store: store, logger: quietLogger)
         let key = SigningKey()
         let helper = ChainBench.Helper(chain: chain, key: key)
-        try helper.extend(11)
         // A mempool of 1,000 transactions makes the rebuild do real work.
-        let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
-        let fan = BlockFactory.spend([(coin.0, key)], to: (0..<1_000).map { _ in TxOutput(amount: Amount(units: 4_000_000), addressHash: key.addressHash) })
-        try chain.submit(helper.block([fan]), origin: .miner)
+        let fan = try helper.fanOut(1_000, each: 4_000_000)
         for n in 0..<1_000 {
             try chain.submitTransaction(BlockFactory.spend([(OutPoint(txid: fan.txid, index: UInt32(n)), key)],
                                                            to: [TxOutput(amount: Amount(units: 3_999_000 - UInt64(n)), addressHash: .burn)]))

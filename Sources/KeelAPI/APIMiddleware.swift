@@ -11,7 +11,10 @@ struct ErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = MonotonicTime.now()
-        let route = context.endpointPath ?? "unmatched"
+        // The route template, as in `APIRouter.routes`; anything unrouted shares one label so the
+        // label set stays bounded whatever paths clients try.
+        let path = context.endpointPath
+        let route = path == nil || path == "NotFound" ? APIRouter.unmatchedRoute : "\(request.method.rawValue) \(path!)"
         let response: Response
         do {
             response = try await next(request, context)

@@ -16,6 +16,9 @@ public enum APIRouter {
         "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
     ]
 
+    /// The metrics label of requests that match no route.
+    public static let unmatchedRoute = "unmatched"
+
     /// The router. `observe` receives every request's route template, status and duration.
     public static func make(backend: some NodeBackend, token: String,
                             observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {

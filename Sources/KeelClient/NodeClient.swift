@@ -132,6 +132,18 @@ public struct NodeClient: Sendable {
     public func utxos(_ address: String, after: String? = nil, limit: Int = 1_000) throws -> UTXOPage {
         try call("GET", "/v1/addresses/\(address)/utxos?limit=\(limit)" + (after.map { "&after=\($0)" } ?? ""))
     }
+    /// Every unspent output of an address, following the pages to the end.
+    public func allUTXOs(_ address: String) throws -> [UTXO] {
+        var found = [UTXO]()
+        var cursor: String?
+        repeat {
+            let page = try utxos(address, after: cursor)
+            found += page.utxos
+            cursor = page.next
+        } while cursor != nil
+        return found
+    }
+
     /// Submits a signed transaction (hex); returns its txid.
     public func submitTransaction(hex: String) throws -> String {
         let reply: Txid = try call("POST", "/v1/transactions", json: ["hex": hex], auth: true)

@@ -15,16 +15,13 @@ extension Wallet {
     /// Spendable outputs of every wallet address, largest first, skipping outputs that a
     /// pending mempool transaction already spends.
     public func spendable(using client: NodeClient) throws -> [(address: String, utxo: NodeClient.UTXO)] {
-        var found = [(address: String, utxo: NodeClient.UTXO)]()
-        for address in addresses {
-            var cursor: String?
-            repeat {
-                let page = try client.utxos(address, after: cursor)
-                found += page.utxos.filter { $0.spendable && !$0.spentInMempool }.map { (address, $0) }
-                cursor = page.next
-            } while cursor != nil
-        }
-        return found.sorted { $0.utxo.amount.units > $1.utxo.amount.units }
+        try outputs(using: client).filter { $0.utxo.spendable && !$0.utxo.spentInMempool }
+            .sorted { $0.utxo.amount.units > $1.utxo.amount.units }
+    }
+
+    /// Every unspent output of every wallet address, with the address it pays.
+    public func outputs(using client: NodeClient) throws -> [(address: String, utxo: NodeClient.UTXO)] {
+        try addresses.flatMap { address in try client.allUTXOs(address).map { (address, $0) } }
     }
 
     /// Selects coins (largest first), builds, signs and submits a payment of `amount` to `to`

@@ -41,7 +41,7 @@ public final class Node: Sendable {
         self.logger = logger
         let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network)
         do {
-            metrics = NodeMetrics(routes: APIRouter.routes, columnFamilies: ColumnFamily.allCases.map(\.rawValue),
+            metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
                                   version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
             telemetry = NodeTelemetry(metrics: metrics)
             token = try SecretFile.apiToken(directory: configuration.dataDirectory)

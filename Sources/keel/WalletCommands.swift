@@ -126,17 +126,9 @@ struct WalletUTXOsCommand: ParsableCommand {
         try walletReporting {
             let wallet = try options.open()
             let client = try node.client()
-            var rows = [[String: Any]]()
-            for address in wallet.addresses {
-                var cursor: String?
-                repeat {
-                    let page = try client.utxos(address, after: cursor)
-                    for u in page.utxos {
-                        rows.append(["txid": u.txid, "index": u.index, "units": u.amount.units, "decimal": u.amount.decimal,
-                                     "height": u.height, "coinbase": u.coinbase, "spendable": u.spendable && !u.spentInMempool])
-                    }
-                    cursor = page.next
-                } while cursor != nil
+            let rows: [[String: Any]] = try wallet.outputs(using: client).map { _, u in
+                ["txid": u.txid, "index": u.index, "units": u.amount.units, "decimal": u.amount.decimal,
+                 "height": u.height, "coinbase": u.coinbase, "spendable": u.spendable && !u.spentInMempool]
             }
             if node.json {
                 try printJSON(rows)

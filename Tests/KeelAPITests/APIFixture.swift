@@ -13,7 +13,7 @@ import Synchronization
 final class TestBackend: NodeBackend {
     let testChain: TestChain
     let miner: Miner
-    let metrics = NodeMetrics(routes: APIRouter.routes, columnFamilies: [], version: "test", commit: "test", rssWarmup: 600)
+    let metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: [], version: "test", commit: "test", rssWarmup: 600)
     let phaseName = Mutex("running")
 
     init(_ testChain: TestChain) {
@@ -50,7 +50,11 @@ func withAPI(_ body: @Sendable (any TestClientProtocol, TestBackend, String) asy
     try chain.extend(16)
     let backend = TestBackend(chain)
     let token = "test-token-0123456789abcdef"
-    let app = Application(router: APIRouter.make(backend: backend, token: token),
+    let metrics = backend.metrics
+    let router = APIRouter.make(backend: backend, token: token) { route, status, seconds in
+        metrics.recordRequest(route: route, status: status, seconds: seconds)
+    }
+    let app = Application(router: router,
                           configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await app.test(.live) { client in try await body(client, backend, token) }
     backend.miner.stop()

@@ -142,4 +142,17 @@ struct ReadRoutesTests {
             try await client.execute(uri: "/v1/nothing", method: .get) { #expect($0.status == .notFound) }
         }
     }
+
+    @Test("requests are counted under their route template and status class; unknown paths share one label")
+    func requestMetrics() async throws {
+        try await withAPI { client, backend, _ in
+            try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/blocks/zz", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/no/such/\(UUID())", method: .get) { #expect($0.status == .notFound) }
+            let text = String(decoding: backend.metrics.render(), as: UTF8.self)
+            #expect(text.contains("keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"} 1"))
+            #expect(text.contains("keel_api_requests_total{route=\"GET /v1/blocks/{id}\",status_class=\"4xx\"} 1"))
+            #expect(text.contains("keel_api_requests_total{route=\"unmatched\",status_class=\"4xx\"} 1"))
+        }
+    }
 }

@@ -95,4 +95,57 @@ struct NodeAPIProcessTests {
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
     }
+
+    @Test("SIGTERM under API load: exit 0 in under a second, with the store closed cleanly")
+    func shutdownUnderLoad() async throws {
+        let wrk = try #require(["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                               "wrk is missing: `make test` installs it")
+        let dir = TemporaryDirectory("load-stop")
+        let (node, client) = try await NodeHarness.startWithAPI(dir.path)
+        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 3 })
+        let load = try ChildProcess(wrk, ["-t2", "-c16", "-d3s", client.endpoint.baseURL + "/v1/status"])
+        // Let the load reach the node before stopping it.
+        #expect(await Poll.until(timeout: 10) {
+            Double(String(decoding: (try? client.raw("/metrics").body) ?? [], as: UTF8.self)
+                .split(separator: "\n").first { $0.hasPrefix("keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"}") }?
+                .split(separator: " ").last ?? "0") ?? 0 > 500
+        })
+        let started = Date()
+        node.send(SIGTERM)
+        let status = await node.waitForExit(timeout: 10, interval: 0.005)
+        let seconds = Date().timeIntervalSince(started)
+        #expect(status == 0)
+        #expect(seconds < 1.0, "shutdown under load took \(seconds) s")
+        #expect(node.output.contains { $0.contains("stopped cleanly") })
+        load.send(SIGTERM)
+        _ = await load.waitForExit(timeout: 10)
+        let info = try await NodeHarness.info(dir.path)
+        #expect(info["clean_shutdown"] as? Bool == true)
+    }
+
+    @Test("a block from an external miner counts as origin api and in block propagation; templates come from the cache")
+    func externalMinerMetrics() async throws {
+        let dir = TemporaryDirectory("external")
+        let (node, client) = try await NodeHarness.startWithAPI(dir.path, ["--threads", "0"])
+        let first = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
+        let again = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
+        #expect(first?["generation"] as? Int == again?["generation"] as? Int)
+        var block = try Block(decoding: Hex.decode(first?["block_hex"] as? String ?? "") ?? [])
+        BlockFactory.grind(&block)
+        let submit = try client.http.request("POST", client.endpoint.baseURL + "/v1/mining/submit",
+                                             headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"],
+                                             body: Array("{\"hex\":\"\(Hex.encode(block.encoded))\"}".utf8))
+        #expect(submit.status == 200, "\(submit.text)")
+        let metrics = try client.metrics()
+        func value(_ series: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value("keel_blocks_connected_total{origin=\"api\"}") == 1)
+        #expect(value("keel_block_propagation_seconds_count") == 1)
+        #expect((value("keel_template_cache_hits_total") ?? 0) >= 1)
+        #expect((value("keel_template_cache_misses_total") ?? 0) >= 1)
+        #expect(value("keel_chain_height") == 1)
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+    }
 }
