@@ -26,7 +26,8 @@ struct NodeProcessTests {
         #expect(info["clean_shutdown"] as? Bool == true)
 
         let again = try NodeHarness.start(dir.path, ["--threads", "0"])
-        #expect(await Poll.until(timeout: 30) { NodeHarness.startupHeight(again.output) != nil })
+        // Up means the service group runs (and handles signals): the API line comes last.
+        #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(again.output) != nil })
         #expect(NodeHarness.startupHeight(again.output) == UInt64(height))
         #expect(again.output.contains { $0.contains(info["tip"] as! String) })
         again.send(SIGINT)
@@ -37,7 +38,7 @@ struct NodeProcessTests {
     func secondInstance() async throws {
         let dir = TemporaryDirectory("lock")
         let first = try NodeHarness.start(dir.path)
-        #expect(await Poll.until(timeout: 30) { NodeHarness.startupHeight(first.output) != nil })
+        #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(first.output) != nil })
         let started = Date()
         let result = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0"], timeout: 10)
         #expect(Date().timeIntervalSince(started) < 5)
