@@ -127,6 +127,9 @@ struct NodeAPIProcessTests {
     func externalMinerMetrics() async throws {
         let dir = TemporaryDirectory("external")
         let (node, client) = try await NodeHarness.startWithAPI(dir.path, ["--threads", "0"])
+        let mode = try FileManager.default.attributesOfItem(atPath: dir.appending("api.token"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(!node.output.joined().contains(client.endpoint.token ?? "no token"))
         let first = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
         let again = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
         #expect(first?["generation"] as? Int == again?["generation"] as? Int)
