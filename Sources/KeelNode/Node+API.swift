@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import KeelAPI
 import Logging
@@ -27,5 +30,16 @@ extension Node {
                                onListening(url)
                            },
                            logger: quiet)
+    }
+
+    /// A run failure in words an operator can act on (the raw NIO text stays in the cause).
+    public func describeRunFailure(_ error: any Error) -> String {
+        if let io = error as? IOError, io.errnoCode == EADDRINUSE {
+            return "cannot listen on \(configuration.apiHost):\(configuration.apiPort): the address is in use (another keel-node?); choose another --api-addr (\(error))"
+        }
+        if let io = error as? IOError, io.errnoCode == EADDRNOTAVAIL || io.errnoCode == EACCES {
+            return "cannot listen on \(configuration.apiHost):\(configuration.apiPort); check --api-addr (\(error))"
+        }
+        return "\(error)"
     }
 }

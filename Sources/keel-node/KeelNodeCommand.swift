@@ -111,7 +111,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            FileHandle.standardError.write(Data("keel-node: error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("keel-node: error: \(node.describeRunFailure(error))\n".utf8))
             node.shutdown()
             throw ExitCode(1)
         }

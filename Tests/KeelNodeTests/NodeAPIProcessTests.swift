@@ -151,4 +151,18 @@ struct NodeAPIProcessTests {
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
     }
+
+    @Test("an API address in use is a clear error, and the store is left closed cleanly")
+    func addressInUse() async throws {
+        let first = TemporaryDirectory("port-a"), second = TemporaryDirectory("port-b")
+        let (node, client) = try await NodeHarness.startWithAPI(first.path, ["--threads", "0"])
+        let address = client.endpoint.baseURL.replacingOccurrences(of: "http://", with: "")
+        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", second.path, "--threads", "0", "--api-addr", address])
+        #expect(clash.status == 1)
+        #expect(clash.output.contains("cannot listen on \(address): the address is in use"))
+        let info = try await NodeHarness.info(second.path)
+        #expect(info["clean_shutdown"] as? Bool == true)
+        node.send(SIGTERM)
+        #expect(await node.waitForExit(timeout: 10) == 0)
+    }
 }
