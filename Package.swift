@@ -41,6 +41,7 @@ let package = Package(
             "KeelCore", "KeelChain",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "KeelP2P", dependencies: ["KeelCore"]),
         .target(name: "KeelMetrics", dependencies: [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -83,6 +84,7 @@ let package = Package(
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting", "KeelClient"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
+        .testTarget(name: "KeelP2PTests", dependencies: ["KeelP2P", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelAPITests", dependencies: [
             "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
