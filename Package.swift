@@ -34,7 +34,6 @@ let package = Package(
         ]),
         .target(name: "KeelChain", dependencies: [
             "KeelCore", "KeelStorage",
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelMining", dependencies: [

@@ -117,7 +117,7 @@ public struct StartupCheck: Sendable {
                 }
             }
         }
-        var hasher = UTXOHasher()
+        var hasher = UTXOSetHasher()
         for (outpoint, entry) in set.sorted(by: { $0.key < $1.key }) { hasher.add(outpoint, entry) }
         return hasher.finalize()
     }

@@ -192,11 +192,10 @@ public final class ChainStore: Sendable {
 
     /// A SHA-256 over every UTXO key and value in key order: equal sets give equal hashes.
     public func utxoSetHash() throws -> (hash: Hash256, count: Int) {
-        var hasher = IncrementalHash()
+        var hasher = UTXOSetHasher()
         var count = 0
         try scan(.utxo) { key, payload in
-            hasher.update(key)
-            hasher.update(payload)
+            hasher.add(key: key, payload: payload)
             count += 1
             return true
         }
