@@ -31,7 +31,7 @@ extension Handlers {
     func transaction(_ text: String) throws -> TransactionLookupJSON {
         let chain = try chain()
         let txid = try hash(text, what: "txid")
-        if let entry = chain.mempoolEntries.first(where: { $0.txid == txid }) {
+        if let entry = chain.mempoolEntry(txid) {
             return TransactionLookupJSON(status: "mempool", blockHash: nil, blockHeight: nil, confirmations: 0,
                                          fee: AmountJSON(entry.fee), transaction: TransactionJSON(entry.tx, txid: txid, network: network))
         }

@@ -25,7 +25,7 @@ extension ChainState {
         }
         let context = s.index.context(of: parent, network: network)
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())
-        _ = try ConsensusRules.checkStructure(block, network: network)
+        let txids = try ConsensusRules.checkStructure(block, network: network)
 
         let record = HeaderRecord(header: block.header, cumulativeWork: parent.work + block.header.target.work,
                                   status: .valid, sequence: s.index.nextSequence)
@@ -37,7 +37,7 @@ extension ChainState {
         try store.write(batch, sync: false)
         s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
 
-        if let failure = try activateBestChain(&s, submitted: (hash, block), origin: origin) { throw failure }
+        if let failure = try activateBestChain(&s, submitted: Checked(hash: hash, block: block, txids: txids), origin: origin) { throw failure }
         let status: SubmitResult.Status = s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
             ? .connected : .sideBranch
         return SubmitResult(hash: hash, height: block.header.height, status: status)
@@ -45,7 +45,7 @@ extension ChainState {
 
     /// Moves to the most-work valid branch; an equal-work branch never replaces the tip.
     /// Returns the consensus failure of the submitted block, if connecting it failed.
-    func activateBestChain(_ s: inout State, submitted: (hash: Hash256, block: Block)?, origin: Origin) throws -> ConsensusError? {
+    func activateBestChain(_ s: inout State, submitted: Checked?, origin: Origin) throws -> ConsensusError? {
         var submittedFailure: ConsensusError?
         var disconnected = [Transaction]()
         var changed = false
@@ -67,9 +67,9 @@ extension ChainState {
             while s.tip.hash != fork.hash { disconnected += try disconnectTip(&s) }
             changed = true
             for entry in path.reversed() {
-                let block = submitted?.hash == entry.hash ? submitted?.block : nil
+                let checked = submitted?.hash == entry.hash ? submitted : nil
                 do {
-                    try connect(entry, block: block, origin: entry.hash == submitted?.hash ? origin : .reorg, &s)
+                    try connect(entry, checked: checked, origin: checked != nil ? origin : .reorg, &s)
                 } catch let failure as ConsensusError {
                     logger.warning("invalid block", metadata: ["hash": "\(entry.hash)", "height": "\(entry.height)", "rule": "\(failure.code)"])
                     var batch = WriteBatch()
@@ -87,12 +87,26 @@ extension ChainState {
         return submittedFailure
     }
 
-    private func connect(_ entry: HeaderIndex.Entry, block known: Block?, origin: Origin, _ s: inout State) throws {
+    /// A block that passed the structure checks, with the transaction ids they computed.
+    struct Checked {
+        let hash: Hash256
+        let block: Block
+        let txids: [Hash256]
+    }
+
+    /// Connects `entry` on the tip. A just-submitted block comes `checked`; one read back from
+    /// the store (during a reorg) is checked again, which also yields its txids.
+    private func connect(_ entry: HeaderIndex.Entry, checked: Checked?, origin: Origin, _ s: inout State) throws {
         let started = MonotonicTime.now()
-        guard let block = try known ?? store.block(entry.hash) else {
-            throw ChainError(.inconsistent, "the body of block \(entry.hash) at height \(entry.height) is missing")
+        let block: Block, txids: [Hash256]
+        if let checked {
+            (block, txids) = (checked.block, checked.txids)
+        } else {
+            guard let stored = try store.block(entry.hash) else {
+                throw ChainError(.inconsistent, "the body of block \(entry.hash) at height \(entry.height) is missing")
+            }
+            (block, txids) = (stored, try ConsensusRules.checkStructure(stored, network: network))
         }
-        let txids = try ConsensusRules.checkStructure(block, network: network)
         let validation = try BlockValidation.validate(block, txids: txids, view: StoreUTXOView(store: store),
                                                       network: network, verifier: verifier)
         var batch = WriteBatch()

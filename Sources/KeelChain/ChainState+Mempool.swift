@@ -26,8 +26,11 @@ extension ChainState {
     /// The pooled transaction that spends `outpoint`, if any.
     public func mempoolSpender(of outpoint: OutPoint) -> Hash256? { state.withLock { $0.mempool.spender(of: outpoint) } }
 
+    /// The pooled entry `txid` (transaction, fee, size), without sorting the pool.
+    public func mempoolEntry(_ txid: Hash256) -> Mempool.Entry? { state.withLock { $0.mempool.entry(txid) } }
+
     /// The pooled transaction `txid`.
-    public func mempoolTransaction(_ txid: Hash256) -> Transaction? { state.withLock { $0.mempool.entry(txid)?.tx } }
+    public func mempoolTransaction(_ txid: Hash256) -> Transaction? { mempoolEntry(txid)?.tx }
 
     private func admit(_ tx: Transaction, _ s: inout State) throws -> (Hash256, [Hash256]) {
         let txid = tx.txid
