@@ -17,9 +17,17 @@ public final class ChainStore: Sendable {
     /// Opens the store in `directory` for `network`, creating it when missing (unless
     /// `readOnly`). A read-write open takes the directory lock; a read-only open does not, so
     /// tools can inspect a stopped (or running) node's directory.
-    public init(directory: String, network: Network, readOnly: Bool = false) throws {
+    public convenience init(directory: String, network: Network, readOnly: Bool = false) throws {
+        try self.init(directory: directory, expected: network, readOnly: readOnly)
+    }
+
+    /// Opens an existing directory read-only, for whichever network its database belongs to.
+    public convenience init(readOnlyDirectory directory: String) throws {
+        try self.init(directory: directory, expected: nil, readOnly: true)
+    }
+
+    private init(directory: String, expected: Network?, readOnly: Bool) throws {
         self.directory = directory
-        self.network = network
         if readOnly {
             guard access(directory + "/chain/CURRENT", F_OK) == 0 else {
                 throw StorageError(.notFound, "no Keel database in \(directory) (expected \(directory)/chain)")
@@ -31,18 +39,30 @@ public final class ChainStore: Sendable {
             }
             lock = try DataDirectoryLock(directory: directory)
         }
-        database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly)
-        try checkIdentity(readOnly: readOnly)
+        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly)
+        self.database = database
+        let stored = try ChainStore.read(database, .meta, Keys.meta(.network)).map { String(decoding: $0, as: UTF8.self) }
+        switch (stored, expected) {
+        case (let name?, let wanted?) where name != wanted.name:
+            database.close()
+            throw StorageError(.open, "\(directory) holds a \(name) network database, not \(wanted.name)")
+        case (let name?, _):
+            guard let known = Network.named(name) else {
+                database.close()
+                throw StorageError(.open, "\(directory) holds a database for an unknown network '\(name)'")
+            }
+            network = known
+        case (nil, let wanted?):
+            network = wanted
+        case (nil, nil):
+            database.close()
+            throw StorageError(.notFound, "\(directory) is not a Keel data directory (no network recorded)")
+        }
+        try checkIdentity(readOnly: readOnly, stored: stored != nil)
     }
 
-    private func checkIdentity(readOnly: Bool) throws {
-        if let stored = try read(.meta, Keys.meta(.network)) {
-            let name = String(decoding: stored, as: UTF8.self)
-            guard name == network.name else {
-                database.close()
-                throw StorageError(.open, "\(directory) holds a \(name) network database, not \(network.name)")
-            }
-        } else if !readOnly {
+    private func checkIdentity(readOnly: Bool, stored: Bool) throws {
+        if !stored && !readOnly {
             var batch = WriteBatch()
             batch.putSealed(.meta, Keys.meta(.network), Array(network.name.utf8))
             var version = ByteWriter()
@@ -70,6 +90,10 @@ public final class ChainStore: Sendable {
 
     /// The payload at `key`, checksum verified; nil when absent.
     public func read(_ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
+        try ChainStore.read(database, family, key)
+    }
+
+    private static func read(_ database: RocksDatabase, _ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
         guard let raw = try database.get(family, key) else { return nil }
         guard let payload = Checksum.open(key: key, value: raw) else {
             throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")

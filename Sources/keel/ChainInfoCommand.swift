@@ -63,14 +63,11 @@ struct ChainVerifyCommand: ParsableCommand {
     }
 }
 
-/// Opens a data directory read-only, finding its network from the database.
+/// Opens a data directory read-only; its network comes from the database.
 enum DataDirectory {
     static func openReadOnly(_ path: String) throws -> ChainStore {
-        for network in Network.all {
-            do { return try ChainStore(directory: path, network: network, readOnly: true) } catch let error as StorageError where error.code == .open && error.cause == nil {
-                continue
-            }
+        do { return try ChainStore(readOnlyDirectory: path) } catch let error as StorageError {
+            throw ValidationError(error.message)
         }
-        throw ValidationError("\(path) is not a Keel data directory")
     }
 }
