@@ -18,6 +18,7 @@ let package = Package(
         // No default traits: they pull in swift-configuration and all of Foundation (SWIFT-NOTES).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
@@ -40,7 +41,14 @@ let package = Package(
             "KeelCore", "KeelChain",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "KeelP2P", dependencies: ["KeelCore"]),
+        .target(name: "KeelP2P", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain", "KeelMetrics",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "KeelMetrics", dependencies: [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -50,7 +58,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelNode", dependencies: [
-            "KeelAPI", "KeelMetrics",
+            "KeelAPI", "KeelMetrics", "KeelP2P",
             .product(name: "Hummingbird", package: "hummingbird"),
             "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
             .product(name: "Logging", package: "swift-log"),
@@ -76,14 +84,26 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/KeelBench"),
-        .target(name: "KeelTesting", dependencies: ["KeelCore", "KeelStorage", "KeelChain", "KeelClient"]),
+        .target(name: "KeelTesting", dependencies: [
+            "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting", "KeelClient"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
-        .testTarget(name: "KeelP2PTests", dependencies: ["KeelP2P", "KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelP2PTests", dependencies: [
+            "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelMetrics", "KeelTesting",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KeelAPITests", dependencies: [
             "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

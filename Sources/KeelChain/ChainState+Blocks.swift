@@ -131,6 +131,7 @@ extension ChainState {
         observer.onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
                                 transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
                                 signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
+        notify(.blockConnected(hash: entry.hash, height: entry.height, origin: origin))
     }
 
     /// Adds to `batch` everything that connects `block` on top of the current tip.

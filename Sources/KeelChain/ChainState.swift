@@ -112,6 +112,7 @@ public final class ChainState: Sendable {
     let logger: Logger
     let observer: Observer
     let state: Mutex<State>
+    let listeners = Mutex<[@Sendable (Change) -> Void]>([])
 
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
     /// branch (a crash can stop a reorg half-way) and reloading the mempool (each transaction

@@ -156,6 +156,10 @@ public enum Message: Sendable, Equatable {
     case block(Block)
     /// A transaction.
     case tx(Transaction)
+    /// Asks the peer to dial us back on `port` (at the host it sees us on) and report.
+    case reachCheck(port: UInt16, nonce: UInt64)
+    /// The answer to `reachCheck`: whether the dial-back completed a handshake, and how long it took.
+    case reachResult(nonce: UInt64, reachable: Bool, milliseconds: UInt32)
 
     /// The wire command name.
     public var command: String {
@@ -173,12 +177,14 @@ public enum Message: Sendable, Equatable {
         case .headers: "headers"
         case .block: "block"
         case .tx: "tx"
+        case .reachCheck: "reachcheck"
+        case .reachResult: "reachresult"
         }
     }
 
     /// Every command name (a bounded metrics label set).
     public static let commands = ["version", "verack", "ping", "pong", "getaddr", "addr", "inv", "getdata", "notfound",
-                                  "getheaders", "headers", "block", "tx"]
+                                  "getheaders", "headers", "block", "tx", "reachcheck", "reachresult"]
 
     /// The frame carrying this message.
     public var frame: Frame {
@@ -199,6 +205,13 @@ public enum Message: Sendable, Equatable {
         case .headers(let headers): list(headers)
         case .block(let block): w.write(block)
         case .tx(let tx): w.write(tx)
+        case .reachCheck(let port, let nonce):
+            w.writeLE(port)
+            w.writeLE(nonce)
+        case .reachResult(let nonce, let reachable, let milliseconds):
+            w.writeLE(nonce)
+            w.write(reachable ? 1 : 0)
+            w.writeLE(milliseconds)
         }
         return Frame(command: command, payload: w.bytes)
     }
@@ -225,6 +238,12 @@ public enum Message: Sendable, Equatable {
         case "headers": self = .headers(try list(Message.maxHeaders, "headers"))
         case "block": self = .block(try Block(from: &r))
         case "tx": self = .tx(try Transaction(from: &r))
+        case "reachcheck": self = .reachCheck(port: try r.readLE(), nonce: try r.readLE())
+        case "reachresult":
+            let nonce: UInt64 = try r.readLE()
+            let flag = try r.readUInt8()
+            guard flag <= 1 else { throw DecodingError(code: .invalidValue, message: "reachable flag must be 0 or 1") }
+            self = .reachResult(nonce: nonce, reachable: flag == 1, milliseconds: try r.readLE())
         default: throw DecodingError(code: .invalidValue, message: "unknown command '\(frame.command)'")
         }
         try r.expectEnd()

@@ -33,6 +33,9 @@ public struct PeerScore: Sendable, Equatable {
     /// Whether the peer should be banned.
     public var shouldBan: Bool { value <= 0 }
 
+    /// Charges `points` (a disconnect reason's penalty).
+    public mutating func charge(points: Int) { value -= points }
+
     /// Charges an offense; returns whether the peer is now to be banned.
     @discardableResult
     public mutating func charge(_ offense: Offense) -> Bool {

@@ -172,6 +172,21 @@ public final class ChainStore: Sendable {
         return records
     }
 
+    /// The stored address book and bans. A record that does not decode is skipped: the address
+    /// book is a cache of hints, and losing one entry costs nothing.
+    public func peerRecords() throws -> (peers: [PeerRecord], bans: [BanRecord]) {
+        var peers = [PeerRecord](), bans = [BanRecord]()
+        try scan(.peers, prefix: Array("a/".utf8)) { _, payload in
+            if let record = try? PeerRecord(decoding: payload) { peers.append(record) }
+            return true
+        }
+        try scan(.peers, prefix: Array("b/".utf8)) { _, payload in
+            if let ban = try? BanRecord(decoding: payload) { bans.append(ban) }
+            return true
+        }
+        return (peers, bans)
+    }
+
     /// Mempool transactions persisted at the last change.
     public func mempoolTransactions() throws -> [Transaction] {
         var txs = [Transaction]()

@@ -26,7 +26,11 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     case txIndex = "tx_index"
     /// Key: txid (32). Value: `Transaction`. Mempool contents, reloaded (and revalidated) at start.
     case mempool
-    /// Key: peer address (UTF-8). Value: peer record (P2P issue).
+    /// The address book and the bans, two key spaces:
+    /// - `a/` + `host:port` (UTF-8). Value: `PeerRecord` (where it was learned, last seen,
+    ///   last success, consecutive failures).
+    /// - `b/` + host (UTF-8). Value: `BanRecord` (until when, why). Bans are by host, so a
+    ///   banned peer cannot come back from another port.
     case peers
     /// Key: `MetaKey` name (UTF-8). Value: per key, see `MetaKey`.
     case meta
@@ -158,8 +162,120 @@ public struct TxLocation: Sendable, Hashable, CanonicalCodable {
     }
 }
 
+/// A peer address the node knows (the `peers` column family, `a/` keys).
+public struct PeerRecord: Sendable, Hashable, CanonicalCodable {
+    /// How the node learned the address (a bounded metrics label).
+    public enum Source: UInt8, Sendable, CaseIterable {
+        /// `--seed` on the command line.
+        case seed = 1
+        /// `--connect` on the command line, or a connect request through the API.
+        case manual = 2
+        /// A peer bundle (`keel peers import`).
+        case imported = 3
+        /// An `addr` message from a peer: learned through address exchange.
+        case addr = 4
+        /// A peer that dialled us and said it listens.
+        case inbound = 5
+
+        /// The label and JSON name.
+        public var name: String {
+            switch self {
+            case .seed: "seed"
+            case .manual: "manual"
+            case .imported: "imported"
+            case .addr: "addr"
+            case .inbound: "inbound"
+            }
+        }
+    }
+
+    /// Host (IP address or name).
+    public var host: String
+    /// TCP port.
+    public var port: UInt16
+    /// How it was learned.
+    public var source: Source
+    /// When it was last heard of, by us or a peer (ms since the epoch).
+    public var lastSeen: UInt64
+    /// When a handshake with it last completed (ms since the epoch; 0: never).
+    public var lastSuccess: UInt64
+    /// Dial failures since the last success.
+    public var failures: UInt32
+
+    /// Creates a record.
+    public init(host: String, port: UInt16, source: Source, lastSeen: UInt64, lastSuccess: UInt64 = 0, failures: UInt32 = 0) {
+        self.host = host
+        self.port = port
+        self.source = source
+        self.lastSeen = lastSeen
+        self.lastSuccess = lastSuccess
+        self.failures = failures
+    }
+
+    /// `host:port` (IPv6 hosts in brackets): the record's key and display form.
+    public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Encodes the fields in order.
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeVarBytes(Array(host.utf8))
+        writer.writeLE(port)
+        writer.write(source.rawValue)
+        writer.writeLE(lastSeen)
+        writer.writeLE(lastSuccess)
+        writer.writeLE(failures)
+    }
+
+    /// Reads a record (host bounded to 255 bytes).
+    public init(from reader: inout ByteReader) throws {
+        host = String(decoding: try reader.readVarBytes(max: 255, field: "host"), as: UTF8.self)
+        port = try reader.readLE()
+        guard let source = Source(rawValue: try reader.readUInt8()) else {
+            throw DecodingError(code: .invalidValue, message: "unknown peer source")
+        }
+        self.source = source
+        lastSeen = try reader.readLE()
+        lastSuccess = try reader.readLE()
+        failures = try reader.readLE()
+    }
+}
+
+/// A banned host (the `peers` column family, `b/` keys).
+public struct BanRecord: Sendable, Hashable, CanonicalCodable {
+    /// The host.
+    public let host: String
+    /// When the ban ends (ms since the epoch).
+    public let until: UInt64
+    /// Why (a disconnect reason code).
+    public let reason: String
+
+    /// Creates a ban.
+    public init(host: String, until: UInt64, reason: String) {
+        self.host = host
+        self.until = until
+        self.reason = reason
+    }
+
+    /// Encodes host, until, reason.
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeVarBytes(Array(host.utf8))
+        writer.writeLE(until)
+        writer.writeVarBytes(Array(reason.utf8))
+    }
+
+    /// Reads a ban.
+    public init(from reader: inout ByteReader) throws {
+        host = String(decoding: try reader.readVarBytes(max: 255, field: "host"), as: UTF8.self)
+        until = try reader.readLE()
+        reason = String(decoding: try reader.readVarBytes(max: 64, field: "reason"), as: UTF8.self)
+    }
+}
+
 /// Key encodings, in one place so readers and writers agree.
 enum Keys {
+    static func peer(_ address: String) -> [UInt8] { Array("a/".utf8) + Array(address.utf8) }
+
+    static func ban(_ host: String) -> [UInt8] { Array("b/".utf8) + Array(host.utf8) }
+
     static func height(_ height: UInt64) -> [UInt8] {
         var w = ByteWriter(capacity: 8)
         w.writeBE(height)

@@ -33,6 +33,15 @@ extension WriteBatch {
     /// Removes a persisted mempool transaction.
     public mutating func deleteMempool(_ txid: Hash256) { delete(.mempool, txid.bytes) }
 
+    /// Stores an address-book entry.
+    public mutating func putPeer(_ record: PeerRecord) { put(.peers, Keys.peer(record.address), record: record) }
+    /// Forgets an address-book entry.
+    public mutating func deletePeer(address: String) { delete(.peers, Keys.peer(address)) }
+    /// Stores a ban.
+    public mutating func putBan(_ ban: BanRecord) { put(.peers, Keys.ban(ban.host), record: ban) }
+    /// Lifts a ban.
+    public mutating func deleteBan(host: String) { delete(.peers, Keys.ban(host)) }
+
     /// Adds an unspent output to the UTXO set and its owner's address index together.
     public mutating func addUTXO(_ outpoint: OutPoint, _ entry: UTXOEntry) {
         put(.utxo, outpoint.encoded, record: entry)

@@ -19,13 +19,14 @@ public final class TestChain: Sendable {
 
     /// A new chain at genesis (or reopened on `directory`).
     public init(directory: TemporaryDirectory = TemporaryDirectory("chain"), miner: SigningKey = SigningKey(),
-                mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier()) throws {
+                mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier(),
+                clock: any WallClock = SystemClock()) throws {
         self.directory = directory
         self.miner = miner
         store = try ChainStore(directory: directory.path, network: .dev)
         var logger = Logger(label: "keel.test")
         logger.logLevel = .warning
-        chain = try ChainState(store: store, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger)
+        chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger)
     }
 
     /// Closes the store.

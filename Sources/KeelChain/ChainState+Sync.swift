@@ -1,0 +1,70 @@
+import KeelCore
+import KeelStorage
+
+extension ChainState {
+    /// A change other parts of the node relay (the P2P layer announces them to peers).
+    public enum Change: Sendable, Equatable {
+        /// A block joined the active chain.
+        case blockConnected(hash: Hash256, height: UInt64, origin: Origin)
+        /// A transaction entered the mempool.
+        case transactionAccepted(Hash256)
+    }
+
+    /// Calls `listener` on every change from now on. Listeners run under the chain's lock, in
+    /// order: they must return quickly and must not call back into the chain (queue the work).
+    public func addListener(_ listener: @escaping @Sendable (Change) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    func notify(_ change: Change) {
+        for listener in listeners.withLock({ $0 }) { listener(change) }
+    }
+
+    /// A block locator for the active chain: the last ten hashes, then exponentially sparser,
+    /// ending at genesis. A peer answers from the first hash it has on its own active chain.
+    public func locator() -> [Hash256] {
+        state.withLock { s in
+            var hashes = [Hash256]()
+            var height = s.tip.height
+            var step: UInt64 = 1
+            var cursor: HeaderIndex.Entry? = s.tip
+            while let entry = cursor {
+                hashes.append(entry.hash)
+                if height == 0 { break }
+                if hashes.count >= 10 { step *= 2 }
+                height = height > step ? height - step : 0
+                cursor = s.index.ancestor(of: entry, atHeight: height)
+            }
+            return hashes
+        }
+    }
+
+    /// Active-chain headers after the first `locator` hash on the active chain (genesis if none
+    /// is), up to `stop` or `limit` headers.
+    public func headers(after locator: [Hash256], stop: Hash256?, limit: Int) throws -> [BlockHeader] {
+        try state.withLock { s in
+            var start: UInt64 = 0
+            for hash in locator {
+                if let entry = s.index[hash], entry.height <= s.tip.height, try store.hash(atHeight: entry.height) == hash {
+                    start = entry.height
+                    break
+                }
+            }
+            var headers = [BlockHeader]()
+            var height = start + 1
+            while height <= s.tip.height, headers.count < limit {
+                guard let hash = try store.hash(atHeight: height), let entry = s.index[hash] else { break }
+                headers.append(entry.header)
+                if hash == stop { break }
+                height += 1
+            }
+            return headers
+        }
+    }
+
+    /// Whether a block with this hash is stored (valid or not).
+    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { $0.index[hash] != nil } }
+
+    /// A stored block by hash, on any branch.
+    public func block(_ hash: Hash256) throws -> Block? { try store.block(hash) }
+}

@@ -1,0 +1,97 @@
+import KeelMetrics
+import KeelStorage
+import Prometheus
+
+/// The P2P layer's metrics, made on the node's registry. Labels are bounded: directions,
+/// command names, disconnect and ban reason codes, dial results. Never a peer id or address.
+public final class P2PMetrics: Sendable {
+    /// Connection directions.
+    public static let directions = ["inbound", "outbound"]
+    /// Traffic directions.
+    public static let flows = ["received", "sent"]
+    /// Why a peer is banned or disconnected (bounded codes).
+    public static let reasons = ["bad_magic", "bad_command", "oversized", "bad_checksum", "malformed_message", "invalid_block",
+                                 "invalid_transaction", "flood", "protocol_violation", "wrong_network", "wrong_genesis",
+                                 "self_connection", "handshake_timeout", "ping_timeout", "slow_reader", "closed", "shutdown",
+                                 "duplicate", "requested"]
+    /// Dial outcomes.
+    public static let dialResults = ["connected", "refused", "timeout", "handshake_failed"]
+    /// Inbound connections turned away.
+    public static let rejections = ["banned", "limit"]
+
+    /// `keel_peers{direction}`.
+    public let peers: [String: Gauge]
+    /// `keel_p2p_messages_total{command,flow}`.
+    let messages: [String: Counter]
+    /// `keel_p2p_bytes_total{command,flow}`.
+    let bytes: [String: Counter]
+    /// `keel_peer_ping_seconds`.
+    public let pingSeconds: ValueHistogram
+    /// `keel_peer_bans_total{reason}`.
+    let bans: [String: Counter]
+    /// `keel_peer_disconnects_total{reason}`.
+    let disconnects: [String: Counter]
+    /// `keel_p2p_dials_total{result}`.
+    let dials: [String: Counter]
+    /// `keel_p2p_inbound_rejected_total{reason}`.
+    let rejected: [String: Counter]
+    /// `keel_p2p_address_book_size`.
+    public let addressBookSize: Gauge
+    /// `keel_p2p_banned_hosts`.
+    public let bannedHosts: Gauge
+    /// `keel_p2p_seeds` and `keel_p2p_seeds_reachable`.
+    public let seeds: Gauge, seedsReachable: Gauge
+    /// `keel_p2p_orphan_blocks`.
+    public let orphanBlocks: Gauge
+    /// `keel_p2p_best_peer_height`.
+    public let bestPeerHeight: Gauge
+
+    /// Creates every series at zero on `registry`.
+    public init(registry: PrometheusCollectorRegistry) {
+        let r = registry
+        peers = Dictionary(uniqueKeysWithValues: P2PMetrics.directions.map {
+            ($0, r.makeGauge(descriptor: .keel("keel_peers", "Connected peers that completed the handshake, by who dialled."), labels: [("direction", $0)]))
+        })
+        var messages = [String: Counter](), bytes = [String: Counter]()
+        for command in Message.commands + ["unknown"] {
+            for flow in P2PMetrics.flows {
+                let labels = [("command", command), ("direction", flow)]
+                messages[command + " " + flow] = r.makeCounter(descriptor: .keel("keel_p2p_messages_total", "P2P messages, by command and direction (received or sent)."), labels: labels)
+                bytes[command + " " + flow] = r.makeCounter(descriptor: .keel("keel_p2p_bytes_total", "P2P bytes including frame headers, by command and direction."), labels: labels)
+            }
+        }
+        self.messages = messages
+        self.bytes = bytes
+        pingSeconds = r.makeValueHistogram(descriptor: .keel("keel_peer_ping_seconds", "Round trip of a ping to a peer and its pong, in seconds."),
+                                           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
+        bans = Dictionary(uniqueKeysWithValues: P2PMetrics.reasons.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_peer_bans_total", "Peer hosts banned, by the offence that used up their score."), labels: [("reason", $0)]))
+        })
+        disconnects = Dictionary(uniqueKeysWithValues: P2PMetrics.reasons.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_peer_disconnects_total", "Peer connections closed, by reason."), labels: [("reason", $0)]))
+        })
+        dials = Dictionary(uniqueKeysWithValues: P2PMetrics.dialResults.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_dials_total", "Outbound dials, by result."), labels: [("result", $0)]))
+        })
+        rejected = Dictionary(uniqueKeysWithValues: P2PMetrics.rejections.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason."), labels: [("reason", $0)]))
+        })
+        addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))
+        bannedHosts = r.makeGauge(descriptor: .keel("keel_p2p_banned_hosts", "Hosts currently banned."))
+        seeds = r.makeGauge(descriptor: .keel("keel_p2p_seeds", "Configured seed and --connect addresses."))
+        seedsReachable = r.makeGauge(descriptor: .keel("keel_p2p_seeds_reachable", "Seed and --connect addresses whose last dial completed a handshake."))
+        orphanBlocks = r.makeGauge(descriptor: .keel("keel_p2p_orphan_blocks", "Blocks held until their parent arrives."))
+        bestPeerHeight = r.makeGauge(descriptor: .keel("keel_p2p_best_peer_height", "The highest tip height a connected peer announced."))
+    }
+
+    func message(_ command: String, _ flow: String, bytes count: Int) {
+        let key = (Message.commands.contains(command) ? command : "unknown") + " " + flow
+        messages[key]?.increment()
+        bytes[key]?.increment(by: Int64(count))
+    }
+
+    func disconnected(_ reason: String) { disconnects[reason]?.increment() }
+    func banned(_ reason: String) { bans[reason]?.increment() }
+    func dialed(_ result: String) { dials[result]?.increment() }
+    func rejectedInbound(_ reason: String) { rejected[reason]?.increment() }
+}

@@ -1,0 +1,190 @@
+import KeelChain
+import KeelCore
+import KeelStorage
+
+extension P2PNetwork {
+    /// Handles one frame from `peer`: decode, rate-limit, then the handshake or the message.
+    func receive(_ frame: Frame, from peer: Peer) {
+        metrics.message(frame.command, "received", bytes: Frame.headerSize + frame.payload.count)
+        let message: Message
+        do {
+            message = try Message(frame: frame)
+        } catch {
+            punish(peer, DisconnectReason(code: "malformed_message", message: "'\(frame.command)': \(error)", penalty: 100))
+            return
+        }
+        let now = P2PNetwork.monotonicMilliseconds()
+        let (allowed, established) = peer.state.withLock { s in
+            s.lastReceived = now
+            return (s.buckets[Peer.MessageClass(message)]?.take(now: now) ?? true, s.handshake.isEstablished)
+        }
+        guard allowed else {
+            offend(peer, .flood, "'\(message.command)' over its rate limit")
+            return
+        }
+        guard established else {
+            perform(peer.state.withLock { $0.handshake.receive(message) }, peer)
+            return
+        }
+        handle(message, from: peer)
+    }
+
+    /// A completed handshake: record the peer, learn its address, start sync and discovery.
+    func established(_ peer: Peer, _ info: VersionInfo) {
+        let now = clock.nowMilliseconds()
+        peer.state.withLock { s in
+            s.version = info
+            s.establishedAt = P2PNetwork.monotonicMilliseconds()
+            s.bestHeight = info.bestHeight
+        }
+        if peer.probe {
+            peer.state.withLock { $0.outcome }?.complete(true)
+            peer.close("requested")
+            return
+        }
+        var batch = WriteBatch()
+        var learned: PeerRecord?
+        state.withLock { s in
+            if let dialed = peer.dialedAddress {
+                if let record = s.book.markSuccess(dialed, now: now) { batch.putPeer(record) }
+                if s.seeds[dialed] != nil {
+                    s.seeds[dialed]?.reachable = true
+                    s.seeds[dialed]?.lastError = nil
+                }
+                s.retryDelay = 1
+            } else if info.listenPort != 0, configuration.discovery {
+                if let record = s.book.add(host: peer.host, port: info.listenPort, source: .inbound, seen: now) {
+                    batch.putPeer(record)
+                    learned = record
+                }
+            }
+        }
+        try? store.write(batch, sync: false)
+        peer.state.withLock { $0.outcome }?.complete(true)
+        updatePeerGauges()
+        updateBookGauges()
+        logger.info("peer connected", metadata: [
+            "peer": "\(peer.id)", "direction": "\(peer.direction.rawValue)", "height": "\(info.bestHeight)", "agent": "\(info.userAgent)",
+        ])
+        if configuration.discovery {
+            peer.send(.getaddr)
+            // Teach the others a newly heard listener, so a node that knows only us learns it.
+            if let learned {
+                let item = PeerAddress(host: learned.host, port: learned.port, lastSeen: now)
+                for other in establishedPeers() where other.id != peer.id { other.send(.addr([item])) }
+            }
+        }
+        peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+        sendPing(peer)
+    }
+
+    /// Peers that completed the handshake.
+    func establishedPeers() -> [Peer] { state.withLock { Array($0.peers.values) }.filter { $0.isEstablished && !$0.isClosing } }
+
+    /// Handles a message after the handshake.
+    func handle(_ message: Message, from peer: Peer) {
+        switch message {
+        case .version, .verack:
+            offend(peer, .protocolViolation, "'\(message.command)' after the handshake")
+        case .ping(let nonce):
+            peer.send(.pong(nonce))
+        case .pong(let nonce):
+            let latency = peer.state.withLock { s -> Double? in
+                guard let ping = s.ping, ping.nonce == nonce else { return nil }
+                s.ping = nil
+                let seconds = Double(P2PNetwork.monotonicMilliseconds() - ping.sent) / 1000
+                s.lastPingSeconds = seconds
+                return seconds
+            }
+            if let latency { metrics.pingSeconds.record(latency) }
+        case .getaddr:
+            answerGetaddr(peer)
+        case .addr(let addresses):
+            learn(addresses, from: peer)
+        case .inv(let items):
+            handleInventory(items, from: peer)
+        case .getdata(let items):
+            serve(items, to: peer)
+        case .notfound(let items):
+            state.withLock { s in for item in items where s.inFlight[item.hash]?.peer == peer.id { s.inFlight[item.hash] = nil } }
+        case .getheaders(let locator, let stop):
+            let headers = (try? chain.headers(after: locator, stop: stop == .zero ? nil : stop, limit: Message.maxHeaders)) ?? []
+            peer.send(.headers(headers))
+        case .headers(let headers):
+            handleHeaders(headers, from: peer)
+        case .block(let block):
+            handleBlock(block, from: peer)
+        case .tx(let tx):
+            handleTransaction(tx, from: peer)
+        case .reachCheck(let port, let nonce):
+            dialBack(peer, port: port, nonce: nonce)
+        case .reachResult(let nonce, let reachable, let milliseconds):
+            let check = state.withLock { $0.reachChecks.removeValue(forKey: nonce) }
+            check?.latency.withLock { $0 = Double(milliseconds) }
+            check?.outcome.complete(reachable)
+        }
+    }
+
+    private func answerGetaddr(_ peer: Peer) {
+        guard configuration.discovery else { return }
+        let first = peer.state.withLock { s -> Bool in
+            defer { s.answeredGetaddr = true }
+            return !s.answeredGetaddr
+        }
+        // Once per connection: repeated requests would let a peer scrape the book for free.
+        guard first else { return }
+        let now = clock.nowMilliseconds()
+        let own = peer.listenAddress
+        let records = state.withLock { $0.book.sample(limit: Message.maxAddresses, now: now) }
+        let addresses = records.filter { $0.address != own }.map { PeerAddress(host: $0.host, port: $0.port, lastSeen: $0.lastSeen) }
+        peer.send(.addr(addresses))
+    }
+
+    private func learn(_ addresses: [PeerAddress], from peer: Peer) {
+        guard configuration.discovery else { return }
+        let now = clock.nowMilliseconds()
+        var batch = WriteBatch()
+        state.withLock { s in
+            for address in addresses {
+                let key = PeerRecord.format(host: address.host, port: address.port)
+                guard !s.ownAddresses.contains(key), key != s.listenAddress else { continue }
+                if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now)) {
+                    batch.putPeer(record)
+                }
+            }
+            s.wake = true
+        }
+        try? store.write(batch, sync: false)
+        updateBookGauges()
+    }
+
+    func updateBookGauges() {
+        let (count, bans) = state.withLock { ($0.book.count, $0.book.bans.count) }
+        metrics.addressBookSize.set(to: Double(count))
+        metrics.bannedHosts.set(to: Double(bans))
+    }
+
+    /// Answers `getdata` from the store and the mempool.
+    private func serve(_ items: [InventoryItem], to peer: Peer) {
+        var missing = [InventoryItem]()
+        for item in items {
+            switch item.kind {
+            case .block:
+                if let block = try? chain.block(item.hash) {
+                    peer.markKnown(item.hash)
+                    peer.send(.block(block))
+                } else {
+                    missing.append(item)
+                }
+            case .transaction:
+                if let tx = chain.mempoolTransaction(item.hash) {
+                    peer.markKnown(item.hash)
+                    peer.send(.tx(tx))
+                } else {
+                    missing.append(item)
+                }
+            }
+        }
+        if !missing.isEmpty { peer.send(.notfound(missing)) }
+    }
+}

@@ -1,0 +1,179 @@
+import KeelCore
+import KeelStorage
+import NIOCore
+
+extension P2PNetwork {
+    /// Runs one connection to its end: checks bans and limits (inbound), then a reader, a
+    /// writer and a timer task until either side closes. `outcome` (dials) learns whether the
+    /// handshake completed.
+    func runSession(_ connection: NIOAsyncChannel<Frame, Frame>, direction: Handshake.Direction, dialed: PeerRecord?,
+                    outcome: DialOutcome?, handshakeTimeout: Double? = nil, probe: Bool = false) async {
+        let remote = connection.channel.remoteAddress
+        let host = remote?.ipAddress ?? "unknown"
+        let now = clock.nowMilliseconds()
+        if direction == .inbound {
+            let rejection = state.withLock { s -> String? in
+                if s.stopping { return "limit" }
+                if s.book.isBanned(host, now: now) { return "banned" }
+                return s.peers.values.count(where: { $0.direction == .inbound }) >= configuration.maxInbound ? "limit" : nil
+            }
+            if let rejection {
+                metrics.rejectedInbound(rejection)
+                try? await connection.channel.close()
+                return
+            }
+        }
+        let (stream, sink) = AsyncStream.makeStream(of: Message.self)
+        let timeout = UInt64((handshakeTimeout ?? configuration.connectTimeout) * 1000)
+        let handshake = Handshake(local: versionInfo(), direction: direction, now: P2PNetwork.monotonicMilliseconds(), timeout: timeout)
+        let peer = state.withLock { s -> Peer in
+            let peer = Peer(id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
+                            channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
+            s.nextID += 1
+            s.peers[peer.id] = peer
+            return peer
+        }
+        peer.state.withLock { $0.outcome = outcome }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask {
+                        for await message in stream {
+                            let frame = message.frame
+                            try await outbound.write(frame)
+                            self.metrics.message(frame.command, "sent", bytes: Frame.headerSize + frame.payload.count)
+                            peer.state.withLock { $0.queued -= 1 }
+                        }
+                    }
+                    tasks.addTask { await self.timerLoop(peer) }
+                    tasks.addTask {
+                        self.perform(peer.state.withLock { $0.handshake.start() }, peer)
+                        for try await frame in inbound {
+                            self.receive(frame, from: peer)
+                            if peer.isClosing { break }
+                        }
+                    }
+                    _ = try await tasks.next()
+                    tasks.cancelAll()
+                }
+            }
+        } catch let error as FrameError {
+            punish(peer, .malformed(error))
+        } catch {
+            logger.debug("peer connection ended", metadata: ["peer": "\(peer.id)", "error": "\(error)"])
+        }
+        peer.close("closed")
+        finish(peer)
+    }
+
+    /// Forgets a closed peer and records why it went.
+    private func finish(_ peer: Peer) {
+        let (reason, wasEstablished, outcome) = peer.state.withLock { ($0.closing ?? "closed", $0.establishedAt != nil, $0.outcome) }
+        outcome?.complete(false)
+        state.withLock { s in
+            s.peers[peer.id] = nil
+            for (hash, request) in s.inFlight where request.peer == peer.id { s.inFlight[hash] = nil }
+            s.wake = true
+        }
+        metrics.disconnected(P2PMetrics.reasons.contains(reason) ? reason : "closed")
+        if wasEstablished {
+            updatePeerGauges()
+            logger.info("peer disconnected", metadata: ["peer": "\(peer.id)", "direction": "\(peer.direction.rawValue)", "reason": "\(reason)"])
+        }
+    }
+
+    /// Handshake deadline, pings and ping timeouts.
+    private func timerLoop(_ peer: Peer) async {
+        var nextPing = P2PNetwork.monotonicMilliseconds()
+        while !Task.isCancelled, !peer.isClosing {
+            let now = P2PNetwork.monotonicMilliseconds()
+            let (established, deadline) = peer.state.withLock { ($0.handshake.isEstablished, $0.handshake.deadline) }
+            let wait = established ? 1000 : min(1000, deadline > now ? deadline - now : 0) + 5
+            try? await Task.sleep(for: .milliseconds(wait))
+            let later = P2PNetwork.monotonicMilliseconds()
+            guard established else {
+                perform(peer.state.withLock { $0.handshake.tick(now: later) }, peer)
+                continue
+            }
+            let interval = UInt64(configuration.pingInterval * 1000)
+            let outstanding = peer.state.withLock { $0.ping }
+            if let outstanding, later - outstanding.sent > max(interval * 2, 20_000) {
+                peer.close("ping_timeout")
+            } else if outstanding == nil, later >= nextPing {
+                sendPing(peer)
+                nextPing = later + interval
+            }
+        }
+    }
+
+    func sendPing(_ peer: Peer) {
+        let nonce = UInt64.random(in: 0...UInt64.max)
+        peer.state.withLock { $0.ping = (nonce, P2PNetwork.monotonicMilliseconds()) }
+        peer.send(.ping(nonce))
+    }
+
+    /// Carries out a state machine's actions.
+    func perform(_ actions: [Handshake.Action], _ peer: Peer) {
+        for action in actions {
+            switch action {
+            case .send(let message): peer.send(message)
+            case .established(let info): established(peer, info)
+            case .disconnect(let reason): punish(peer, reason)
+            }
+        }
+    }
+
+    /// Closes the connection for `reason`, charging its penalty; bans the host if the score runs out.
+    func punish(_ peer: Peer, _ reason: DisconnectReason) {
+        if reason == .selfConnection, let dialed = peer.dialedAddress {
+            // The address is ours: never dial it again.
+            state.withLock { s in
+                s.ownAddresses.insert(dialed)
+                _ = s.book.remove(dialed)
+            }
+            var batch = WriteBatch()
+            batch.deletePeer(address: dialed)
+            try? store.write(batch, sync: false)
+        }
+        if reason.penalty > 0 {
+            let exhausted = peer.state.withLock { s -> Bool in
+                s.score.charge(points: reason.penalty)
+                return s.score.shouldBan
+            }
+            if exhausted { ban(peer, reason: reason.code) }
+            logger.warning("peer misbehaved", metadata: ["peer": "\(peer.id)", "host": "\(peer.host)", "reason": "\(reason)"])
+        }
+        peer.close(reason.code)
+    }
+
+    /// Charges an offence that does not by itself end the connection; bans when the score runs out.
+    func offend(_ peer: Peer, _ offense: PeerScore.Offense, _ detail: String) {
+        let exhausted = peer.state.withLock { $0.score.charge(offense) }
+        logger.notice("peer offence", metadata: ["peer": "\(peer.id)", "offence": "\(offense.rawValue)", "detail": "\(detail)"])
+        if exhausted {
+            ban(peer, reason: offense.rawValue)
+            peer.close(offense.rawValue)
+        }
+    }
+
+    /// Bans the peer's host for `banSeconds`, persisted so a restart keeps it.
+    func ban(_ peer: Peer, reason: String) {
+        let until = clock.nowMilliseconds() + UInt64(configuration.banSeconds * 1000)
+        let (record, count) = state.withLock { s in (s.book.ban(host: peer.host, until: until, reason: reason), s.book.bans.count) }
+        var batch = WriteBatch()
+        batch.putBan(record)
+        try? store.write(batch, sync: true)
+        metrics.banned(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation")
+        metrics.bannedHosts.set(to: Double(count))
+        logger.warning("banned peer host", metadata: ["host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)"])
+    }
+
+    func updatePeerGauges() {
+        let (inbound, outbound) = state.withLock { s in
+            let established = s.peers.values.filter { $0.isEstablished }
+            return (established.count(where: { $0.direction == .inbound }), established.count(where: { $0.direction == .outbound }))
+        }
+        metrics.peers["inbound"]?.set(to: Double(inbound))
+        metrics.peers["outbound"]?.set(to: Double(outbound))
+    }
+}

@@ -1,0 +1,162 @@
+import KeelChain
+import KeelCore
+import KeelStorage
+
+extension P2PNetwork {
+    /// Requests announced objects we lack: blocks not stored or in flight, transactions not seen.
+    func handleInventory(_ items: [InventoryItem], from peer: Peer) {
+        var wanted = [InventoryItem]()
+        let now = P2PNetwork.monotonicMilliseconds()
+        for item in items {
+            peer.markKnown(item.hash)
+            switch item.kind {
+            case .block:
+                guard !chain.knowsBlock(item.hash) else { continue }
+                let request = state.withLock { s -> Bool in
+                    if s.orphans[item.hash] != nil { return false }
+                    if let flight = s.inFlight[item.hash], now - flight.at < 30_000 { return false }
+                    s.inFlight[item.hash] = (peer.id, now)
+                    return true
+                }
+                if request { wanted.append(item) }
+            case .transaction:
+                let request = state.withLock { !$0.seenTransactions.contains(item.hash) } && chain.mempoolEntry(item.hash) == nil
+                if request { wanted.append(item) }
+            }
+        }
+        if !wanted.isEmpty { peer.send(.getdata(wanted)) }
+    }
+
+    /// Headers-first sync: checks the batch links up and carries proof of work, asks for the
+    /// blocks we lack, and for the next batch when this one was full.
+    func handleHeaders(_ headers: [BlockHeader], from peer: Peer) {
+        guard let last = headers.last else { return }
+        var previous: Hash256?
+        for header in headers {
+            let hash = header.hash
+            if let previous, header.previousHash != previous {
+                offend(peer, .protocolViolation, "headers do not form a chain")
+                return
+            }
+            guard header.target.isMet(by: hash) else {
+                offend(peer, .invalidBlock, "header \(hash) lacks its proof of work")
+                return
+            }
+            previous = hash
+        }
+        peer.state.withLock { $0.bestHeight = max($0.bestHeight, last.height) }
+        guard chain.knowsBlock(headers[0].previousHash) || state.withLock({ $0.inFlight[headers[0].previousHash] != nil }) else {
+            // Not connected to anything we know: the peer is on a branch past our locator's reach.
+            peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+            return
+        }
+        let now = P2PNetwork.monotonicMilliseconds()
+        let wanted = state.withLock { s -> [InventoryItem] in
+            var wanted = [InventoryItem]()
+            for header in headers {
+                let hash = header.hash
+                if s.orphans[hash] != nil { continue }
+                if let flight = s.inFlight[hash], now - flight.at < 30_000 { continue }
+                wanted.append(InventoryItem(kind: .block, hash: hash))
+            }
+            return wanted
+        }.filter { !chain.knowsBlock($0.hash) }
+        if !wanted.isEmpty {
+            state.withLock { s in for item in wanted { s.inFlight[item.hash] = (peer.id, now) } }
+            peer.send(.getdata(wanted))
+        }
+        if headers.count == Message.maxHeaders {
+            peer.send(.getheaders(locator: [last.hash], stop: .zero))
+        }
+        metrics.bestPeerHeight.set(to: Double(bestPeerHeight()))
+    }
+
+    /// The highest tip a connected peer announced.
+    func bestPeerHeight() -> UInt64 {
+        establishedPeers().map { $0.state.withLock { $0.bestHeight } }.max() ?? 0
+    }
+
+    /// Submits a block; one whose parent is missing waits in the orphan pool while we ask the
+    /// peer for the headers between. Orphans whose parent just connected follow it.
+    func handleBlock(_ block: Block, from peer: Peer) {
+        let hash = block.hash
+        peer.markKnown(hash)
+        peer.state.withLock { $0.bestHeight = max($0.bestHeight, block.header.height) }
+        state.withLock { _ = $0.inFlight.removeValue(forKey: hash) }
+        guard !chain.knowsBlock(hash) else { return }
+        guard chain.knowsBlock(block.header.previousHash) else {
+            let count = state.withLock { s -> Int in
+                s.orphanSequence += 1
+                s.orphans[hash] = (block, peer.id, s.orphanSequence)
+                if s.orphans.count > P2PNetwork.maxOrphans, let oldest = s.orphans.min(by: { $0.value.order < $1.value.order }) {
+                    s.orphans[oldest.key] = nil
+                }
+                return s.orphans.count
+            }
+            metrics.orphanBlocks.set(to: Double(count))
+            peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+            return
+        }
+        var queue = [(block, peer.id)]
+        while let (next, source) = queue.popLast() {
+            do {
+                try chain.submit(next, origin: .peer)
+                let nextHash = next.hash
+                let children = state.withLock { s -> [(Block, UInt64)] in
+                    let found = s.orphans.filter { $0.value.block.header.previousHash == nextHash }
+                    for key in found.keys { s.orphans[key] = nil }
+                    return found.values.map { ($0.block, $0.peer) }
+                }
+                queue += children
+            } catch let error as ConsensusError {
+                // A future timestamp may be our clock's fault, not the peer's.
+                guard error.code != .timestampTooNew else {
+                    logger.notice("block from the future", metadata: ["hash": "\(next.hash)"])
+                    continue
+                }
+                if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, "\(error.code): \(error.message)") }
+            } catch let error as ChainError where error.code == .knownInvalid {
+                if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, error.message) }
+            } catch {
+                logger.error("could not store a block from a peer", metadata: ["hash": "\(next.hash)", "error": "\(error)"])
+            }
+        }
+        metrics.orphanBlocks.set(to: Double(state.withLock { $0.orphans.count }))
+    }
+
+    /// Admits a relayed transaction. Only rule violations cost the sender: a missing input may
+    /// just mean we have not seen its block yet, so the transaction is forgotten, not blamed.
+    func handleTransaction(_ tx: Transaction, from peer: Peer) {
+        let txid = tx.txid
+        peer.markKnown(txid)
+        guard state.withLock({ $0.seenTransactions.insert(txid) }) else { return }
+        do {
+            try chain.submitTransaction(tx)
+        } catch let error as ConsensusError {
+            if error.code == .missingInput || error.code == .coinbaseMaturity {
+                state.withLock { $0.seenTransactions.remove(txid) }
+                return
+            }
+            offend(peer, .invalidTransaction, "\(error.code): \(error.message)")
+        } catch {
+            // Pool conflicts and a full pool are not the peer's fault.
+            logger.debug("relayed transaction not admitted", metadata: ["txid": "\(txid)", "error": "\(error)"])
+        }
+    }
+
+    /// Announces what joins the chain or the mempool to every peer not known to have it.
+    func relayLoop() async {
+        for await change in changes {
+            let item: InventoryItem
+            switch change {
+            case .blockConnected(let hash, _, let origin):
+                guard origin != .reindex else { continue }
+                item = InventoryItem(kind: .block, hash: hash)
+            case .transactionAccepted(let txid):
+                state.withLock { _ = $0.seenTransactions.insert(txid) }
+                item = InventoryItem(kind: .transaction, hash: txid)
+            }
+            for peer in establishedPeers() where peer.markKnown(item.hash) { peer.send(.inv([item])) }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import KeelChain
+import KeelCore
+import KeelStorage
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The P2P layer as a service: it listens, dials seeds and known addresses with a timeout and
+/// fallback, runs a session per connection (handshake, sync, relay, address exchange, scoring),
+/// and keeps outbound peers at the target from a health loop.
+///
+/// Every connection is one task group (reader, writer, timer) under `run()`, so shutdown
+/// closes them all before `run()` returns. A peer's mistakes end that peer's session only.
+public final class P2PNetwork: Service, Sendable {
+    /// How it listens, dials and defends itself.
+    public let configuration: P2PConfiguration
+    let chain: ChainState
+    let store: ChainStore
+    let metrics: P2PMetrics
+    let logger: Logger
+    let clock: any WallClock
+    let group: any EventLoopGroup
+    /// Per run, to recognise a connection to ourselves.
+    let nonce: UInt64
+    let state: Mutex<State>
+    let changes: AsyncStream<ChainState.Change>
+    let changeSink: AsyncStream<ChainState.Change>.Continuation
+    let jobs: AsyncStream<@Sendable () async -> Void>
+    let jobSink: AsyncStream<@Sendable () async -> Void>.Continuation
+    let onListening: @Sendable (String) -> Void
+
+    struct SeedStatus: Sendable {
+        var reachable: Bool?
+        var latency: Double?
+        var lastAttempt: UInt64?
+        var lastError: String?
+    }
+
+    struct State: Sendable {
+        var peers: [UInt64: Peer] = [:]
+        var nextID: UInt64 = 1
+        var book: AddressBook
+        var lastAttempt: [String: UInt64] = [:]
+        var dialing: Set<String> = []
+        var ownAddresses: Set<String> = []
+        var orphans: [Hash256: (block: Block, peer: UInt64, order: UInt64)] = [:]
+        var orphanSequence: UInt64 = 0
+        var inFlight: [Hash256: (peer: UInt64, at: UInt64)] = [:]
+        var seenTransactions = SeenCache(capacity: 50_000)
+        var seeds: [String: SeedStatus] = [:]
+        var listenAddress: String?
+        var retryDelay: Double = 1
+        var wake = false
+        var reachChecks: [UInt64: ReachCheck] = [:]
+        var server: (any Channel)?
+        var stopping = false
+        var lastSeedWarning: UInt64 = 0
+    }
+
+    /// Most blocks held waiting for their parent.
+    static let maxOrphans = 512
+
+    /// A network over `chain`, persisting its address book in `chain.store`. `onListening`
+    /// receives the bound `host:port` (the port differs from the configured one when it is 0).
+    public init(configuration: P2PConfiguration, chain: ChainState, metrics: P2PMetrics, logger: Logger,
+                clock: any WallClock = SystemClock(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                onListening: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.chain = chain
+        self.store = chain.store
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        self.group = group
+        self.onListening = onListening
+        nonce = UInt64.random(in: 1...UInt64.max)
+        let now = clock.nowMilliseconds()
+        let stored = try chain.store.peerRecords()
+        var book = AddressBook(peers: stored.peers, bans: stored.bans, now: now)
+        var seeds = [String: SeedStatus]()
+        var batch = WriteBatch()
+        for (list, source) in [(configuration.connect, PeerRecord.Source.manual), (configuration.seeds, .seed)] {
+            for address in list {
+                guard let (host, port) = P2PConfiguration.parse(address) else { continue }
+                if let record = book.add(host: host, port: port, source: source, seen: now) { batch.putPeer(record) }
+                seeds[PeerRecord.format(host: host, port: port)] = SeedStatus()
+            }
+        }
+        try chain.store.write(batch, sync: false)
+        state = Mutex(State(book: book, seeds: seeds))
+        (changes, changeSink) = AsyncStream.makeStream(of: ChainState.Change.self)
+        (jobs, jobSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
+        metrics.seeds.set(to: Double(seeds.count))
+        metrics.addressBookSize.set(to: Double(book.count))
+        metrics.bannedHosts.set(to: Double(book.bans.count))
+    }
+
+    /// Runs until graceful shutdown or cancellation, then closes every connection.
+    public func run() async throws {
+        let sink = changeSink
+        chain.addListener { change in sink.yield(change) }
+        let server = try await bind()
+        await withDiscardingTaskGroup { group in
+            if let server {
+                group.addTask { await self.acceptLoop(server) }
+            }
+            group.addTask { await self.relayLoop() }
+            group.addTask { await self.outboundLoop() }
+            group.addTask { await self.healthLoop() }
+            group.addTask {
+                await withDiscardingTaskGroup { jobGroup in
+                    for await job in self.jobs { jobGroup.addTask { await job() } }
+                }
+            }
+            try? await gracefulShutdown()
+            self.stop()
+            group.cancelAll()
+        }
+        logger.info("p2p stopped")
+    }
+
+    /// Closes the listener and every connection.
+    func stop() {
+        let (server, peers) = state.withLock { s -> ((any Channel)?, [Peer]) in
+            s.stopping = true
+            return (s.server, Array(s.peers.values))
+        }
+        server?.close(promise: nil)
+        for peer in peers { peer.close("shutdown") }
+        changeSink.finish()
+        jobSink.finish()
+    }
+
+    /// Runs `job` in the service's task group (dial-backs, probes): structured, so shutdown
+    /// waits for it.
+    func spawn(_ job: @escaping @Sendable () async -> Void) { jobSink.yield(job) }
+
+    /// Our version message.
+    func versionInfo() -> VersionInfo {
+        let port = state.withLock { s in s.listenAddress.flatMap(P2PConfiguration.parse)?.port } ?? 0
+        return VersionInfo(network: chain.network.name, genesis: chain.network.genesis.hash, nonce: nonce, listenPort: port,
+                           bestHeight: chain.tip.height, userAgent: "keel-node/0.1.0")
+    }
+
+    /// Milliseconds on the monotonic clock (timeouts, latencies).
+    static func monotonicMilliseconds() -> UInt64 { MonotonicTime.now() / 1_000_000 }
+
+    /// Wraps a connected channel: frames in, frames out, with back-pressure.
+    func makeAsyncChannel(_ channel: any Channel) -> EventLoopFuture<NIOAsyncChannel<Frame, Frame>> {
+        let magic = chain.network.magic
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(FrameHandler(magic: magic))
+            return try NIOAsyncChannel<Frame, Frame>(wrappingChannelSynchronously: channel,
+                                                     configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+        }
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never>? {
+        guard let host = configuration.listenHost else { return nil }
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: configuration.listenPort) { channel in self.makeAsyncChannel(channel) }
+        let port = server.channel.localAddress?.port ?? configuration.listenPort
+        let address = PeerRecord.format(host: host, port: UInt16(port))
+        state.withLock { s in
+            s.listenAddress = address
+            s.server = server.channel
+        }
+        logger.info("p2p listening", metadata: ["address": "\(address)"])
+        onListening(address)
+        return server
+    }
+
+    private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never>) async {
+        do {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await self.runSession(connection, direction: .inbound, dialed: nil, outcome: nil) }
+                    }
+                }
+            }
+        } catch {
+            if !state.withLock({ $0.stopping }) { logger.error("p2p listener failed", metadata: ["error": "\(error)"]) }
+        }
+    }
+}
+
+/// A result delivered once: the first completion wins, later ones are ignored.
+final class DialOutcome: Sendable {
+    let promise: EventLoopPromise<Bool>
+    private let done = Mutex(false)
+
+    init(eventLoop: any EventLoop) { promise = eventLoop.makePromise(of: Bool.self) }
+
+    func complete(_ value: Bool) {
+        let first = done.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        if first { promise.succeed(value) }
+    }
+
+    /// The result (false if the promise fails, which it never does by construction).
+    func wait() async -> Bool { (try? await promise.futureResult.get()) ?? false }
+}

@@ -1,0 +1,129 @@
+import KeelCore
+import NIOCore
+import Synchronization
+
+/// One connection to a peer: its handshake, score, rate limits, what it is known to have, and
+/// a queue of messages to send. Messages from the peer are handled in order by its session
+/// task; other tasks only queue messages and read the state under its lock.
+final class Peer: Sendable {
+    /// Message classes with their own token bucket.
+    enum MessageClass: CaseIterable {
+        case control, inventory, data
+
+        init(_ message: Message) {
+            switch message {
+            case .version, .verack, .ping, .pong, .getaddr, .addr, .reachCheck, .reachResult: self = .control
+            case .inv, .getdata, .notfound, .getheaders: self = .inventory
+            case .headers, .block, .tx: self = .data
+            }
+        }
+
+        /// Burst and sustained rate per second. Generous for honest traffic (a sync answers
+        /// 2,000-header batches with 2,000 blocks), tight enough that a flood runs dry.
+        var limits: (capacity: Double, rate: Double) {
+            switch self {
+            case .control: (200, 50)
+            case .inventory: (2_000, 500)
+            case .data: (20_000, 5_000)
+            }
+        }
+    }
+
+    struct State: Sendable {
+        var handshake: Handshake
+        var version: VersionInfo?
+        var score = PeerScore()
+        var buckets: [MessageClass: TokenBucket]
+        var known = SeenCache(capacity: 2_048)
+        var ping: (nonce: UInt64, sent: UInt64)?
+        var lastPingSeconds: Double?
+        var lastReceived: UInt64
+        var answeredGetaddr = false
+        var queued = 0
+        var closing: String?
+        var establishedAt: UInt64?
+        var outcome: DialOutcome?
+        var bestHeight: UInt64 = 0
+    }
+
+    /// Most messages queued for a peer before it counts as not reading.
+    static let maxQueued = 20_000
+
+    let id: UInt64
+    let direction: Handshake.Direction
+    /// The remote host and port of the TCP connection.
+    let host: String
+    let port: Int
+    /// The book address this outbound connection dialled (nil for inbound).
+    let dialedAddress: String?
+    /// A dial only to learn whether the address answers (closed once the handshake completes).
+    let probe: Bool
+    let channel: any Channel
+    let outbox: AsyncStream<Message>.Continuation
+    let state: Mutex<State>
+
+    init(id: UInt64, direction: Handshake.Direction, host: String, port: Int, dialedAddress: String?, probe: Bool, channel: any Channel,
+         outbox: AsyncStream<Message>.Continuation, handshake: Handshake, now: UInt64) {
+        self.id = id
+        self.direction = direction
+        self.host = host
+        self.port = port
+        self.dialedAddress = dialedAddress
+        self.probe = probe
+        self.channel = channel
+        self.outbox = outbox
+        var buckets = [MessageClass: TokenBucket]()
+        for c in MessageClass.allCases { buckets[c] = TokenBucket(capacity: c.limits.capacity, rate: c.limits.rate, now: now) }
+        state = Mutex(State(handshake: handshake, buckets: buckets, lastReceived: now))
+    }
+
+    /// The peer's version, once the handshake is complete.
+    var version: VersionInfo? { state.withLock { $0.handshake.isEstablished ? $0.version : nil } }
+
+    /// Whether the handshake completed.
+    var isEstablished: Bool { state.withLock { $0.handshake.isEstablished } }
+
+    /// Whether the connection is being closed.
+    var isClosing: Bool { state.withLock { $0.closing != nil } }
+
+    /// The address the peer listens on, if it said (host of the connection, its listen port).
+    var listenAddress: String? {
+        guard let port = state.withLock({ $0.version?.listenPort }), port != 0 else { return nil }
+        return PeerRecord.format(host: host, port: port)
+    }
+
+    /// Queues `message`; false if the peer is closing or has too much queued.
+    @discardableResult
+    func send(_ message: Message) -> Bool {
+        let accepted = state.withLock { s -> Bool in
+            guard s.closing == nil, s.queued < Peer.maxQueued else { return false }
+            s.queued += 1
+            return true
+        }
+        if accepted { outbox.yield(message) }
+        return accepted
+    }
+
+    /// Marks `hash` as known to the peer; returns false if it already was.
+    @discardableResult
+    func markKnown(_ hash: Hash256) -> Bool { state.withLock { $0.known.insert(hash) } }
+
+    /// Closes the connection (once); the first reason given is the one recorded.
+    func close(_ reason: String) {
+        let first = state.withLock { s -> Bool in
+            guard s.closing == nil else { return false }
+            s.closing = reason
+            return true
+        }
+        guard first else { return }
+        outbox.finish()
+        channel.close(promise: nil)
+    }
+}
+
+import KeelStorage
+
+extension PeerRecord {
+    /// `host:port` with IPv6 hosts in brackets.
+    static func format(host: String, port: UInt16) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
