@@ -14,6 +14,8 @@ public enum APIRouter {
         "GET /v1/addresses/{address}/balance", "GET /v1/addresses/{address}/utxos",
         "GET /v1/mempool", "GET /v1/mining", "GET /v1/mining/template",
         "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
+        "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect",
+        "GET /v1/network/health", "GET /v1/network/verify",
     ]
 
     /// The metrics label of requests that match no route.
@@ -40,6 +42,13 @@ public enum APIRouter {
         v1.get("/mempool") { request, _ in try handlers.mempool(query: request.uri.queryParameters) }
         v1.get("/mining") { _, _ in handlers.mining() }
         v1.get("/mining/template") { request, _ in try handlers.template(query: request.uri.queryParameters) }
+        v1.get("/peers") { _, _ in PeersJSON(peers: try backend.peers()) }
+        v1.get("/peers/export") { _, _ in try backend.exportPeers() }
+        v1.get("/network/health") { _, _ in try backend.networkHealth() }
+        v1.get("/network/verify") { _, _ in
+            let steps = try await backend.verifyNetwork()
+            return VerifyJSON(passed: steps.allSatisfy(\.passed), steps: steps)
+        }
 
         let guarded = v1.group().add(middleware: AuthMiddleware(token: Array(token.utf8)))
         guarded.post("/transactions") { request, context in
@@ -55,6 +64,12 @@ public enum APIRouter {
         guarded.post("/mining/stop") { _, _ in handlers.stopMining() }
         guarded.post("/mining/submit") { request, context in
             try handlers.submitBlock(try await request.decode(as: HexBody.self, context: context))
+        }
+        guarded.post("/peers/import") { request, context in
+            try handlers.importPeers(try await request.decode(as: PeerBundleJSON.self, context: context))
+        }
+        guarded.post("/peers/connect") { request, context in
+            try await handlers.connectPeer(try await request.decode(as: ConnectBody.self, context: context))
         }
         return router
     }

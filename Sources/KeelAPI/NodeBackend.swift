@@ -28,6 +28,37 @@ public protocol NodeBackend: Sendable {
     func stopMining() -> (MiningSnapshot, Double)
     /// The Prometheus exposition.
     func metricsText() -> [UInt8]
+
+    /// Connected peers.
+    func peers() throws -> [PeerJSON]
+    /// The P2P health loop's view.
+    func networkHealth() throws -> NetworkHealthJSON
+    /// The address book as a bundle (with our own listen address).
+    func exportPeers() throws -> PeerBundleJSON
+    /// Adds a bundle's addresses to the address book.
+    func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON
+    /// Dials `address` now; whether the handshake completed (within the connect timeout).
+    func connectPeer(_ address: String) async throws -> Bool
+    /// Proves discovery works, step by step.
+    func verifyNetwork() async throws -> [VerifyStepJSON]
+}
+
+extension NodeBackend {
+    private var unavailable: APIError {
+        APIError(.serviceUnavailable, "p2p_unavailable", "the P2P network is not running (the node is \(phase))")
+    }
+    /// Default: no P2P.
+    public func peers() throws -> [PeerJSON] { throw unavailable }
+    /// Default: no P2P.
+    public func networkHealth() throws -> NetworkHealthJSON { throw unavailable }
+    /// Default: no P2P.
+    public func exportPeers() throws -> PeerBundleJSON { throw unavailable }
+    /// Default: no P2P.
+    public func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON { throw unavailable }
+    /// Default: no P2P.
+    public func connectPeer(_ address: String) async throws -> Bool { throw unavailable }
+    /// Default: no P2P.
+    public func verifyNetwork() async throws -> [VerifyStepJSON] { throw unavailable }
 }
 
 /// The miner's state as the API shows it.

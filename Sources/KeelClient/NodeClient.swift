@@ -154,7 +154,7 @@ public struct NodeClient: Sendable {
     /// The Prometheus exposition.
     public func metrics() throws -> String { try raw("/metrics").text }
 
-    func call<T: Decodable>(_ method: String, _ path: String, json: [String: Any]? = nil, auth: Bool = false) throws -> T {
+    func call<T: Decodable>(_ method: String, _ path: String, json: [String: Any]? = nil, body raw: [UInt8]? = nil, auth: Bool = false) throws -> T {
         var headers = [String: String]()
         if auth {
             guard let token = endpoint.token else {
@@ -162,7 +162,7 @@ public struct NodeClient: Sendable {
             }
             headers["Authorization"] = "Bearer \(token)"
         }
-        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? (method == "POST" ? Array("{}".utf8) : nil)
+        let body = try raw ?? json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? (method == "POST" ? Array("{}".utf8) : nil)
         let response: HTTPClient.Response
         do {
             response = try http.request(method, endpoint.baseURL + path, headers: headers, body: body)

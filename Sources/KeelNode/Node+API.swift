@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Hummingbird
 import KeelAPI
+import KeelP2P
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -34,6 +35,7 @@ extension Node {
 
     /// A run failure in words an operator can act on (the raw NIO text stays in the cause).
     public func describeRunFailure(_ error: any Error) -> String {
+        if let failure = error as? P2PError { return failure.description }
         if let io = error as? IOError, io.errnoCode == EADDRINUSE {
             return "cannot listen on \(configuration.apiHost):\(configuration.apiPort): the address is in use (another keel-node?); choose another --api-addr (\(error))"
         }

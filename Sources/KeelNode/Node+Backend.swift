@@ -18,8 +18,8 @@ extension Node: NodeBackend {
     public var isStoreOpen: Bool { !store.database.isClosed }
     /// The node's coinbase address.
     public var defaultPayTo: AddressHash { coinbaseAddress.hash }
-    /// No P2P yet.
-    public var peerCount: Int { 0 }
+    /// Peers that completed the handshake.
+    public var peerCount: Int { p2pNetwork?.peers().count ?? 0 }
 
     /// Why the node is not ready.
     public func readinessFailures() -> [String] {
@@ -33,6 +33,7 @@ extension Node: NodeBackend {
                 reasons.append("the tip is \(Int(age)) s old (limit \(Int(configuration.maxTipAge)) s; --max-tip-age)")
             }
         }
+        if let p2p = p2pNetwork { reasons += p2p.readinessProblems() }
         return reasons
     }
 

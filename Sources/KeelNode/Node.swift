@@ -3,6 +3,7 @@ import KeelChain
 import KeelCore
 import KeelMetrics
 import KeelMining
+import KeelP2P
 import KeelStorage
 import Logging
 import Synchronization
@@ -32,6 +33,10 @@ public final class Node: Sendable {
     let loaded = Mutex<Loaded?>(nil)
     let phaseName = Mutex("starting")
     let telemetry: NodeTelemetry
+    /// The P2P layer's metrics, on the node's registry from start-up.
+    let p2pMetrics: P2PMetrics
+    /// The P2P layer, once the chain is loaded and it runs.
+    let p2p = Mutex<P2PNetwork?>(nil)
 
     /// Opens the data directory (taking its lock), reads or creates the miner key and the API
     /// token, and unless `--reindex` runs the start-up check and loads chain state. Throws an
@@ -44,6 +49,7 @@ public final class Node: Sendable {
             metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
                                   version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
             telemetry = NodeTelemetry(metrics: metrics)
+            p2pMetrics = P2PMetrics(registry: metrics.registry)
             token = try SecretFile.apiToken(directory: configuration.dataDirectory)
             let payTo = try configuration.mineTo?.hash ?? SecretFile.minerKey(directory: configuration.dataDirectory).addressHash
             coinbaseAddress = Address(hash: payTo, network: configuration.network)

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelP2P
 
 /// Everything `keel-node` was told on its command line.
 public struct NodeConfiguration: Sendable {
@@ -20,10 +21,13 @@ public struct NodeConfiguration: Sendable {
     public var rssWarmup: Double
     /// A tip older than this (seconds) makes `/ready` fail.
     public var maxTipAge: Double
+    /// The P2P layer's settings (`--p2p-addr`, `--connect`, `--seed`, ...).
+    public var p2p: P2PConfiguration
 
     /// Creates a configuration.
     public init(network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,
-                apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600) {
+                apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600,
+                p2p: P2PConfiguration = P2PConfiguration()) {
         self.network = network
         self.dataDirectory = dataDirectory
         self.mineTo = mineTo
@@ -33,5 +37,6 @@ public struct NodeConfiguration: Sendable {
         self.apiPort = apiPort
         self.rssWarmup = rssWarmup
         self.maxTipAge = maxTipAge
+        self.p2p = p2p
     }
 }

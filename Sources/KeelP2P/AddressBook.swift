@@ -92,9 +92,12 @@ public struct AddressBook: Sendable {
     }
 
     /// Addresses worth dialling, best first: configured ones, then those that worked before,
-    /// then the rest; each skipped while its failure backoff (2^failures s, capped at 10 min)
-    /// runs, measured from `lastAttempt`.
-    public func candidates(now: UInt64, excluding: Set<String>, lastAttempt: [String: UInt64]) -> [PeerRecord] {
+    /// then the rest; fewer failures first, then the configured order. Each is skipped while
+    /// its failure backoff (2^failures s, capped at 10 min) runs, measured from the end of its
+    /// last attempt (`lastAttempt`).
+    /// `priority` orders configured addresses (`--connect`, then `--seed`, as given).
+    public func candidates(now: UInt64, excluding: Set<String>, lastAttempt: [String: UInt64],
+                           priority: [String: Int] = [:]) -> [PeerRecord] {
         records.values
             .filter { !excluding.contains($0.address) && !isBanned($0.host, now: now) }
             .filter { record in
@@ -106,6 +109,8 @@ public struct AddressBook: Sendable {
                 let rank = { (r: PeerRecord) -> Int in r.source == .manual || r.source == .seed ? 0 : r.lastSuccess > 0 ? 1 : 2 }
                 if rank(a) != rank(b) { return rank(a) < rank(b) }
                 if a.failures != b.failures { return a.failures < b.failures }
+                let pa = priority[a.address] ?? .max, pb = priority[b.address] ?? .max
+                if pa != pb { return pa < pb }
                 return a.lastSeen > b.lastSeen
             }
     }

@@ -39,7 +39,8 @@ public struct SeedHealth: Sendable, Equatable {
 
 /// What the health loop knows: peers, seeds, the address book, and whether that is healthy.
 public struct NetworkHealth: Sendable, Equatable {
-    /// `ok`, `degraded` (below the outbound target) or `isolated` (no peers while seeds are configured).
+    /// `ok`, `degraded` (below the outbound target), `connecting` (no peers yet, seeds not tried)
+    /// or `isolated` (no peers, and the seeds tried have failed).
     public let status: String
     /// Why the status is not `ok`, in words.
     public let reasons: [String]

@@ -15,7 +15,7 @@ extension P2PNetwork {
                             remoteAddress: PeerRecord.format(host: peer.host, port: UInt16(clamping: peer.port)),
                             listenAddress: (s.version?.listenPort).flatMap { $0 == 0 ? nil : PeerRecord.format(host: peer.host, port: $0) },
                             userAgent: s.version?.userAgent ?? "", bestHeight: s.bestHeight, pingSeconds: s.lastPingSeconds,
-                            score: s.score.value, connectedSeconds: Double(now - (s.establishedAt ?? now)) / 1000)
+                            score: s.score.value, connectedSeconds: Double(now - min(s.establishedAt ?? now, now)) / 1000)
             }
         }
     }
@@ -35,10 +35,13 @@ extension P2PNetwork {
             }
             var reasons = [String]()
             var status = "ok"
-            if !s.seeds.isEmpty, summaries.isEmpty {
+            let failed = seeds.filter { $0.reachable == false }.count
+            if !s.seeds.isEmpty, summaries.isEmpty, failed == 0 {
+                status = "connecting"
+                reasons.append("no peers yet: dialling \(seeds.count) seed and --connect addresses")
+            } else if !s.seeds.isEmpty, summaries.isEmpty {
                 status = "isolated"
-                let tried = seeds.filter { $0.reachable == false }.count
-                reasons.append("no peers: \(tried) of \(seeds.count) seed and --connect addresses failed their last dial; retrying")
+                reasons.append("no peers: \(failed) of \(seeds.count) seed and --connect addresses failed their last dial; retrying")
             } else if configuration.targetOutbound > 0, outbound < configuration.targetOutbound, s.book.count > outbound {
                 status = "degraded"
                 reasons.append("\(outbound) outbound peers, below the target of \(configuration.targetOutbound)")

@@ -30,7 +30,7 @@ extension P2PNetwork {
                         if let listen = peer.listenAddress { connected.insert(listen) }
                     }
                     if let own = s.listenAddress { connected.insert(own) }
-                    return (need, s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt).first)
+                    return (need, s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt, priority: s.priority).first)
                 }
                 guard need > 0 else {
                     await waitForWake(seconds: configuration.healthInterval)
@@ -116,11 +116,12 @@ extension P2PNetwork {
 
     /// Books a dial's result: the address's failure count, and the seed's reachability.
     func recordDial(_ address: String, ok: Bool, started: UInt64, error: String?) {
-        let latency = Double(P2PNetwork.monotonicMilliseconds() - started) / 1000
+        let latency = Double(P2PNetwork.monotonicMilliseconds() - min(started, P2PNetwork.monotonicMilliseconds())) / 1000
         if ok { metrics.dialed("connected") } else if error == "handshake failed" { metrics.dialed("handshake_failed") }
         var batch = WriteBatch()
         let reachable = state.withLock { s -> Int in
             if !ok, let record = s.book.markFailure(address) { batch.putPeer(record) }
+            s.lastAttempt[address] = clock.nowMilliseconds()
             if s.seeds[address] != nil {
                 s.seeds[address]?.reachable = ok
                 s.seeds[address]?.lastAttempt = clock.nowMilliseconds()
@@ -153,7 +154,7 @@ extension P2PNetwork {
         let monotonic = P2PNetwork.monotonicMilliseconds()
         let (expired, probes) = state.withLock { s -> ([String], [PeerRecord]) in
             let expired = s.book.expireBans(now: now)
-            s.inFlight = s.inFlight.filter { monotonic - $0.value.at < 60_000 }
+            s.inFlight = s.inFlight.filter { monotonic < $0.value.at + 60_000 }
             var connected = s.dialing
             for peer in s.peers.values { if let dialed = peer.dialedAddress { connected.insert(dialed) } }
             let probes = s.seeds.keys.filter { !connected.contains($0) }.compactMap { s.book.records[$0] }

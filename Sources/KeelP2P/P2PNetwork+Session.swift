@@ -49,7 +49,7 @@ extension P2PNetwork {
                     tasks.addTask {
                         self.perform(peer.state.withLock { $0.handshake.start() }, peer)
                         for try await frame in inbound {
-                            self.receive(frame, from: peer)
+                            try await self.workers.runIfActive { self.receive(frame, from: peer) }
                             if peer.isClosing { break }
                         }
                     }
@@ -97,7 +97,7 @@ extension P2PNetwork {
             }
             let interval = UInt64(configuration.pingInterval * 1000)
             let outstanding = peer.state.withLock { $0.ping }
-            if let outstanding, later - outstanding.sent > max(interval * 2, 20_000) {
+            if let outstanding, later > outstanding.sent + max(interval * 2, 20_000) {
                 peer.close("ping_timeout")
             } else if outstanding == nil, later >= nextPing {
                 sendPing(peer)

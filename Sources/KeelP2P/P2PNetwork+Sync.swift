@@ -14,7 +14,7 @@ extension P2PNetwork {
                 guard !chain.knowsBlock(item.hash) else { continue }
                 let request = state.withLock { s -> Bool in
                     if s.orphans[item.hash] != nil { return false }
-                    if let flight = s.inFlight[item.hash], now - flight.at < 30_000 { return false }
+                    if let flight = s.inFlight[item.hash], now < flight.at + 30_000 { return false }
                     s.inFlight[item.hash] = (peer.id, now)
                     return true
                 }
@@ -56,7 +56,7 @@ extension P2PNetwork {
             for header in headers {
                 let hash = header.hash
                 if s.orphans[hash] != nil { continue }
-                if let flight = s.inFlight[hash], now - flight.at < 30_000 { continue }
+                if let flight = s.inFlight[hash], now < flight.at + 30_000 { continue }
                 wanted.append(InventoryItem(kind: .block, hash: hash))
             }
             return wanted

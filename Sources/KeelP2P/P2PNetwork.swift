@@ -2,6 +2,9 @@ import KeelChain
 import KeelCore
 import KeelStorage
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -30,6 +33,9 @@ public final class P2PNetwork: Service, Sendable {
     let jobs: AsyncStream<@Sendable () async -> Void>
     let jobSink: AsyncStream<@Sendable () async -> Void>.Continuation
     let onListening: @Sendable (String) -> Void
+    /// Where peer messages are handled: validating and storing a block blocks on RocksDB, which
+    /// must not starve Swift's cooperative pool (the API runs there too).
+    let workers = NIOThreadPool(numberOfThreads: 2)
 
     struct SeedStatus: Sendable {
         var reachable: Bool?
@@ -50,6 +56,8 @@ public final class P2PNetwork: Service, Sendable {
         var inFlight: [Hash256: (peer: UInt64, at: UInt64)] = [:]
         var seenTransactions = SeenCache(capacity: 50_000)
         var seeds: [String: SeedStatus] = [:]
+        /// Configured addresses in the order given (`--connect` first), for dialling order.
+        var priority: [String: Int] = [:]
         var listenAddress: String?
         var retryDelay: Double = 1
         var wake = false
@@ -80,16 +88,19 @@ public final class P2PNetwork: Service, Sendable {
         let stored = try chain.store.peerRecords()
         var book = AddressBook(peers: stored.peers, bans: stored.bans, now: now)
         var seeds = [String: SeedStatus]()
+        var priority = [String: Int]()
         var batch = WriteBatch()
         for (list, source) in [(configuration.connect, PeerRecord.Source.manual), (configuration.seeds, .seed)] {
             for address in list {
                 guard let (host, port) = P2PConfiguration.parse(address) else { continue }
                 if let record = book.add(host: host, port: port, source: source, seen: now) { batch.putPeer(record) }
-                seeds[PeerRecord.format(host: host, port: port)] = SeedStatus()
+                let key = PeerRecord.format(host: host, port: port)
+                seeds[key] = SeedStatus()
+                if priority[key] == nil { priority[key] = priority.count }
             }
         }
         try chain.store.write(batch, sync: false)
-        state = Mutex(State(book: book, seeds: seeds))
+        state = Mutex(State(book: book, seeds: seeds, priority: priority))
         (changes, changeSink) = AsyncStream.makeStream(of: ChainState.Change.self)
         (jobs, jobSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         metrics.seeds.set(to: Double(seeds.count))
@@ -101,6 +112,8 @@ public final class P2PNetwork: Service, Sendable {
     public func run() async throws {
         let sink = changeSink
         chain.addListener { change in sink.yield(change) }
+        workers.start()
+        defer { workers.shutdownGracefully { _ in } }
         let server = try await bind()
         await withDiscardingTaskGroup { group in
             if let server {
@@ -159,11 +172,19 @@ public final class P2PNetwork: Service, Sendable {
 
     private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never>? {
         guard let host = configuration.listenHost else { return nil }
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: configuration.listenPort) { channel in self.makeAsyncChannel(channel) }
+        let server: NIOAsyncChannel<NIOAsyncChannel<Frame, Frame>, Never>
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: host, port: configuration.listenPort) { channel in self.makeAsyncChannel(channel) }
+        } catch {
+            let inUse = (error as? IOError)?.errnoCode == EADDRINUSE
+            throw P2PError(.listen, "cannot listen for peers on \(PeerRecord.format(host: host, port: UInt16(clamping: configuration.listenPort)))"
+                           + (inUse ? ": the address is in use (another keel-node?); choose another --p2p-addr" : "; check --p2p-addr"),
+                           cause: error)
+        }
         let port = server.channel.localAddress?.port ?? configuration.listenPort
         let address = PeerRecord.format(host: host, port: UInt16(port))
         state.withLock { s in

@@ -104,12 +104,14 @@ public final class ChildProcess: Sendable {
 
 /// Polling with a deadline: the way tests wait for a condition instead of sleeping.
 public enum Poll {
-    /// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes (false).
+    /// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes
+    /// (false). A cancelled task stops polling at once (false): a cancelled sleep throws
+    /// immediately, and looping on it would spin.
     public static func until(timeout: Double, interval: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if try condition() { return true }
-            if Date() > deadline { return false }
+            if Date() > deadline || Task.isCancelled { return false }
             try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
         }
     }

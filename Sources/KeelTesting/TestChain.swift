@@ -111,3 +111,16 @@ extension TestChain {
         return blocks
     }
 }
+
+extension TestChain {
+    /// Mines `count` empty blocks whose timestamps run 100 ms apart and end at `end` (now by
+    /// default): a chain other nodes accept without clock tricks, at a constant difficulty.
+    public func premine(_ count: Int, endingAt end: UInt64 = SystemClock().nowMilliseconds()) throws {
+        var timestamp = end - UInt64(count) * network.targetSpacing
+        for _ in 0..<count {
+            timestamp += network.targetSpacing
+            let block = BlockFactory.make(parent: context(), network: network, payTo: miner.addressHash, timestamp: timestamp)
+            try chain.submit(block, origin: .miner)
+        }
+    }
+}

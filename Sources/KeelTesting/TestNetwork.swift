@@ -36,7 +36,7 @@ public final class TestPeerNode: Sendable {
         let group = ServiceGroup(configuration: .init(services: [network], logger: logger))
         let runner = Task<Void, Never> { do { try await group.run() } catch {} }
         let node = TestPeerNode(index: index, chain: chain, network: network, registry: registry, group: group, runner: runner)
-        guard try await Poll.until(timeout: 10, { network.listenAddress != nil || configuration.listenHost == nil }) else {
+        guard try await Poll.until(timeout: 60, { network.listenAddress != nil || configuration.listenHost == nil }) else {
             throw PollTimeout(what: "node \(index) to listen")
         }
         return node
@@ -58,9 +58,13 @@ public final class TestPeerNode: Sendable {
     /// The active tip.
     public var tip: ChainState.Tip { chain.chain.tip }
 
-    /// Mines `count` blocks on its tip (100 ms apart, like `TestChain.extend`), relayed by P2P.
+    /// Mines `count` blocks on its tip (100 ms apart, like `TestChain.extend`), relayed by P2P,
+    /// on a thread of its own (it blocks on RocksDB).
     @discardableResult
-    public func mine(_ count: Int = 1) throws -> [Block] { try chain.extend(count) }
+    public func mine(_ count: Int = 1) async throws -> [Block] {
+        let chain = self.chain
+        return try await OffPool.run { try chain.extend(count) }
+    }
 
     /// The metrics exposition text.
     public func metricsText() -> String {
@@ -90,10 +94,11 @@ public final class TestNetwork: Sendable {
     /// The nodes.
     public let nodes: [TestPeerNode]
 
-    /// A configuration for test nodes: listen on a free loopback port, short timeouts, and no
-    /// automatic dialling (tests wire the topology) unless `configure` says otherwise.
+    /// A configuration for test nodes: listen on a free loopback port, a health round every
+    /// second, and no automatic dialling (tests wire the topology) unless `configure` says
+    /// otherwise. The connect timeout stays at 10 s: suites run in parallel on two cores.
     public static func configuration() -> P2PConfiguration {
-        P2PConfiguration(listenHost: "127.0.0.1", listenPort: 0, connectTimeout: 3, healthInterval: 1, pingInterval: 5,
+        P2PConfiguration(listenHost: "127.0.0.1", listenPort: 0, connectTimeout: 10, healthInterval: 1, pingInterval: 5,
                          targetOutbound: 0, banSeconds: 3_600, discovery: false)
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelCore
 import KeelNode
+import KeelP2P
 import Logging
 import ServiceLifecycle
 
@@ -14,6 +15,8 @@ struct KeelNodeCommand: AsyncParsableCommand {
         The node keeps its database in --data-dir (RocksDB under DIR/chain, locked while it runs) \
         and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT finishes in-flight \
         API requests, stops the miner, closes the store cleanly and exits 0.
+
+        Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test).         --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order         with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the         database, so a restart needs no flags; `keel peers export/import` moves them between nodes.
 
         The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
         'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
@@ -51,6 +54,36 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a tip may age before /ready reports the node not ready.")
     var maxTipAge: Double = 3600
 
+    @Option(name: .long, help: "P2P listen address, HOST:PORT (port 0 picks a free one; default by network, see above).")
+    var p2pAddr: String?
+
+    @Flag(name: .long, help: "Accept no inbound P2P connections.")
+    var noListen = false
+
+    @Option(name: .long, help: "Keep a connection to this peer, HOST:PORT (repeatable).")
+    var connect: [String] = []
+
+    @Option(name: .long, help: "Bootstrap from this peer, HOST:PORT (repeatable; tried in order).")
+    var seed: [String] = []
+
+    @Option(name: .long, help: "Seconds a dial may take, TCP connect plus handshake.")
+    var connectTimeout: Double = 10
+
+    @Option(name: .long, help: "Most inbound peers.")
+    var maxInbound: Int = 1000
+
+    @Option(name: .long, help: "Outbound peers to keep (the health loop dials more when below).")
+    var maxOutbound: Int = 8
+
+    @Option(name: .long, help: "Seconds between P2P health rounds (seed reachability, dials, gauges).")
+    var healthInterval: Double = 30
+
+    @Option(name: .long, help: "Seconds a misbehaving host stays banned.")
+    var banSeconds: Double = 86_400
+
+    @Flag(name: .long, help: "Neither share nor learn peer addresses (getaddr/addr).")
+    var noDiscovery = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -62,6 +95,15 @@ struct KeelNodeCommand: AsyncParsableCommand {
         if parseAddress(apiAddr) == nil { throw ValidationError("--api-addr must be HOST:PORT, e.g. 127.0.0.1:9334") }
         if rssWarmup < 0 { throw ValidationError("--rss-warmup must be zero or more seconds") }
         if maxTipAge <= 0 { throw ValidationError("--max-tip-age must be more than zero seconds") }
+        if let p2pAddr, parseAddress(p2pAddr) == nil { throw ValidationError("--p2p-addr must be HOST:PORT, e.g. 127.0.0.1:9333") }
+        for address in connect + seed where P2PConfiguration.parse(address) == nil {
+            throw ValidationError("'\(address)' is not HOST:PORT (--connect and --seed)")
+        }
+        if connectTimeout <= 0 || connectTimeout > 600 { throw ValidationError("--connect-timeout must be between 0 and 600 seconds") }
+        if maxInbound < 0 { throw ValidationError("--max-inbound must be zero or more") }
+        if maxOutbound < 0 || maxOutbound > 64 { throw ValidationError("--max-outbound must be from 0 to 64") }
+        if healthInterval < 0.1 { throw ValidationError("--health-interval must be at least 0.1 seconds") }
+        if banSeconds < 0 { throw ValidationError("--ban-seconds must be zero or more") }
     }
 
     func run() async throws {
@@ -81,9 +123,14 @@ struct KeelNodeCommand: AsyncParsableCommand {
             }
         }
         let (host, port) = parseAddress(apiAddr)!
+        let defaultP2P = net == .dev ? "127.0.0.1:9333" : net == .test ? "0.0.0.0:19333" : "0.0.0.0:9333"
+        let (p2pHost, p2pPort) = parseAddress(p2pAddr ?? defaultP2P)!
+        let p2p = P2PConfiguration(listenHost: noListen ? nil : p2pHost, listenPort: p2pPort, connect: connect, seeds: seed,
+                                   connectTimeout: connectTimeout, healthInterval: healthInterval, maxInbound: maxInbound,
+                                   targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery)
         let config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
                                        threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
-                                       apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge)
+                                       apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
         let node: Node
         do {
             node = try Node(configuration: config, logger: logger,
@@ -105,8 +152,13 @@ struct KeelNodeCommand: AsyncParsableCommand {
             print("keel-node: metrics \(url)/metrics")
             fflush(nil)
         }
-        // Shutdown runs in reverse: the API drains in-flight requests before the store closes.
-        let group = ServiceGroup(configuration: .init(services: [NodeService(node: node, logger: logger), api],
+        let network = NetworkService(node: node, logger: logger) { address in
+            print("keel-node: p2p \(address)")
+            fflush(nil)
+        }
+        // Shutdown runs in reverse: peers are closed, then the API drains in-flight requests,
+        // then the store closes.
+        let group = ServiceGroup(configuration: .init(services: [NodeService(node: node, logger: logger), api, network],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

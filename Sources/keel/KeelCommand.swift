@@ -12,7 +12,7 @@ struct KeelCommand: ParsableCommand {
         Exit codes: 0 success; 1 the node refused the request (its error code is printed); \
         2 the request could not be made; 3 the node is unreachable; 64 bad usage.
         """,
-        subcommands: [WalletCommand.self, NodeCommand.self, MiningCommand.self, ChainCommand.self])
+        subcommands: [WalletCommand.self, NodeCommand.self, MiningCommand.self, PeersCommand.self, NetworkCommand.self, ChainCommand.self])
 }
 
 struct ChainCommand: ParsableCommand {

@@ -157,7 +157,7 @@ struct NodeAPIProcessTests {
         let first = TemporaryDirectory("port-a"), second = TemporaryDirectory("port-b")
         let (node, client) = try await NodeHarness.startWithAPI(first.path, ["--threads", "0"])
         let address = client.endpoint.baseURL.replacingOccurrences(of: "http://", with: "")
-        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", second.path, "--threads", "0", "--api-addr", address])
+        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", second.path, "--threads", "0", "--api-addr", address, "--p2p-addr", "127.0.0.1:0"])
         #expect(clash.status == 1)
         #expect(clash.output.contains("cannot listen on \(address): the address is in use"))
         let info = try await NodeHarness.info(second.path)

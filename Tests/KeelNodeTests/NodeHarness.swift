@@ -9,7 +9,7 @@ enum NodeHarness {
 
     /// Starts a dev node mining with one thread into `directory`.
     static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0"] + extra)
+        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"] + extra)
     }
 
     /// Heights the node logged as committed, in order.

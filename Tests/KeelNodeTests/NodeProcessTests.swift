@@ -40,7 +40,7 @@ struct NodeProcessTests {
         let first = try NodeHarness.start(dir.path)
         #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(first.output) != nil })
         let started = Date()
-        let result = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0"], timeout: 10)
+        let result = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 10)
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(result.status == 2)
         #expect(result.output.contains("already running"))
@@ -100,7 +100,7 @@ struct NodeProcessTests {
         let phrase = try damage.apply(store)
         store.close()
 
-        let refused = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0"], timeout: 30)
+        let refused = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 30)
         #expect(refused.status == 2)
         #expect(refused.output.contains("--reindex"))
         #expect(refused.output.contains(phrase), "\(refused.output)")

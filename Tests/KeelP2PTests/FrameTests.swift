@@ -20,6 +20,7 @@ struct FrameTests {
             .headers([genesis.header]),
             .block(genesis),
             .tx(genesis.transactions[0]),
+            .reachCheck(port: 9333, nonce: 99), .reachResult(nonce: 99, reachable: true, milliseconds: 12),
         ]
     }
 

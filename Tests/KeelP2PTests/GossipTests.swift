@@ -11,7 +11,7 @@ struct GossipTests {
         let net = try await TestNetwork.start(3)
         try await net.line()
         let a = net[0], c = net[2]
-        try a.mine(12)
+        try await a.mine(12)
         try await net.waitForTips(timeout: 20)
         #expect(c.tip.height == 12)
         #expect(c.tip.hash == a.tip.hash)
@@ -32,7 +32,7 @@ struct GossipTests {
     @Test("headers-first sync: a fresh node catches up from genesis over several header batches")
     func headersFirstSync() async throws {
         let net = try await TestNetwork.start(2)
-        try net[0].mine(2_100)
+        try await net[0].mine(2_100)
         try await net.connect(1, 0)
         try await net.waitForTips(timeout: 120)
         #expect(net[1].tip.height == 2_100)

@@ -1,0 +1,73 @@
+import Foundation
+import KeelClient
+
+/// A real `keel-node` process on loopback (API and P2P on free ports), with a client for its
+/// API and the P2P address it printed: the out-of-process half of the multi-node harness.
+public final class NodeProcess: Sendable {
+    /// Its data directory.
+    public let directory: String
+    /// The process.
+    public let process: ChildProcess
+    /// A client for its API (with the token).
+    public let client: NodeClient
+    /// Where it listens for peers (`host:port`).
+    public let p2pAddress: String
+
+    /// Starts `keel-node --dev` on `directory` with `arguments` (add `--threads N` to mine; the
+    /// default here is 0) and waits until both its API and P2P addresses are printed.
+    public static func start(directory: String, _ arguments: [String] = [], timeout: Double = 60) async throws -> NodeProcess {
+        var args = ["--dev", "--data-dir", directory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"]
+        if !arguments.contains("--threads") { args += ["--threads", "0"] }
+        let process = try ChildProcess(Binaries.path("keel-node"), args + arguments)
+        func value(_ prefix: String) -> String? {
+            process.output.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: " ")[0]) }
+        }
+        let up = await Poll.until(timeout: timeout) {
+            (value("keel-node: API ") != nil && value("keel-node: p2p ") != nil) || !process.isRunning
+        }
+        guard up, let url = value("keel-node: API "), let p2p = value("keel-node: p2p ") else {
+            process.send(SIGKILL)
+            throw PollTimeout(what: "keel-node to come up: \(process.output.suffix(5).joined(separator: " | "))")
+        }
+        let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return NodeProcess(directory: directory, process: process, client: NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)),
+                           p2pAddress: p2p)
+    }
+
+    private init(directory: String, process: ChildProcess, client: NodeClient, p2pAddress: String) {
+        self.directory = directory
+        self.process = process
+        self.client = client
+        self.p2pAddress = p2pAddress
+    }
+
+    /// Its status, or nil if the API does not answer.
+    public func status() -> NodeClient.Status? { try? client.status() }
+
+    /// Its tip height (nil if the API does not answer).
+    public var height: UInt64? { status()?.height }
+
+    /// SIGTERM, waiting for the exit; returns the exit status.
+    @discardableResult
+    public func stop(timeout: Double = 20) async -> Int32? {
+        process.send(SIGTERM)
+        return await process.waitForExit(timeout: timeout)
+    }
+
+    /// SIGKILL, waiting for the exit.
+    public func kill() async {
+        process.send(SIGKILL)
+        _ = await process.waitForExit(timeout: 20)
+    }
+
+    /// Waits until every node reports the same tip hash.
+    public static func waitForTips(_ nodes: [NodeProcess], timeout: Double = 60) async throws {
+        let agreed = await Poll.until(timeout: timeout, interval: 0.1) {
+            let tips = nodes.map { $0.status()?.tip }
+            return !tips.contains(nil) && Set(tips).count == 1
+        }
+        if !agreed {
+            throw PollTimeout(what: "tips to agree (heights \(nodes.map { $0.height.map(String.init) ?? "?" }.joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import KeelClient
+import KeelCore
+import KeelTesting
+import Testing
+
+@Suite("keel-node P2P as real processes on 127.0.0.1", .serialized)
+struct NodeP2PProcessTests {
+    @Test("imported peers survive a restart: B reconnects without flags and follows A's next blocks")
+    func importedPeersSurviveRestart() async throws {
+        let dirA = TemporaryDirectory("peersA"), dirB = TemporaryDirectory("peersB"), bundle = TemporaryDirectory("bundle")
+        let a = try await NodeProcess.start(directory: dirA.path, ["--threads", "1"])
+        var b = try await NodeProcess.start(directory: dirB.path)
+        let exported = try await Poll.run(Binaries.path("keel"), ["peers", "export", "--data-dir", dirA.path])
+        #expect(exported.status == 0)
+        let file = bundle.path + "/bundle.json"
+        try exported.output.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(exported.output.contains(a.p2pAddress), "the bundle lacks A's own address")
+        let imported = try await Poll.run(Binaries.path("keel"), ["peers", "import", file, "--data-dir", dirB.path])
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.output.contains("1 new"))
+        try await NodeProcess.waitForTips([a, b])
+        #expect(try b.client.peers().contains { $0.listenAddress == a.p2pAddress })
+
+        #expect(await b.stop() == 0)
+        b = try await NodeProcess.start(directory: dirB.path) // no --connect, no --seed
+        let reconnected = await Poll.until(timeout: 30) { (try? b.client.peers().count) ?? 0 >= 1 }
+        #expect(reconnected, "B did not redial the imported address after its restart")
+        let heightAtRestart = a.height ?? 0
+        let followed = await Poll.until(timeout: 60, interval: 0.1) { (b.height ?? 0) >= heightAtRestart + 5 }
+        #expect(followed, "B did not follow A's next blocks")
+        let metrics = try b.client.metrics()
+        #expect(metrics.contains("keel_peers{direction=\"outbound\"} 1"))
+        #expect(metrics.contains("keel_blocks_connected_total{origin=\"peer\"}"))
+        await b.stop()
+        await a.stop()
+    }
+
+    @Test("restart during sync: a syncing node SIGKILLed mid-way resumes and reaches the tip")
+    func restartDuringSync() async throws {
+        let dirA = TemporaryDirectory("syncA"), dirB = TemporaryDirectory("syncB")
+        let count = 5_000
+        try await OffPool.run {
+            let fixture = try TestChain(directory: dirA)
+            try fixture.premine(count)
+            fixture.close()
+        }
+        let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000"])
+        var b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress])
+        let midway = await Poll.until(timeout: 120, interval: 0.05) { (b.height ?? 0) >= 500 }
+        #expect(midway, "B never started syncing")
+        await b.kill()
+        let killedAt = NodeHarness.committedHeights(b.process.output).last ?? 0
+        #expect(killedAt < UInt64(count), "B finished before the kill; the test needs a longer chain")
+        b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress])
+        try await NodeProcess.waitForTips([a, b], timeout: 180)
+        #expect(b.height == UInt64(count))
+        let resumedFrom = NodeHarness.startupHeight(b.process.output) ?? 0
+        #expect(resumedFrom > 0, "B restarted from genesis instead of its committed tip")
+        await b.stop()
+        await a.stop()
+    }
+
+    @Test("keel network health and verify on connected nodes; /ready names an unreachable seed")
+    func networkCommands() async throws {
+        let dirA = TemporaryDirectory("netA"), dirB = TemporaryDirectory("netB"), dirC = TemporaryDirectory("netC")
+        let a = try await NodeProcess.start(directory: dirA.path, ["--threads", "1"])
+        let c = try await NodeProcess.start(directory: dirC.path, ["--connect", a.p2pAddress])
+        let b = try await NodeProcess.start(directory: dirB.path, ["--seed", a.p2pAddress, "--health-interval", "1"])
+        // B learns C's address from A and reaches it; then every discovery step passes.
+        let learned = await Poll.until(timeout: 30) { (try? b.client.networkHealth().learnedAddresses) ?? 0 >= 1 }
+        #expect(learned)
+        let health = try await Poll.run(Binaries.path("keel"), ["network", "health", "--data-dir", dirB.path])
+        #expect(health.status == 0, "\(health.output)")
+        #expect(health.output.contains("\(a.p2pAddress): reachable"))
+        let verify = try await Poll.run(Binaries.path("keel"), ["network", "verify", "--data-dir", dirB.path])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("pass  dial_back"))
+        await b.stop()
+        await c.stop()
+        await a.stop()
+
+        // A node whose only seed is down says so, and is not ready.
+        let dirD = TemporaryDirectory("netD")
+        let lonely = try await NodeProcess.start(directory: dirD.path, ["--seed", a.p2pAddress, "--connect-timeout", "1"])
+        let isolated = await Poll.until(timeout: 30) { (try? lonely.client.networkHealth().status) == "isolated" }
+        #expect(isolated)
+        let ready = try lonely.client.raw("/ready")
+        #expect(ready.status == 503)
+        #expect(ready.text.contains("no peers"))
+        let down = try await Poll.run(Binaries.path("keel"), ["network", "health", "--data-dir", lonely.directory])
+        #expect(down.status == 1)
+        #expect(down.output.contains("unreachable"))
+        await lonely.stop()
+    }
+}

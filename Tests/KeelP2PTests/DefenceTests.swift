@@ -1,0 +1,98 @@
+import KeelChain
+import KeelCore
+import KeelP2P
+import KeelTesting
+import Testing
+
+/// Misbehaving peers connect from their own loopback source address (127.0.0.x): bans are per
+/// host, and the well-behaved node on 127.0.0.1 must keep syncing throughout.
+@Suite("P2P defence: bad input, bans, limits and load")
+struct DefenceTests {
+    struct Case: Sendable {
+        let name: String
+        let reason: String
+        let act: @Sendable (RawPeer, TestPeerNode) async throws -> Void
+    }
+
+    static func header(magic: UInt32, command: [UInt8], length: UInt32, checksum: [UInt8]) -> [UInt8] {
+        var w = ByteWriter()
+        w.writeLE(magic)
+        w.write(contentsOf: command + [UInt8](repeating: 0, count: 12 - command.count))
+        w.writeLE(length)
+        w.write(contentsOf: checksum)
+        return w.bytes
+    }
+
+    static let cases: [Case] = [
+        Case(name: "garbage after the magic", reason: "bad_command") { raw, _ in
+            try await raw.send(bytes: header(magic: Network.dev.magic, command: [0xff, 0x00, 0x13], length: 0, checksum: [0, 0, 0, 0]))
+        },
+        Case(name: "another network's magic", reason: "bad_magic") { raw, _ in
+            try await raw.send(bytes: Message.ping(1).frame.encoded(magic: Network.main.magic))
+        },
+        Case(name: "an oversized length", reason: "oversized") { raw, _ in
+            try await raw.send(bytes: header(magic: Network.dev.magic, command: Array("block".utf8), length: 5 << 20, checksum: [0, 0, 0, 0]))
+        },
+        Case(name: "a bad checksum", reason: "bad_checksum") { raw, _ in
+            var bytes = Message.ping(7).frame.encoded(magic: Network.dev.magic)
+            bytes[20] ^= 0xff
+            try await raw.send(bytes: bytes)
+        },
+        Case(name: "an invalid block", reason: "invalid_block") { raw, node in
+            try await raw.handshake()
+            var block = node.chain.makeBlock()
+            BlockFactory.antiGrind(&block)
+            try await raw.send(.block(block))
+        },
+        Case(name: "a message flood", reason: "flood") { raw, _ in
+            try await raw.handshake()
+            // The node may hang up mid-flood; that is the point.
+            for i in 0..<600 where !raw.isClosed { try? await raw.send(.ping(UInt64(i))) }
+        },
+    ]
+
+    @Test("each kind of bad input disconnects and bans its sender; the ban holds; a good peer keeps syncing")
+    func badInputIsBanned() async throws {
+        let net = try await TestNetwork.start(2)
+        let node = net[0], good = net[1]
+        try await net.connect(1, 0)
+        for (i, c) in DefenceTests.cases.enumerated() {
+            let source = "127.0.0.\(i + 2)"
+            let raw = try await RawPeer.connect(to: node.address, from: source)
+            try await c.act(raw, node)
+            #expect(await raw.waitClosed(timeout: 10), "\(c.name): the node kept the connection")
+            let banned = await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"\(c.reason)\"}") == 1 }
+            #expect(banned, "\(c.name): no ban with reason \(c.reason)")
+            let again = try await RawPeer.connect(to: node.address, from: source)
+            #expect(await again.waitClosed(timeout: 5), "\(c.name): the banned host got back in")
+            // Meanwhile the well-behaved peer is still served.
+            try await good.mine(2)
+            try await net.waitForTips(timeout: 20)
+        }
+        #expect(node.metric("keel_p2p_inbound_rejected_total{reason=\"banned\"}") == Double(DefenceTests.cases.count))
+        #expect(node.network.health().bannedHosts == DefenceTests.cases.count)
+        #expect(node.network.peers().count == 1)
+        await net.stop()
+    }
+
+    @Test("bans are persisted with their expiry: a restarted node still refuses the host")
+    func bansSurviveRestart() async throws {
+        let directory = TemporaryDirectory("banned")
+        var node: TestPeerNode? = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration(), directory: directory)
+        let raw = try await RawPeer.connect(to: node!.address, from: "127.0.0.9")
+        try await raw.send(bytes: Message.ping(1).frame.encoded(magic: Network.main.magic))
+        #expect(await raw.waitClosed(timeout: 10))
+        await node!.stop()
+        node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration(), directory: directory)
+        #expect(node!.network.health().bannedHosts == 1)
+        let again = try await RawPeer.connect(to: node!.address, from: "127.0.0.9")
+        #expect(await again.waitClosed(timeout: 5))
+        #expect(node!.metric("keel_p2p_inbound_rejected_total{reason=\"banned\"}") == 1)
+        // Another host is served.
+        let other = try await RawPeer.connect(to: node!.address, from: "127.0.0.10")
+        try await other.handshake()
+        #expect(!other.isClosed)
+        await node!.stop()
+    }
+
+}
