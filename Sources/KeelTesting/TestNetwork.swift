@@ -36,7 +36,7 @@ public final class TestPeerNode: Sendable {
         let group = ServiceGroup(configuration: .init(services: [network], logger: logger))
         let runner = Task<Void, Never> { do { try await group.run() } catch {} }
         let node = TestPeerNode(index: index, chain: chain, network: network, registry: registry, group: group, runner: runner)
-        guard try await Poll.until(timeout: 60, { network.listenAddress != nil || configuration.listenHost == nil }) else {
+        guard await Poll.until(timeout: 60, { network.listenAddress != nil || configuration.listenHost == nil }) else {
             throw PollTimeout(what: "node \(index) to listen")
         }
         return node
