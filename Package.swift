@@ -80,9 +80,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient",
+            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: [
             "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",

@@ -3,7 +3,7 @@
 import Foundation
 import KeelCore
 
-// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api]`
+// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api] [p2p]`
 // runs a subset; no argument runs all.
 let chosen = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
@@ -18,3 +18,4 @@ if wanted("mining") { try MiningBench.stopLatency() }
 if wanted("template") { try MiningBench.templateCache() }
 if wanted("metrics") { MiningBench.metricsRender() }
 if wanted("api") { try await APIBench.run() }
+if wanted("p2p") { try await P2PBench.run() }

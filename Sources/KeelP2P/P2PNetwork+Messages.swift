@@ -106,7 +106,8 @@ extension P2PNetwork {
         case .getdata(let items):
             serve(items, to: peer)
         case .notfound(let items):
-            state.withLock { s in for item in items where s.inFlight[item.hash]?.peer == peer.id { s.inFlight[item.hash] = nil } }
+            for item in items where item.kind == .block { releaseDownload(item.hash, from: peer) }
+            requestBlocks(from: peer)
         case .getheaders(let locator, let stop):
             let headers = (try? chain.headers(after: locator, stop: stop == .zero ? nil : stop, limit: Message.maxHeaders)) ?? []
             peer.send(.headers(headers))
@@ -164,10 +165,17 @@ extension P2PNetwork {
         metrics.bannedHosts.set(to: Double(bans))
     }
 
-    /// Answers `getdata` from the store and the mempool.
+    /// Most objects served per `getdata` (one header batch's worth of blocks).
+    static let maxServed = Message.maxHeaders
+
+    /// Answers `getdata` from the store and the mempool, at most `maxServed` objects: asking
+    /// for more is a protocol violation (it would make us buffer gigabytes for one peer).
     private func serve(_ items: [InventoryItem], to peer: Peer) {
+        if items.count > P2PNetwork.maxServed {
+            offend(peer, .protocolViolation, "getdata for \(items.count) objects (at most \(P2PNetwork.maxServed))")
+        }
         var missing = [InventoryItem]()
-        for item in items {
+        for item in items.prefix(P2PNetwork.maxServed) where !peer.isClosing {
             switch item.kind {
             case .block:
                 if let block = try? chain.block(item.hash) {

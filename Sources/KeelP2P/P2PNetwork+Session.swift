@@ -13,17 +13,17 @@ extension P2PNetwork {
         let now = clock.nowMilliseconds()
         if direction == .inbound {
             let rejection = state.withLock { s -> String? in
-                if s.stopping { return "limit" }
+                if s.stopping { return "shutdown" }
                 if s.book.isBanned(host, now: now) { return "banned" }
                 return s.peers.values.count(where: { $0.direction == .inbound }) >= configuration.maxInbound ? "limit" : nil
             }
             if let rejection {
-                metrics.rejectedInbound(rejection)
+                if rejection != "shutdown" { metrics.rejectedInbound(rejection) }
                 try? await connection.channel.close()
                 return
             }
         }
-        let (stream, sink) = AsyncStream.makeStream(of: Message.self)
+        let (stream, sink) = AsyncStream.makeStream(of: Frame.self)
         let timeout = UInt64((handshakeTimeout ?? configuration.connectTimeout) * 1000)
         let handshake = Handshake(local: versionInfo(), direction: direction, now: P2PNetwork.monotonicMilliseconds(), timeout: timeout)
         let peer = state.withLock { s -> Peer in
@@ -38,11 +38,11 @@ extension P2PNetwork {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
-                        for await message in stream {
-                            let frame = message.frame
+                        for await frame in stream {
                             try await outbound.write(frame)
-                            self.metrics.message(frame.command, "sent", bytes: Frame.headerSize + frame.payload.count)
-                            peer.state.withLock { $0.queued -= 1 }
+                            let size = Frame.headerSize + frame.payload.count
+                            self.metrics.message(frame.command, "sent", bytes: size)
+                            peer.state.withLock { $0.queuedBytes -= size }
                         }
                     }
                     tasks.addTask { await self.timerLoop(peer) }

@@ -3,35 +3,35 @@ import KeelCore
 import KeelStorage
 
 extension P2PNetwork {
-    /// Requests announced objects we lack: blocks not stored or in flight, transactions not seen.
+    /// Requests announced objects we lack: blocks not stored go to the peer's download queue,
+    /// transactions not seen are asked for at once.
     func handleInventory(_ items: [InventoryItem], from peer: Peer) {
-        var wanted = [InventoryItem]()
-        let now = P2PNetwork.monotonicMilliseconds()
+        var transactions = [InventoryItem]()
+        var blocks = [Hash256]()
         for item in items {
             peer.markKnown(item.hash)
             switch item.kind {
             case .block:
-                guard !chain.knowsBlock(item.hash) else { continue }
-                let request = state.withLock { s -> Bool in
-                    if s.orphans[item.hash] != nil { return false }
-                    if let flight = s.inFlight[item.hash], now < flight.at + 30_000 { return false }
-                    s.inFlight[item.hash] = (peer.id, now)
-                    return true
-                }
-                if request { wanted.append(item) }
+                if !chain.knowsBlock(item.hash) { blocks.append(item.hash) }
             case .transaction:
                 let request = state.withLock { !$0.seenTransactions.contains(item.hash) } && chain.mempoolEntry(item.hash) == nil
-                if request { wanted.append(item) }
+                if request { transactions.append(item) }
             }
         }
-        if !wanted.isEmpty { peer.send(.getdata(wanted)) }
+        if !transactions.isEmpty { peer.send(.getdata(transactions)) }
+        if !blocks.isEmpty {
+            schedule(blocks, from: peer)
+            requestBlocks(from: peer)
+        }
     }
 
-    /// Headers-first sync: checks the batch links up and carries proof of work, asks for the
-    /// blocks we lack, and for the next batch when this one was full.
+    /// Headers-first sync: checks the batch links up and carries proof of work, queues the
+    /// blocks we lack for download from this peer, and asks for the next batch when this one
+    /// was full.
     func handleHeaders(_ headers: [BlockHeader], from peer: Peer) {
         guard let last = headers.last else { return }
         var previous: Hash256?
+        var hashes = [Hash256]()
         for header in headers {
             let hash = header.hash
             if let previous, header.previousHash != previous {
@@ -43,32 +43,74 @@ extension P2PNetwork {
                 return
             }
             previous = hash
+            hashes.append(hash)
         }
         peer.state.withLock { $0.bestHeight = max($0.bestHeight, last.height) }
-        guard chain.knowsBlock(headers[0].previousHash) || state.withLock({ $0.inFlight[headers[0].previousHash] != nil }) else {
+        let parent = headers[0].previousHash
+        guard chain.knowsBlock(parent) || peer.state.withLock({ $0.scheduled.contains(parent) })
+                || state.withLock({ $0.inFlight[parent] != nil }) else {
             // Not connected to anything we know: the peer is on a branch past our locator's reach.
             peer.send(.getheaders(locator: chain.locator(), stop: .zero))
             return
         }
-        let now = P2PNetwork.monotonicMilliseconds()
-        let wanted = state.withLock { s -> [InventoryItem] in
-            var wanted = [InventoryItem]()
-            for header in headers {
-                let hash = header.hash
-                if s.orphans[hash] != nil { continue }
-                if let flight = s.inFlight[hash], now < flight.at + 30_000 { continue }
-                wanted.append(InventoryItem(kind: .block, hash: hash))
-            }
-            return wanted
-        }.filter { !chain.knowsBlock($0.hash) }
-        if !wanted.isEmpty {
-            state.withLock { s in for item in wanted { s.inFlight[item.hash] = (peer.id, now) } }
-            peer.send(.getdata(wanted))
-        }
+        schedule(hashes.filter { !chain.knowsBlock($0) }, from: peer)
+        requestBlocks(from: peer)
         if headers.count == Message.maxHeaders {
             peer.send(.getheaders(locator: [last.hash], stop: .zero))
         }
         metrics.bestPeerHeight.set(to: Double(bestPeerHeight()))
+    }
+
+    /// Adds blocks to the peer's download queue (once each).
+    func schedule(_ hashes: [Hash256], from peer: Peer) {
+        peer.state.withLock { s in
+            for hash in hashes where s.scheduled.insert(hash).inserted { s.downloads.append(hash) }
+        }
+    }
+
+    /// Sends `getdata` for the next queued blocks, keeping at most `Peer.downloadWindow` in
+    /// flight from this peer. A block already stored, held as an orphan, or in flight from
+    /// another peer (for less than 30 s) is skipped.
+    func requestBlocks(from peer: Peer) {
+        while !peer.isClosing {
+            let candidates = peer.state.withLock { s -> [Hash256] in
+                let room = Peer.downloadWindow - s.blocksInFlight
+                guard room > 0, s.downloadHead < s.downloads.count else { return [] }
+                let end = min(s.downloads.count, s.downloadHead + room)
+                let taken = Array(s.downloads[s.downloadHead..<end])
+                s.downloadHead = end
+                for hash in taken { s.scheduled.remove(hash) }
+                if s.downloadHead > 4_096, s.downloadHead * 2 > s.downloads.count {
+                    s.downloads.removeFirst(s.downloadHead)
+                    s.downloadHead = 0
+                }
+                return taken
+            }
+            guard !candidates.isEmpty else { return }
+            let unknown = candidates.filter { !chain.knowsBlock($0) }
+            let now = P2PNetwork.monotonicMilliseconds()
+            let claimed = state.withLock { s -> [Hash256] in
+                unknown.filter { hash in
+                    if s.orphans[hash] != nil { return false }
+                    if let flight = s.inFlight[hash], flight.peer != peer.id, now < flight.at + 30_000 { return false }
+                    s.inFlight[hash] = (peer.id, now)
+                    return true
+                }
+            }
+            guard !claimed.isEmpty else { continue }
+            peer.state.withLock { $0.blocksInFlight += claimed.count }
+            peer.send(.getdata(claimed.map { InventoryItem(kind: .block, hash: $0) }))
+        }
+    }
+
+    /// A block (or a `notfound` for one) came back from `peer`: it frees a download slot.
+    func releaseDownload(_ hash: Hash256, from peer: Peer) {
+        let mine = state.withLock { s -> Bool in
+            guard s.inFlight[hash]?.peer == peer.id else { return false }
+            s.inFlight[hash] = nil
+            return true
+        }
+        if mine { peer.state.withLock { $0.blocksInFlight = max($0.blocksInFlight - 1, 0) } }
     }
 
     /// The highest tip a connected peer announced.
@@ -82,7 +124,8 @@ extension P2PNetwork {
         let hash = block.hash
         peer.markKnown(hash)
         peer.state.withLock { $0.bestHeight = max($0.bestHeight, block.header.height) }
-        state.withLock { _ = $0.inFlight.removeValue(forKey: hash) }
+        releaseDownload(hash, from: peer)
+        defer { requestBlocks(from: peer) }
         guard !chain.knowsBlock(hash) else { return }
         guard chain.knowsBlock(block.header.previousHash) else {
             let count = state.withLock { s -> Int in

@@ -34,20 +34,30 @@ final class Peer: Sendable {
         var version: VersionInfo?
         var score = PeerScore()
         var buckets: [MessageClass: TokenBucket]
-        var known = SeenCache(capacity: 2_048)
+        var known = SeenCache(capacity: 512)
         var ping: (nonce: UInt64, sent: UInt64)?
         var lastPingSeconds: Double?
         var lastReceived: UInt64
         var answeredGetaddr = false
-        var queued = 0
+        var queuedBytes = 0
         var closing: String?
         var establishedAt: UInt64?
         var outcome: DialOutcome?
         var bestHeight: UInt64 = 0
+        /// Blocks to fetch from this peer, in chain order (`downloadHead` is the next).
+        var downloads: [Hash256] = []
+        var downloadHead = 0
+        var scheduled: Set<Hash256> = []
+        var blocksInFlight = 0
     }
 
-    /// Most messages queued for a peer before it counts as not reading.
-    static let maxQueued = 20_000
+    /// Blocks requested from one peer at a time: enough to keep a loopback pipe full, few enough
+    /// that a sender never queues more than `maxQueuedBytes` for us.
+    static let downloadWindow = 32
+
+    /// Most bytes queued for a peer before it counts as not reading: a full download window of
+    /// maximum-size blocks plus room for relay traffic.
+    static let maxQueuedBytes = 80 << 20
 
     let id: UInt64
     let direction: Handshake.Direction
@@ -59,11 +69,11 @@ final class Peer: Sendable {
     /// A dial only to learn whether the address answers (closed once the handshake completes).
     let probe: Bool
     let channel: any Channel
-    let outbox: AsyncStream<Message>.Continuation
+    let outbox: AsyncStream<Frame>.Continuation
     let state: Mutex<State>
 
     init(id: UInt64, direction: Handshake.Direction, host: String, port: Int, dialedAddress: String?, probe: Bool, channel: any Channel,
-         outbox: AsyncStream<Message>.Continuation, handshake: Handshake, now: UInt64) {
+         outbox: AsyncStream<Frame>.Continuation, handshake: Handshake, now: UInt64) {
         self.id = id
         self.direction = direction
         self.host = host
@@ -92,16 +102,28 @@ final class Peer: Sendable {
         return PeerRecord.format(host: host, port: port)
     }
 
-    /// Queues `message`; false if the peer is closing or has too much queued.
+    /// Queues `message`; false if the peer is closing. A peer that lets more than
+    /// `maxQueuedBytes` pile up is not reading: it is disconnected rather than buffered for.
     @discardableResult
     func send(_ message: Message) -> Bool {
-        let accepted = state.withLock { s -> Bool in
-            guard s.closing == nil, s.queued < Peer.maxQueued else { return false }
-            s.queued += 1
+        let frame = message.frame
+        let size = Frame.headerSize + frame.payload.count
+        let verdict = state.withLock { s -> Bool? in
+            guard s.closing == nil else { return false }
+            guard s.queuedBytes + size <= Peer.maxQueuedBytes else { return nil }
+            s.queuedBytes += size
             return true
         }
-        if accepted { outbox.yield(message) }
-        return accepted
+        switch verdict {
+        case .some(true):
+            outbox.yield(frame)
+            return true
+        case .none:
+            close("slow_reader")
+            return false
+        default:
+            return false
+        }
     }
 
     /// Marks `hash` as known to the peer; returns false if it already was.

@@ -11,7 +11,12 @@ public final class RawPeer: Sendable {
     final class Box: Sendable {
         let received = Mutex<[UInt8]>([])
         let closed = Atomic<Bool>(false)
+        /// Monotonic ns when a `verack` command first arrived (0: not yet): for handshake timing.
+        let verackAt = Atomic<UInt64>(0)
     }
+
+    /// The command field of a `verack` frame, searched for in arriving bytes.
+    static let verackCommand: [UInt8] = Array("verack".utf8) + [0, 0, 0, 0, 0, 0]
 
     final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -21,7 +26,13 @@ public final class RawPeer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            box.received.withLock { $0 += bytes }
+            let all = box.received.withLock { received -> [UInt8]? in
+                received += bytes
+                return box.verackAt.load(ordering: .relaxed) == 0 ? received : nil
+            }
+            if let all, all.count >= 16, Collector.contains(all, RawPeer.verackCommand) {
+                box.verackAt.store(MonotonicTime.now(), ordering: .releasing)
+            }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
@@ -30,6 +41,14 @@ public final class RawPeer: Sendable {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+
+        static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+            guard haystack.count >= needle.count else { return false }
+            for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+                if Array(haystack[start..<(start + needle.count)]) == needle { return true }
+            }
+            return false
+        }
     }
 
     let channel: any Channel
@@ -68,6 +87,9 @@ public final class RawPeer: Sendable {
 
     /// Sends a well-formed message.
     public func send(_ message: Message) async throws { try await send(bytes: message.frame.encoded(magic: network.magic)) }
+
+    /// When the node's `verack` arrived (monotonic ns; 0: not yet).
+    public var verackAt: UInt64 { box.verackAt.load(ordering: .acquiring) }
 
     /// Whether the node closed the connection.
     public var isClosed: Bool { box.closed.load(ordering: .acquiring) }

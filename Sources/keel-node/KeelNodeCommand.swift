@@ -115,6 +115,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "keel-node")
+        raiseOpenFileLimit(logger: logger, needed: maxInbound + maxOutbound + 256)
         let directory = absolutePath(dataDir ?? "~/.keel/\(net.name)")
         var mineAddress: Address?
         if let mineTo {
@@ -166,6 +167,22 @@ struct KeelNodeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("keel-node: error: \(node.describeRunFailure(error))\n".utf8))
             node.shutdown()
             throw ExitCode(1)
+        }
+    }
+
+    /// Every peer is a file descriptor: lift the soft limit to the hard one (capped), and say so
+    /// if even that is short of what --max-inbound asks for.
+    private func raiseOpenFileLimit(logger: Logger, needed: Int) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let wanted = min(limit.rlim_max, 1 << 20)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        if Int(limit.rlim_cur) < needed {
+            logger.warning("open-file limit below what the peer limits need; raise it (ulimit -n) or lower --max-inbound",
+                           metadata: ["limit": "\(limit.rlim_cur)", "needed": "\(needed)"])
         }
     }
 

@@ -1,0 +1,162 @@
+import Foundation
+import KeelChain
+import KeelCore
+import KeelP2P
+import KeelTesting
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// P2P figures: propagation along an 8-node line, 1,000 inbound handshakes with the node's
+/// memory per peer, and the sync rate of a fresh node, each beside a reference from the same run.
+enum P2PBench {
+    static func run() async throws {
+        try await propagation()
+        try await inboundPeers()
+        try await sync()
+    }
+
+    /// Blocks mined at node 0 of an 8-node line (in-process, real TCP on 127.0.0.1), timed until
+    /// node 7 has committed them. Reference: a ping round trip between two of the nodes.
+    static func propagation() async throws {
+        let count = 8, blocks = 50
+        let net = try await TestNetwork.start(count)
+        try await net.line()
+        let arrivals = Mutex<[Hash256: UInt64]>([:])
+        net[count - 1].chain.chain.addListener { change in
+            if case .blockConnected(let hash, _, _) = change { arrivals.withLock { $0[hash] = MonotonicTime.now() } }
+        }
+        var latencies = [Double]()
+        for _ in 0..<blocks {
+            let block = net[0].chain.makeBlock()
+            let started = MonotonicTime.now()
+            try net[0].chain.chain.submit(block, origin: .miner)
+            let hash = block.hash
+            let arrived = await Poll.until(timeout: 10, interval: 0.001) { arrivals.withLock { $0[hash] } != nil }
+            precondition(arrived, "block did not reach node \(count - 1)")
+            latencies.append(Double(arrivals.withLock { $0[hash]! } - started) / 1e9)
+        }
+        // Reference: ping round trips to node 3 from a raw peer on the same loopback.
+        let raw = try await RawPeer.connect(to: net[3].address)
+        try await raw.handshake()
+        _ = raw.messages()
+        var pings = [Double]()
+        for i in 0..<50 {
+            let nonce = UInt64(7_000 + i)
+            let started = MonotonicTime.now()
+            try await raw.send(.ping(nonce))
+            var got = false
+            _ = await Poll.until(timeout: 5, interval: 0.0002) {
+                for case .pong(let n) in raw.messages() where n == nonce { got = true }
+                return got
+            }
+            pings.append(MonotonicTime.seconds(since: started))
+        }
+        await raw.close()
+        await net.stop()
+        print("## Block propagation, 8-node line on 127.0.0.1 (in-process nodes, \(blocks) blocks mined at node 0)")
+        print("node 0 to node 7 (7 hops, each validating and committing): median \(ms(Measure.median(latencies))) ms, "
+              + "p99 \(ms(Measure.percentile(latencies, 0.99))) ms, max \(ms(latencies.max() ?? 0)) ms (target: p99 < 100 ms)")
+        print("reference: ping round trip to one of the nodes, median \(ms(Measure.median(pings))) ms; "
+              + "per hop median \(ms(Measure.median(latencies) / 7)) ms")
+        print("")
+    }
+
+    /// 1,000 raw peers connect to a real `keel-node` at once; handshake time is from the dial to
+    /// the node's verack, memory is the node's RSS growth over its idle baseline.
+    static func inboundPeers() async throws {
+        let count = 1_000
+        let dir = TemporaryDirectory("bench-peers")
+        let node = try await NodeProcess.start(directory: dir.path, ["--max-inbound", "2000", "--max-tip-age", "100000000"])
+        try await Task.sleep(for: .seconds(1))
+        let baseline = rss(node.process.pid)
+        let started = MonotonicTime.now()
+        let peers = try await withThrowingTaskGroup(of: (RawPeer, UInt64).self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    let dialled = MonotonicTime.now()
+                    let raw = try await RawPeer.connect(to: node.p2pAddress)
+                    try await raw.handshake(timeout: 120)
+                    return (raw, dialled)
+                }
+            }
+            return try await group.reduce(into: [(RawPeer, UInt64)]()) { $0.append($1) }
+        }
+        let allDone = MonotonicTime.seconds(since: started)
+        let established = await Poll.until(timeout: 60) {
+            ((try? node.client.metrics()) ?? "").contains("keel_peers{direction=\"inbound\"} \(count)")
+        }
+        precondition(established, "the node did not report \(count) inbound peers")
+        try await Task.sleep(for: .seconds(1))
+        let loaded = rss(node.process.pid)
+        let handshakes = peers.map { Double($0.0.verackAt - $0.1) / 1e9 }
+        for (peer, _) in peers { await peer.close() }
+        await node.stop()
+        let perPeer = Double(loaded - baseline) / Double(count)
+        let connects = try await plainConnects(count)
+        print("## \(count) concurrent inbound peers on a real keel-node (raw peers doing version/verack)")
+        print("handshake, dial to verack: median \(ms(Measure.median(handshakes))) ms, p99 \(ms(Measure.percentile(handshakes, 0.99))) ms; "
+              + "all \(count) in \(Measure.format(allDone, 2)) s")
+        print("reference: \(count) concurrent plain TCP connects to a listener that says nothing: median \(ms(Measure.median(connects))) ms, "
+              + "p99 \(ms(Measure.percentile(connects, 0.99))) ms")
+        print("node memory per connected peer: \(Measure.format(perPeer / 1024)) KiB (RSS \(baseline / 1_048_576) MiB idle, "
+              + "\(loaded / 1_048_576) MiB with \(count) peers; target < 64 KiB)")
+        print("")
+    }
+
+    /// Dial-to-connected times of `count` simultaneous TCP connects to a silent NIO listener.
+    static func plainConnects(_ count: Int) async throws -> [Double] {
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 2048)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let address = "127.0.0.1:\(listener.localAddress!.port!)"
+        let results = try await withThrowingTaskGroup(of: (RawPeer, Double).self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    let started = MonotonicTime.now()
+                    let raw = try await RawPeer.connect(to: address)
+                    return (raw, MonotonicTime.seconds(since: started))
+                }
+            }
+            return try await group.reduce(into: [(RawPeer, Double)]()) { $0.append($1) }
+        }
+        for (raw, _) in results { await raw.close() }
+        try await listener.close()
+        return results.map(\.1)
+    }
+
+    /// A fresh `keel-node` syncs 10,000 blocks from another over loopback. Reference: importing
+    /// the same blocks in-process with no network (building the fixture).
+    static func sync() async throws {
+        let count = 10_000
+        let dirA = TemporaryDirectory("bench-syncA"), dirB = TemporaryDirectory("bench-syncB")
+        let localSeconds = try await OffPool.run {
+            let fixture = try TestChain(directory: dirA)
+            defer { fixture.close() }
+            return try Measure.seconds { try fixture.premine(count) }
+        }
+        let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000000"])
+        let started = MonotonicTime.now()
+        let b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--max-tip-age", "100000000"])
+        let synced = await Poll.until(timeout: 600, interval: 0.05) { b.height == UInt64(count) }
+        let seconds = MonotonicTime.seconds(since: started)
+        precondition(synced, "sync did not finish")
+        await b.stop()
+        await a.stop()
+        print("## Sync of a fresh node from a peer holding \(count) blocks (two keel-node processes on 127.0.0.1)")
+        print("\(Int(Double(count) / seconds)) blocks/s (\(Measure.format(seconds, 1)) s, start-up included)")
+        print("reference: the same blocks validated and committed in-process with no network: \(Int(Double(count) / localSeconds)) blocks/s "
+              + "(sync at \(Measure.format(localSeconds / seconds, 2)) of local import speed)")
+        print("")
+    }
+
+    static func ms(_ seconds: Double) -> String { Measure.format(seconds * 1000, 2) }
+
+    /// Resident bytes of `pid` from /proc.
+    static func rss(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * 4096 : 0
+    }
+}
