@@ -60,6 +60,7 @@ enum P2PBench {
         print("reference: ping round trip to one of the nodes, median \(ms(Measure.median(pings))) ms; "
               + "per hop median \(ms(Measure.median(latencies) / 7)) ms")
         print("")
+        fflush(nil)
     }
 
     /// 1,000 raw peers connect to a real `keel-node` at once; handshake time is from the dial to
@@ -102,6 +103,7 @@ enum P2PBench {
         print("node memory per connected peer: \(Measure.format(perPeer / 1024)) KiB (RSS \(baseline / 1_048_576) MiB idle, "
               + "\(loaded / 1_048_576) MiB with \(count) peers; target < 64 KiB)")
         print("")
+        fflush(nil)
     }
 
     /// Dial-to-connected times of `count` simultaneous TCP connects to a silent NIO listener.
@@ -149,6 +151,7 @@ enum P2PBench {
         print("reference: the same blocks validated and committed in-process with no network: \(Int(Double(count) / localSeconds)) blocks/s "
               + "(sync at \(Measure.format(localSeconds / seconds, 2)) of local import speed)")
         print("")
+        fflush(nil)
     }
 
     static func ms(_ seconds: Double) -> String { Measure.format(seconds * 1000, 2) }

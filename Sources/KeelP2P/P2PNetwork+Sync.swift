@@ -69,13 +69,16 @@ extension P2PNetwork {
     }
 
     /// Sends `getdata` for the next queued blocks, keeping at most `Peer.downloadWindow` in
-    /// flight from this peer. A block already stored, held as an orphan, or in flight from
+    /// flight from this peer and asking in batches of at least half a window. A block already stored, held as an orphan, or in flight from
     /// another peer (for less than 30 s) is skipped.
     func requestBlocks(from peer: Peer) {
         while !peer.isClosing {
             let candidates = peer.state.withLock { s -> [Hash256] in
                 let room = Peer.downloadWindow - s.blocksInFlight
-                guard room > 0, s.downloadHead < s.downloads.count else { return [] }
+                let queued = s.downloads.count - s.downloadHead
+                // Refill in half-windows: one getdata per 16 blocks keeps a fast sync far
+                // below the sender's rate limit for inventory messages.
+                guard queued > 0, room >= min(Peer.downloadWindow / 2, queued) else { return [] }
                 let end = min(s.downloads.count, s.downloadHead + room)
                 let taken = Array(s.downloads[s.downloadHead..<end])
                 s.downloadHead = end

@@ -23,7 +23,7 @@ final class Peer: Sendable {
         var limits: (capacity: Double, rate: Double) {
             switch self {
             case .control: (200, 50)
-            case .inventory: (2_000, 500)
+            case .inventory: (10_000, 2_000)
             case .data: (20_000, 5_000)
             }
         }

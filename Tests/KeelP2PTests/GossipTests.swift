@@ -38,6 +38,11 @@ struct GossipTests {
         #expect(net[1].tip.height == 2_100)
         #expect(try net[1].chain.chain.utxoSetHash() == net[0].chain.chain.utxoSetHash())
         #expect((net[1].metric("keel_p2p_messages_total{command=\"headers\",direction=\"received\"}") ?? 0) >= 2)
+        // Blocks are asked for in batches, so an honest sync stays far below the sender's rate
+        // limit for inventory messages (a release build syncs thousands of blocks a second).
+        let getdata = net[1].metric("keel_p2p_messages_total{command=\"getdata\",direction=\"sent\"}") ?? 0
+        #expect(getdata > 0 && getdata <= 2_100 / 8, "\(getdata) getdata messages for 2,100 blocks")
+        #expect(net[0].network.health().bannedHosts == 0)
         await net.stop()
     }
 
