@@ -1,6 +1,7 @@
 import KeelChain
 import KeelCore
 import KeelStorage
+import NIOCore
 
 extension P2PNetwork {
     /// Handles one frame from `peer`: decode, rate-limit, then the handshake or the message.
@@ -147,6 +148,9 @@ extension P2PNetwork {
         var batch = WriteBatch()
         state.withLock { s in
             for address in addresses {
+                // Learned addresses must be IP literals: a name would make us resolve whatever a
+                // peer chooses.
+                guard (try? SocketAddress(ipAddress: address.host, port: 0)) != nil else { continue }
                 let key = PeerRecord.format(host: address.host, port: address.port)
                 guard !s.ownAddresses.contains(key), key != s.listenAddress else { continue }
                 if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now)) {

@@ -47,6 +47,11 @@ public final class NodeProcess: Sendable {
     /// Its tip height (nil if the API does not answer).
     public var height: UInt64? { status()?.height }
 
+    /// Dials `other` through the API (`POST /v1/peers/connect`); returns once the handshake completes.
+    public func connect(to other: NodeProcess) throws {
+        guard try client.connect(other.p2pAddress) else { throw PollTimeout(what: "a handshake with \(other.p2pAddress)") }
+    }
+
     /// SIGTERM, waiting for the exit; returns the exit status.
     @discardableResult
     public func stop(timeout: Double = 20) async -> Int32? {

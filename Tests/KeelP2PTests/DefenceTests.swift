@@ -75,6 +75,26 @@ struct DefenceTests {
         await net.stop()
     }
 
+    @Test("getdata for more than 2,000 objects costs score; addresses that are not IP literals are not learned")
+    func oversizedRequests() async throws {
+        var config = TestNetwork.configuration()
+        config.discovery = true
+        let node = try await TestPeerNode.start(index: 0, configuration: config)
+        let raw = try await RawPeer.connect(to: node.address, from: "127.0.0.20")
+        try await raw.handshake()
+        let items = (0..<2_001).map { InventoryItem(kind: .block, hash: Hash256(bytes: Array(repeating: UInt8($0 % 251), count: 32))!) }
+        try await raw.send(.getdata(items))
+        try await raw.send(.addr([PeerAddress(host: "attacker.example", port: 9333, lastSeen: 0),
+                                  PeerAddress(host: "10.1.2.3", port: 9333, lastSeen: 0)]))
+        let charged = await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }
+        #expect(charged, "score \(String(describing: node.network.peers().first?.score))")
+        let learned = await Poll.until(timeout: 10) { node.network.exportPeers().contains { $0.host == "10.1.2.3" } }
+        #expect(learned)
+        #expect(!node.network.exportPeers().contains { $0.host == "attacker.example" })
+        #expect(!raw.isClosed)
+        await node.stop()
+    }
+
     @Test("bans are persisted with their expiry: a restarted node still refuses the host")
     func bansSurviveRestart() async throws {
         let directory = TemporaryDirectory("banned")
