@@ -14,7 +14,7 @@ public enum APIRouter {
         "GET /v1/addresses/{address}/balance", "GET /v1/addresses/{address}/utxos",
         "GET /v1/mempool", "GET /v1/mining", "GET /v1/mining/template",
         "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
-        "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect",
+        "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect", "POST /v1/peers/disconnect",
         "GET /v1/network/health", "GET /v1/network/verify",
     ]
 
@@ -70,6 +70,9 @@ public enum APIRouter {
         }
         guarded.post("/peers/connect") { request, context in
             try await handlers.connectPeer(try await request.decode(as: ConnectBody.self, context: context))
+        }
+        guarded.post("/peers/disconnect") { request, context in
+            try handlers.disconnectPeer(try await request.decode(as: ConnectBody.self, context: context))
         }
         return router
     }

@@ -27,6 +27,13 @@ extension Handlers {
         return ConnectJSON(address: body.address, connected: true)
     }
 
+    func disconnectPeer(_ body: ConnectBody) throws -> DisconnectJSON {
+        guard Handlers.isHostPort(body.address) else {
+            throw APIError.badRequest("bad_peer_address", "'\(body.address.prefix(80))' is not HOST:PORT")
+        }
+        return DisconnectJSON(address: body.address, closed: try backend.disconnectPeer(body.address))
+    }
+
     static func isHostPort(_ text: String) -> Bool {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0 else { return false }
         return colon > text.startIndex && text.count <= 262

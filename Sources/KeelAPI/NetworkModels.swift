@@ -189,6 +189,11 @@ struct ConnectJSON: ResponseEncodable {
     let connected: Bool
 }
 
+struct DisconnectJSON: ResponseEncodable {
+    let address: String
+    let closed: Int
+}
+
 struct VerifyJSON: ResponseEncodable {
     let passed: Bool
     let steps: [VerifyStepJSON]

@@ -41,6 +41,8 @@ public protocol NodeBackend: Sendable {
     func connectPeer(_ address: String) async throws -> Bool
     /// Proves discovery works, step by step.
     func verifyNetwork() async throws -> [VerifyStepJSON]
+    /// Closes connections to `address`; returns how many.
+    func disconnectPeer(_ address: String) throws -> Int
 }
 
 extension NodeBackend {
@@ -59,6 +61,8 @@ extension NodeBackend {
     public func connectPeer(_ address: String) async throws -> Bool { throw unavailable }
     /// Default: no P2P.
     public func verifyNetwork() async throws -> [VerifyStepJSON] { throw unavailable }
+    /// Default: no P2P.
+    public func disconnectPeer(_ address: String) throws -> Int { throw unavailable }
 }
 
 /// The miner's state as the API shows it.

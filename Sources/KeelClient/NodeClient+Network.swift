@@ -78,6 +78,12 @@ extension NodeClient {
     }
 
     struct PeerList: Decodable { let peers: [Peer] }
+    struct Disconnected: Decodable { let closed: Int }
+
+    /// Closes the node's connections to `address`; returns how many it closed.
+    public func disconnect(_ address: String) throws -> Int {
+        try (call("POST", "/v1/peers/disconnect", json: ["address": address], auth: true) as Disconnected).closed
+    }
     struct Connected: Decodable { let connected: Bool }
 
     /// Connected peers.

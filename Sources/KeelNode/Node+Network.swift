@@ -58,6 +58,9 @@ extension Node {
     /// Dials `address` now.
     public func connectPeer(_ address: String) async throws -> Bool { try await requireNetwork().connect(to: address) }
 
+    /// Closes connections to `address` (a node that dials out may dial it again later).
+    public func disconnectPeer(_ address: String) throws -> Int { try requireNetwork().disconnect(address: address) }
+
     /// `keel network verify`.
     public func verifyNetwork() async throws -> [VerifyStepJSON] {
         try await requireNetwork().verify().map { VerifyStepJSON(name: $0.name, passed: $0.passed, detail: $0.detail) }

@@ -52,6 +52,25 @@ public final class NodeProcess: Sendable {
         guard try client.connect(other.p2pAddress) else { throw PollTimeout(what: "a handshake with \(other.p2pAddress)") }
     }
 
+    /// Closes every connection between nodes in `left` and nodes in `right` (through the API, on
+    /// both ends) and waits until neither side lists the other. Nodes started with
+    /// `--max-outbound 0` stay split; others may dial again.
+    public static func split(_ left: [NodeProcess], _ right: [NodeProcess]) async throws {
+        for a in left {
+            for b in right {
+                _ = try a.client.disconnect(b.p2pAddress)
+                _ = try b.client.disconnect(a.p2pAddress)
+            }
+        }
+        let done = await Poll.until(timeout: 20) {
+            left.allSatisfy { a in
+                let seen = Set(((try? a.client.peers()) ?? []).compactMap(\.listenAddress))
+                return right.allSatisfy { !seen.contains($0.p2pAddress) }
+            }
+        }
+        if !done { throw PollTimeout(what: "the split to take effect") }
+    }
+
     /// SIGTERM, waiting for the exit; returns the exit status.
     @discardableResult
     public func stop(timeout: Double = 20) async -> Int32? {

@@ -10,7 +10,8 @@ struct PeersCommand: ParsableCommand {
         including the exporting node's own listen address. Example: \
         keel peers export --data-dir A > bundle.json && keel peers import bundle.json --data-dir B
         """,
-        subcommands: [PeersListCommand.self, PeersExportCommand.self, PeersImportCommand.self, PeersConnectCommand.self])
+        subcommands: [PeersListCommand.self, PeersExportCommand.self, PeersImportCommand.self, PeersConnectCommand.self,
+                      PeersDisconnectCommand.self])
 }
 
 struct PeersListCommand: ParsableCommand {
@@ -80,6 +81,21 @@ struct PeersConnectCommand: ParsableCommand {
         try reporting {
             _ = try node.client().connect(address)
             print(node.json ? "{\"address\":\"\(address)\",\"connected\":true}" : "connected to \(address)")
+        }
+    }
+}
+
+struct PeersDisconnectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disconnect",
+        abstract: "Close the node's connections to a peer (it may be dialled again while below --max-outbound).")
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "HOST:PORT (the peer's listen address)") var address: String
+
+    func run() throws {
+        try reporting {
+            let closed = try node.client().disconnect(address)
+            print(node.json ? "{\"address\":\"\(address)\",\"closed\":\(closed)}" : "closed \(closed) connection(s) to \(address)")
         }
     }
 }

@@ -61,6 +61,40 @@ struct NodeP2PProcessTests {
         await a.stop()
     }
 
+    @Test("process harness: connect, split, mine on both sides, join; the longer chain wins everywhere")
+    func splitAndJoinProcesses() async throws {
+        let dirs = (0..<3).map { TemporaryDirectory("split\($0)") }
+        var nodes = [NodeProcess]()
+        for dir in dirs { nodes.append(try await NodeProcess.start(directory: dir.path, ["--max-outbound", "0"])) }
+        try nodes[1].connect(to: nodes[0])
+        try nodes[2].connect(to: nodes[1])
+        _ = try nodes[0].client.startMining(threads: 1)
+        let grown = await Poll.until(timeout: 30) { (nodes[2].height ?? 0) >= 5 }
+        #expect(grown)
+        _ = try nodes[0].client.stopMining()
+        try await NodeProcess.waitForTips(nodes)
+        try await NodeProcess.split([nodes[0]], [nodes[1], nodes[2]])
+        let base = nodes[0].height ?? 0
+        _ = try nodes[0].client.startMining(threads: 1)
+        _ = try nodes[2].client.startMining(threads: 1)
+        let apart = await Poll.until(timeout: 30) { (nodes[0].height ?? 0) >= base + 3 && (nodes[1].height ?? 0) >= base + 3 }
+        #expect(apart)
+        _ = try nodes[0].client.stopMining()
+        // Equal work would keep each side on its own tip (first seen wins): make the right
+        // side strictly longer.
+        let left = nodes[0].height ?? 0
+        let ahead = await Poll.until(timeout: 30) { (nodes[2].height ?? 0) >= left + 2 }
+        #expect(ahead)
+        _ = try nodes[2].client.stopMining()
+        try await NodeProcess.waitForTips([nodes[1], nodes[2]])
+        #expect(nodes[0].status()?.tip != nodes[1].status()?.tip)
+        let winner = nodes[2].status()?.tip
+        try nodes[1].connect(to: nodes[0])
+        try await NodeProcess.waitForTips(nodes)
+        #expect(nodes[0].status()?.tip == winner, "node 0 did not move to the longer chain")
+        for node in nodes { await node.stop() }
+    }
+
     @Test("keel network health and verify on connected nodes; /ready names an unreachable seed")
     func networkCommands() async throws {
         let dirA = TemporaryDirectory("netA"), dirB = TemporaryDirectory("netB"), dirC = TemporaryDirectory("netC")

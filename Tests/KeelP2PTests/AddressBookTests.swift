@@ -1,0 +1,85 @@
+import KeelCore
+import KeelP2P
+import KeelStorage
+import Testing
+
+@Suite("Address book and seen cache")
+struct AddressBookTests {
+    @Test("bans hold until their expiry and are dropped after it")
+    func banExpiry() {
+        var book = AddressBook()
+        _ = book.ban(host: "10.0.0.1", until: 5_000, reason: "flood")
+        #expect(book.isBanned("10.0.0.1", now: 4_999))
+        #expect(!book.isBanned("10.0.0.2", now: 4_999))
+        let early = book.expireBans(now: 4_999)
+        #expect(early.isEmpty)
+        let due = book.expireBans(now: 5_000)
+        #expect(due == ["10.0.0.1"])
+        #expect(!book.isBanned("10.0.0.1", now: 5_000))
+        // A book loaded from storage drops bans that ended while the node was down.
+        let loaded = AddressBook(peers: [], bans: [BanRecord(host: "a", until: 10, reason: "x"), BanRecord(host: "b", until: 99, reason: "x")], now: 50)
+        #expect(loaded.bans.keys.sorted() == ["b"])
+    }
+
+    @Test("configured sources win over learned ones; learned addresses never overwrite them")
+    func sourcePrecedence() {
+        var book = AddressBook()
+        let learned = book.add(host: "10.0.0.1", port: 9333, source: .addr, seen: 1)
+        #expect(learned != nil)
+        let configured = book.add(host: "10.0.0.1", port: 9333, source: .seed, seen: 1)
+        #expect(configured?.source == .seed)
+        let relearned = book.add(host: "10.0.0.1", port: 9333, source: .addr, seen: 2)
+        #expect(relearned == nil)
+        #expect(book.records["10.0.0.1:9333"]?.source == .seed)
+        let portless = book.add(host: "10.0.0.1", port: 0, source: .addr, seen: 1)
+        #expect(portless == nil)
+    }
+
+    @Test("failed addresses back off 2^failures seconds from their last attempt; fewer failures and configured order come first")
+    func candidatesAndBackoff() {
+        var book = AddressBook()
+        _ = book.add(host: "10.0.0.1", port: 1, source: .seed, seen: 0)
+        _ = book.add(host: "10.0.0.2", port: 1, source: .seed, seen: 0)
+        _ = book.add(host: "10.0.0.3", port: 1, source: .addr, seen: 0)
+        let priority = ["10.0.0.2:1": 0, "10.0.0.1:1": 1]
+        #expect(book.candidates(now: 0, excluding: [], lastAttempt: [:], priority: priority).map(\.address)
+                == ["10.0.0.2:1", "10.0.0.1:1", "10.0.0.3:1"])
+        _ = book.markFailure("10.0.0.2:1")
+        let attempts = ["10.0.0.2:1": UInt64(1_000)]
+        #expect(book.candidates(now: 2_999, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
+                == ["10.0.0.1:1", "10.0.0.3:1"])
+        #expect(book.candidates(now: 3_000, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
+                == ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"])
+        _ = book.ban(host: "10.0.0.3", until: 10_000, reason: "flood")
+        #expect(!book.candidates(now: 3_000, excluding: ["10.0.0.1:1"], lastAttempt: attempts).map(\.address).contains("10.0.0.3:1"))
+    }
+
+    @Test("the book is bounded: learned addresses beyond capacity replace the stalest learned one")
+    func capacity() {
+        var book = AddressBook(capacity: 3)
+        _ = book.add(host: "10.0.0.1", port: 1, source: .seed, seen: 0)
+        _ = book.add(host: "10.0.0.2", port: 1, source: .addr, seen: 10)
+        _ = book.add(host: "10.0.0.3", port: 1, source: .addr, seen: 20)
+        _ = book.add(host: "10.0.0.4", port: 1, source: .addr, seen: 30)
+        #expect(book.count == 3)
+        #expect(book.records["10.0.0.1:1"] != nil, "the seed was evicted")
+        #expect(book.records["10.0.0.2:1"] == nil)
+    }
+
+    @Test("the seen cache forgets the oldest hash first and never grows past its capacity")
+    func seenCache() {
+        var cache = SeenCache(capacity: 3)
+        let hashes = (0..<5).map { Hash256(bytes: [UInt8](repeating: UInt8($0), count: 32))! }
+        for hash in hashes.prefix(3) {
+            let fresh = cache.insert(hash)
+            #expect(fresh)
+        }
+        let again = cache.insert(hashes[0])
+        #expect(!again)
+        cache.insert(hashes[3])
+        #expect(!cache.contains(hashes[0]))
+        #expect(cache.contains(hashes[1]) && cache.contains(hashes[3]))
+        cache.insert(hashes[4])
+        #expect(cache.count == 3)
+    }
+}
