@@ -16,7 +16,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
         and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT finishes in-flight \
         API requests, stops the miner, closes the store cleanly and exits 0.
 
-        Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test).         --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order         with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the         database, so a restart needs no flags; `keel peers export/import` moves them between nodes.
+        Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test). \
+        --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order \
+        with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the \
+        database, so a restart needs no flags; 'keel peers export/import' moves them between nodes.
 
         The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
         'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
