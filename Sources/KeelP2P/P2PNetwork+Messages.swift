@@ -164,9 +164,10 @@ extension P2PNetwork {
     }
 
     func updateBookGauges() {
-        let (count, bans) = state.withLock { ($0.book.count, $0.book.bans.count) }
-        metrics.addressBookSize.set(to: Double(count))
-        metrics.bannedHosts.set(to: Double(bans))
+        state.withLock { s in
+            metrics.addressBookSize.set(to: Double(s.book.count))
+            metrics.bannedHosts.set(to: Double(s.book.bans.count))
+        }
     }
 
     /// Most objects served per `getdata` (one header batch's worth of blocks).

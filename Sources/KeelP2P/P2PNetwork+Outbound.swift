@@ -71,13 +71,11 @@ extension P2PNetwork {
 
     private func warnIfSeedsDown(retryIn delay: Double) {
         let now = clock.nowMilliseconds()
-        let (configured, reachable, peers, warn) = state.withLock { s -> (Int, Int, Int, Bool) in
-            let reachable = s.seeds.values.count(where: { $0.reachable == true })
+        let (configured, peers, warn) = state.withLock { s -> (Int, Int, Bool) in
             let warn = now >= s.lastSeedWarning + 30_000
             if warn { s.lastSeedWarning = now }
-            return (s.seeds.count, reachable, s.peers.count, warn)
+            return (s.seeds.count, s.peers.count, warn)
         }
-        metrics.seedsReachable.set(to: Double(reachable))
         if configured > 0, peers == 0, warn {
             logger.warning("no peer reachable: every seed and --connect address failed; retrying", metadata: [
                 "seeds": "\(configured)", "retry_in_s": "\(delay)",
@@ -119,7 +117,7 @@ extension P2PNetwork {
         let latency = Double(P2PNetwork.monotonicMilliseconds() - min(started, P2PNetwork.monotonicMilliseconds())) / 1000
         if ok { metrics.dialed("connected") } else if error == "handshake failed" { metrics.dialed("handshake_failed") }
         var batch = WriteBatch()
-        let reachable = state.withLock { s -> Int in
+        state.withLock { s in
             if !ok, let record = s.book.markFailure(address) { batch.putPeer(record) }
             s.lastAttempt[address] = clock.nowMilliseconds()
             if s.seeds[address] != nil {
@@ -128,10 +126,9 @@ extension P2PNetwork {
                 s.seeds[address]?.lastError = error
                 if ok { s.seeds[address]?.latency = latency }
             }
-            return s.seeds.values.count(where: { $0.reachable == true })
+            metrics.seedsReachable.set(to: Double(s.seeds.values.count(where: { $0.reachable == true })))
         }
         try? store.write(batch, sync: false)
-        metrics.seedsReachable.set(to: Double(reachable))
         if !ok { logger.info("dial failed", metadata: ["address": "\(address)", "error": "\(error ?? "")"]) }
     }
 

@@ -159,21 +159,25 @@ extension P2PNetwork {
     /// Bans the peer's host for `banSeconds`, persisted so a restart keeps it.
     func ban(_ peer: Peer, reason: String) {
         let until = clock.nowMilliseconds() + UInt64(configuration.banSeconds * 1000)
-        let (record, count) = state.withLock { s in (s.book.ban(host: peer.host, until: until, reason: reason), s.book.bans.count) }
+        let record = state.withLock { s in
+            let record = s.book.ban(host: peer.host, until: until, reason: reason)
+            metrics.bannedHosts.set(to: Double(s.book.bans.count))
+            return record
+        }
         var batch = WriteBatch()
         batch.putBan(record)
         try? store.write(batch, sync: true)
         metrics.banned(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation")
-        metrics.bannedHosts.set(to: Double(count))
         logger.warning("banned peer host", metadata: ["host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)"])
     }
 
+    /// Counts and sets under the network lock, so concurrent handshakes cannot leave a stale
+    /// count as the last one written.
     func updatePeerGauges() {
-        let (inbound, outbound) = state.withLock { s in
+        state.withLock { s in
             let established = s.peers.values.filter { $0.isEstablished }
-            return (established.count(where: { $0.direction == .inbound }), established.count(where: { $0.direction == .outbound }))
+            metrics.peers["inbound"]?.set(to: Double(established.count(where: { $0.direction == .inbound })))
+            metrics.peers["outbound"]?.set(to: Double(established.count(where: { $0.direction == .outbound })))
         }
-        metrics.peers["inbound"]?.set(to: Double(inbound))
-        metrics.peers["outbound"]?.set(to: Double(outbound))
     }
 }

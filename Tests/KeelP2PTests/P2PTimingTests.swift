@@ -85,7 +85,7 @@ struct P2PTimingTests {
             }
         }
         #expect(answered, "not every connection answered its ping")
-        #expect(node.metric("keel_peers{direction=\"inbound\"}") == Double(count))
+        #expect(await Poll.until(timeout: 5) { node.metric("keel_peers{direction=\"inbound\"}") == Double(count) })
         for peer in peers { await peer.close() }
         #expect(await Poll.until(timeout: 30) { node.network.peers().isEmpty })
         await node.stop()
