@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "keel-node", targets: ["keel-node"]),
         .executable(name: "keel", targets: ["keel"]),
+        .executable(name: "keel-sidecar", targets: ["keel-sidecar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
@@ -75,6 +77,22 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
+        .target(name: "KeelSidecar", dependencies: [
+            "CKeelSupport", "KeelClient", "KeelMetrics",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "keel-sidecar", dependencies: [
+            "KeelSidecar", "KeelClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "keel", dependencies: [
             "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,6 +118,11 @@ let package = Package(
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting", "KeelClient"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
+        .testTarget(name: "KeelSidecarTests", dependencies: [
+            "KeelSidecar", "KeelTesting", "KeelClient",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "KeelP2PTests", dependencies: [
             "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelMetrics", "KeelTesting",
             .product(name: "NIOCore", package: "swift-nio"),

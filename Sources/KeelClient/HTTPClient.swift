@@ -10,6 +10,8 @@ public struct HTTPClient: Sendable {
         public let status: Int
         /// The body.
         public let body: [UInt8]
+        /// The response headers, names lowercased (the last value of a repeated header).
+        public var headers: [String: String] = [:]
         /// The body as UTF-8 text.
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
@@ -29,6 +31,7 @@ public struct HTTPClient: Sendable {
 
     private final class Sink {
         var bytes = [UInt8]()
+        var headers = [String: String]()
         let limit: Int
         init(limit: Int) { self.limit = limit }
     }
@@ -69,6 +72,20 @@ public struct HTTPClient: Sendable {
             if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }
+        _ = keel_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+        _ = keel_curl_setopt_header_function(handle) { data, size, count, user in
+            let sink = Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            guard let data else { return length }
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+            if line.hasPrefix("HTTP/") {
+                sink.headers = [:]  // a new response (after a redirect or 100 Continue)
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return length
+        }
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
             let cause = CurlError(code: Int(code.rawValue), text: String(cString: curl_easy_strerror(code)))
@@ -77,7 +94,7 @@ public struct HTTPClient: Sendable {
         }
         var status = 0
         _ = keel_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return Response(status: status, body: sink.bytes)
+        return Response(status: status, body: sink.bytes, headers: sink.headers)
     }
 }
 

@@ -69,6 +69,9 @@ public final class NodeMetrics: Sendable {
     // MARK: storage
     /// `keel_rocksdb_sst_bytes{column_family}`.
     public let storageBytes: [String: Gauge]
+    /// `keel_rocksdb_memtable_bytes{column_family}`: memory held in memtables (bounded by the
+    /// write-buffer budget), so RSS growth from unflushed writes can be told from a leak.
+    public let memtableBytes: [String: Gauge]
 
     // MARK: process
     /// The standard `process_*` metrics, read from /proc at scrape time.
@@ -119,6 +122,10 @@ public final class NodeMetrics: Sendable {
         apiRequestSeconds = durations
         storageBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
             ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
+        })
+        memtableBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
+            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (not yet flushed), by column family."),
+                             labels: [("column_family", $0)]))
         })
         r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
         process = ProcessMetrics(registry: r)

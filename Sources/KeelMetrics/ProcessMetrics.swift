@@ -15,7 +15,8 @@ public final class ProcessMetrics: Sendable {
     let threads: Gauge
     private let cpuSoFar = Mutex<Double>(0)
 
-    init(registry r: PrometheusCollectorRegistry) {
+    /// Creates the metrics on `r`.
+    public init(registry r: PrometheusCollectorRegistry) {
         resident = r.makeGauge(descriptor: .keel("process_resident_memory_bytes", "Resident memory size in bytes."))
         virtual = r.makeGauge(descriptor: .keel("process_virtual_memory_bytes", "Virtual memory size in bytes."))
         openFDs = r.makeGauge(descriptor: .keel("process_open_fds", "Number of open file descriptors."))
@@ -25,7 +26,8 @@ public final class ProcessMetrics: Sendable {
         threads = r.makeGauge(descriptor: .keel("process_threads", "Number of OS threads in the process."))
     }
 
-    func update(_ s: ProcessSample) {
+    /// Sets every metric from a sample.
+    public func update(_ s: ProcessSample) {
         resident.set(to: Double(s.residentBytes))
         virtual.set(to: Double(s.virtualBytes))
         openFDs.set(to: Double(s.openFDs))

@@ -84,6 +84,11 @@ extension Node: NodeBackend {
                     gauge.set(to: Double(bytes))
                 }
             }
+            for (family, gauge) in metrics.memtableBytes {
+                if let cf = ColumnFamily(rawValue: family), let bytes = store.database.integerProperty(cf, "rocksdb.cur-size-all-mem-tables") {
+                    gauge.set(to: Double(bytes))
+                }
+            }
         }
     }
 }

@@ -28,8 +28,10 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Whether the database was opened read-only.
     public let readOnly: Bool
 
-    /// Opens (or creates, unless `readOnly`) the database at `path`.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// Opens (or creates, unless `readOnly`) the database at `path`. `memtableBudget` bounds
+    /// the memory all memtables may hold together (each family flushes at a quarter of it),
+    /// so unflushed writes cannot grow RSS without limit.
+    public init(path: String, readOnly: Bool = false, memtableBudget: Int = 64 << 20) throws {
         self.path = path
         self.readOnly = readOnly
         let options = rocksdb_options_create()!
@@ -38,6 +40,8 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_set_create_missing_column_families(options, readOnly ? 0 : 1)
         rocksdb_options_set_keep_log_file_num(options, 2)
         rocksdb_options_set_max_open_files(options, 256)
+        rocksdb_options_set_db_write_buffer_size(options, memtableBudget)
+        rocksdb_options_set_write_buffer_size(options, max(256 << 10, memtableBudget / 4))
         readOptions = rocksdb_readoptions_create()
         rocksdb_readoptions_set_verify_checksums(readOptions, 1)
         syncWrite = rocksdb_writeoptions_create()

@@ -133,6 +133,8 @@ public enum Poll {
 public struct PollTimeout: Error, CustomStringConvertible {
     /// What was waited for.
     public let what: String
+    /// Names what was waited for.
+    public init(what: String) { self.what = what }
     /// The description.
     public var description: String { "timed out waiting for \(what)" }
 }

@@ -90,6 +90,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: ArgumentHelp("Test only: retain this many KiB a second, a deliberate leak the memory soak must catch.", visibility: .hidden))
+    var testLeakKibPerSecond: Int = 0
+
     func validate() throws {
         if let threads, threads < 0 || threads > 256 { throw ValidationError("--threads must be between 0 and 256") }
         if dev, let network, network != "dev" { throw ValidationError("--dev conflicts with --network \(network)") }
@@ -98,6 +101,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         if parseAddress(apiAddr) == nil { throw ValidationError("--api-addr must be HOST:PORT, e.g. 127.0.0.1:9334") }
         if rssWarmup < 0 { throw ValidationError("--rss-warmup must be zero or more seconds") }
         if maxTipAge <= 0 { throw ValidationError("--max-tip-age must be more than zero seconds") }
+        if testLeakKibPerSecond < 0 { throw ValidationError("--test-leak-kib-per-second must be zero or more") }
         if let p2pAddr, parseAddress(p2pAddr) == nil { throw ValidationError("--p2p-addr must be HOST:PORT, e.g. 127.0.0.1:9333") }
         for address in connect + seed where P2PConfiguration.parse(address) == nil {
             throw ValidationError("'\(address)' is not HOST:PORT (--connect and --seed)")
@@ -162,7 +166,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
         }
         // Shutdown runs in reverse: peers are closed, then the API drains in-flight requests,
         // then the store closes.
-        let group = ServiceGroup(configuration: .init(services: [NodeService(node: node, logger: logger), api, network],
+        var services: [any Service] = [NodeService(node: node, logger: logger), api, network]
+        if testLeakKibPerSecond > 0 { services.append(TestLeak(kibPerSecond: testLeakKibPerSecond, logger: logger)) }
+        let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -1,0 +1,131 @@
+/// Evaluates the configured rules against what the supervisor and the sampler know, and
+/// returns the notifications to send. A plain value: the caller passes the time, so tests
+/// drive every transition without waiting.
+public struct AlertEngine: Sendable {
+    /// What the rules look at, at one moment.
+    public struct Inputs: Sendable {
+        /// The node runs and (once health checks have run) answers them.
+        public var nodeUp: Bool
+        /// The burst limit stopped restarts.
+        public var suspended: Bool
+        /// Unix times of recent restarts.
+        public var restartTimes: [Double]
+        /// The sampler's readings, oldest first.
+        public var readings: [Sampler.Reading]
+        /// Set when the supervisor just saw the node exit: the detail, and its last log lines.
+        public var exit: (detail: String, logs: String)?
+
+        /// Creates inputs.
+        public init(nodeUp: Bool, suspended: Bool = false, restartTimes: [Double] = [], readings: [Sampler.Reading] = [],
+                    exit: (detail: String, logs: String)? = nil) {
+            self.nodeUp = nodeUp
+            self.suspended = suspended
+            self.restartTimes = restartTimes
+            self.readings = readings
+            self.exit = exit
+        }
+    }
+
+    /// The rules, enabled ones only.
+    public let rules: [AlertRule]
+    /// Labels added to every alert (`instance`, ...).
+    public let labels: [String: String]
+    /// Seconds between repeats of a still-firing alert (0: never).
+    public let repeatInterval: Double
+    /// The `generatorURL`.
+    public let generatorURL: String
+    private var states: [AlertRule.Kind: AlertState] = [:]
+    private var annotations: [AlertRule.Kind: [String: String]] = [:]
+    private var lastHeight: Double?
+    private var heightChangedAt: Double?
+
+    /// An engine with every alert inactive.
+    public init(rules: [AlertRule], labels: [String: String] = [:], repeatInterval: Double, generatorURL: String) {
+        self.rules = rules.filter { $0.enabled && $0.kind != .soakFailed }
+        self.labels = labels
+        self.repeatInterval = repeatInterval
+        self.generatorURL = generatorURL
+    }
+
+    /// Names of the alerts firing now.
+    public var firing: Set<String> { Set(states.filter { $0.value.isFiring }.map { $0.key.rawValue }) }
+
+    /// Evaluates every rule at `now` (Unix seconds) and returns the alerts to notify.
+    public mutating func evaluate(_ inputs: Inputs, now: Double) -> [Alert] {
+        if let height = inputs.readings.last?.height, height != lastHeight {
+            lastHeight = height
+            heightChangedAt = now
+        }
+        var out = [Alert]()
+        for rule in rules {
+            let (active, description, immediate, extra) = condition(rule, inputs, now: now)
+            var state = states[rule.kind] ?? AlertState()
+            let action = state.evaluate(active: active, now: now, forDuration: rule.forDuration, repeatInterval: repeatInterval, immediate: immediate)
+            states[rule.kind] = state
+            if active {
+                var notes = ["summary": rule.summary, "description": description, "runbook_url": rule.runbookURL]
+                notes.merge(extra) { $1 }
+                // An exit's log lines stay with the alert until it resolves.
+                if extra["logs"] == nil, let logs = annotations[rule.kind]?["logs"], state.isFiring { notes["logs"] = logs }
+                annotations[rule.kind] = notes
+            }
+            guard let action else { continue }
+            let notes = annotations[rule.kind] ?? ["summary": rule.summary, "runbook_url": rule.runbookURL]
+            out.append(alert(rule, action: action, annotations: notes))
+        }
+        return out
+    }
+
+    /// An alert for an event that is not a rule's condition (a failed soak): firing once.
+    public func event(_ rule: AlertRule, description: String, now: Double) -> Alert {
+        alert(rule, action: .fire(startsAt: now), annotations: ["summary": rule.summary, "description": description, "runbook_url": rule.runbookURL])
+    }
+
+    private func alert(_ rule: AlertRule, action: AlertState.Action, annotations: [String: String]) -> Alert {
+        var all = labels
+        all["alertname"] = rule.name
+        all["severity"] = rule.severity
+        switch action {
+        case .fire(let startsAt), .repeatFiring(let startsAt):
+            return Alert(firing: true, labels: all, annotations: annotations, startsAt: startsAt, endsAt: nil, generatorURL: generatorURL)
+        case .resolve(let startsAt, let endsAt):
+            var notes = annotations
+            notes["logs"] = nil
+            return Alert(firing: false, labels: all, annotations: notes, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL)
+        }
+    }
+
+    private func condition(_ rule: AlertRule, _ inputs: Inputs, now: Double) -> (Bool, String, Bool, [String: String]) {
+        let latest = inputs.readings.last
+        let windowed = inputs.readings.filter { $0.time >= now - rule.window }
+        func figure(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.3g", value) }
+        switch rule.kind {
+        case .nodeDown:
+            if let exit = inputs.exit { return (true, "The node exited: \(exit.detail).", true, ["logs": exit.logs]) }
+            return (!inputs.nodeUp, "The node is not running or does not answer /health.", false, [:])
+        case .nodeCrashLooping:
+            let count = inputs.restartTimes.filter { $0 >= now - rule.window }.count
+            if inputs.suspended { return (true, "Restarts stopped at the burst limit after \(count) restart(s) in \(SidecarDuration.format(rule.window)).", true, [:]) }
+            return (Double(count) >= rule.threshold, "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", false, [:])
+        case .memoryGrowthHigh:
+            let growth = latest?.rssGrowth ?? 0
+            return (growth > rule.threshold, "RSS is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", false, [:])
+        case .chainHeightStalled:
+            guard inputs.nodeUp, let since = heightChangedAt, let height = lastHeight else { return (false, "", false, [:]) }
+            let age = now - since
+            return (age > rule.threshold, "Height \(figure(height)) unchanged for \(SidecarDuration.format(age.rounded())) (threshold \(SidecarDuration.format(rule.threshold))).", false, [:])
+        case .peersLow:
+            guard let peers = latest?.peers else { return (false, "", false, [:]) }
+            return (peers < rule.threshold, "\(figure(peers)) peer(s) connected (minimum \(figure(rule.threshold))).", false, [:])
+        case .miningStopSlow, .propagationSlow:
+            guard let first = windowed.first, let last = windowed.last else { return (false, "", false, [:]) }
+            let pick: (Sampler.Reading) -> [(le: Double, count: Double)] = rule.kind == .miningStopSlow ? { $0.miningStop } : { $0.propagation }
+            let buckets = windowed.count == 1 ? pick(last) : MetricsText.delta(from: pick(first), to: pick(last))
+            guard let p99 = MetricsText.quantile(0.99, buckets: buckets) else { return (false, "", false, [:]) }
+            let what = rule.kind == .miningStopSlow ? "mining stop" : "block propagation"
+            return (p99 > rule.threshold, "p99 \(what) over \(SidecarDuration.format(rule.window)) is \(String(format: "%.3f", p99)) s (threshold \(figure(rule.threshold)) s).", false, [:])
+        case .soakFailed:
+            return (false, "", false, [:])
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+
+/// The durable queue of webhook deliveries: one JSON file per (notification, receiver) in
+/// `state_dir/outbox`, written with fsync and an atomic rename before anything is sent, and
+/// removed only after a 2xx. A sidecar killed at any moment finds its queue on restart; a
+/// receiver that is down keeps its deliveries until it is back (or `max_age` passes, when they
+/// move to `outbox/failed` with the reason).
+public final class Outbox: Sendable {
+    /// One queued delivery. The body is rendered once, so every retry sends the same bytes
+    /// under the same `webhook-id`.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// `msg_<hex>`: the Standard Webhooks id, stable across retries and restarts.
+        public var id: String
+        /// The receiver's configured name (its URL and secret stay in the configuration).
+        public var receiver: String
+        /// The alert's name, for logs and metrics.
+        public var alertname: String
+        /// `firing` or `resolved`.
+        public var status: String
+        /// Unix seconds when queued.
+        public var created: Double
+        /// Attempts so far.
+        public var attempts: Int
+        /// Unix seconds of the next attempt.
+        public var nextAttempt: Double
+        /// The request body.
+        public var body: String
+        /// Why the last attempt failed (never the URL).
+        public var lastError: String?
+    }
+
+    /// The directory.
+    public let directory: String
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// Opens (creating with mode 0700) `directory` and loads what a previous run left. A file
+    /// that does not parse is moved to `failed/` rather than blocking the queue.
+    public init(directory: String) throws {
+        self.directory = directory
+        for dir in [directory, directory + "/failed"] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw SidecarError(.storage, "cannot create the outbox directory \(dir): \(error.localizedDescription)")
+            }
+        }
+        var loaded = [String: Entry]()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(".json") {
+            let path = directory + "/" + name
+            if let data = FileManager.default.contents(atPath: path), let entry = try? JSONDecoder().decode(Entry.self, from: data) {
+                loaded[entry.id] = entry
+            } else {
+                try? FileManager.default.moveItem(atPath: path, toPath: directory + "/failed/" + name + ".unreadable")
+            }
+        }
+        for name in names where name.hasPrefix(".tmp-") { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        entries.withLock { $0 = loaded }
+    }
+
+    /// Deliveries waiting.
+    public var depth: Int { entries.withLock { $0.count } }
+
+    /// Every waiting entry, oldest first.
+    public var all: [Entry] { entries.withLock { Array($0.values) }.sorted { ($0.created, $0.id) < ($1.created, $1.id) } }
+
+    /// Entries whose next attempt is due at `now`, oldest first.
+    public func due(now: Double) -> [Entry] { all.filter { $0.nextAttempt <= now } }
+
+    /// A new id: `msg_` and 24 random hex digits.
+    public static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "msg_" + (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// Writes `entry` durably (queued or updated).
+    public func put(_ entry: Entry) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(entry)
+        try DurableFile.write(data, to: path(entry.id), directory: directory)
+        entries.withLock { $0[entry.id] = entry }
+    }
+
+    /// Removes a delivered entry.
+    public func remove(_ id: String) {
+        try? FileManager.default.removeItem(atPath: path(id))
+        DurableFile.syncDirectory(directory)
+        _ = entries.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Moves an entry that will never be delivered to `failed/`, with the reason.
+    public func deadLetter(_ entry: Entry, reason: String) {
+        var failed = entry
+        failed.lastError = reason
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if let data = try? encoder.encode(failed) {
+            try? DurableFile.write(data, to: directory + "/failed/" + entry.id + ".json", directory: directory + "/failed")
+        }
+        remove(entry.id)
+    }
+
+    private func path(_ id: String) -> String { directory + "/" + id + ".json" }
+}
+
+/// Crash-safe file writes: temporary file, fsync, rename, fsync of the directory.
+enum DurableFile {
+    static func write(_ data: Data, to path: String, directory: String) throws {
+        let temporary = directory + "/.tmp-" + UUID().uuidString
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SidecarError(.storage, "cannot write \(temporary)", cause: Errno(errno)) }
+        var ok = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        let saved = errno
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw SidecarError(.storage, "cannot write \(path)", cause: Errno(ok ? errno : saved))
+        }
+        syncDirectory(directory)
+    }
+
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

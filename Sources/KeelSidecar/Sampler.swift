@@ -1,0 +1,112 @@
+import Foundation
+import KeelClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Scrapes the node's `/metrics` over libcurl on an interval, keeps the figures the alert
+/// rules and soaks need in a bounded window, and hands each reading to `onReading`.
+public final class Sampler: Service, Sendable {
+    /// What one scrape told us (nil where the node did not expose the series).
+    public struct Reading: Sendable {
+        /// Unix seconds.
+        public var time: Double
+        /// `keel_chain_height`.
+        public var height: Double?
+        /// Sum of `keel_peers`.
+        public var peers: Double?
+        /// `process_resident_memory_bytes`.
+        public var rss: Double?
+        /// `keel_process_rss_growth_ratio`.
+        public var rssGrowth: Double?
+        /// `keel_mining_active`.
+        public var miningActive: Double?
+        /// `keel_mining_hashes_total`.
+        public var hashes: Double?
+        /// `process_open_fds`.
+        public var openFDs: Double?
+        /// Cumulative buckets of `keel_mining_stop_seconds`.
+        public var miningStop: [(le: Double, count: Double)]
+        /// Cumulative buckets of `keel_block_propagation_seconds`.
+        public var propagation: [(le: Double, count: Double)]
+
+        /// Reads the figures out of a scrape taken at `time`.
+        public init(_ text: MetricsText, time: Double) {
+            self.time = time
+            height = text.value("keel_chain_height")
+            peers = text.sum("keel_peers")
+            rss = text.value("process_resident_memory_bytes")
+            rssGrowth = text.value("keel_process_rss_growth_ratio")
+            miningActive = text.value("keel_mining_active")
+            hashes = text.value("keel_mining_hashes_total")
+            openFDs = text.value("process_open_fds")
+            miningStop = text.buckets("keel_mining_stop_seconds")
+            propagation = text.buckets("keel_block_propagation_seconds")
+        }
+    }
+
+    let interval: Double
+    let capacity: Int
+    let metricsURL: @Sendable () -> String?
+    let metrics: SidecarMetrics
+    let logger: Logger
+    let onReading: @Sendable (Reading?) -> Void
+    private let window = Mutex<[Reading]>([])
+
+    /// A sampler every `interval` seconds keeping `windowSeconds` of readings; `onReading`
+    /// gets each reading, or nil when a scrape failed.
+    public init(interval: Double, windowSeconds: Double, metricsURL: @escaping @Sendable () -> String?, metrics: SidecarMetrics, logger: Logger,
+                onReading: @escaping @Sendable (Reading?) -> Void = { _ in }) {
+        self.interval = interval
+        capacity = max(2, min(100_000, Int((windowSeconds / interval).rounded(.up)) + 1))
+        self.metricsURL = metricsURL
+        self.metrics = metrics
+        self.logger = logger
+        self.onReading = onReading
+    }
+
+    /// The readings in the window, oldest first.
+    public var readings: [Reading] { window.withLock { $0 } }
+
+    /// Scrapes until graceful shutdown.
+    public func run() async throws {
+        var failuresLogged = 0
+        while !(Task.isShuttingDownGracefully || Task.isCancelled) {
+            do {
+                guard let url = metricsURL() else { throw SidecarError(.scrape, "the node's API address is not known yet") }
+                let text = try await Sampler.scrape(url, timeout: max(1, min(10, interval)))
+                let reading = Reading(text, time: Date().timeIntervalSince1970)
+                window.withLock {
+                    $0.append(reading)
+                    if $0.count > capacity { $0.removeFirst($0.count - capacity) }
+                }
+                metrics.scraped(ok: true)
+                failuresLogged = 0
+                onReading(reading)
+            } catch {
+                metrics.scraped(ok: false)
+                if failuresLogged < 3 { logger.debug("scrape failed", metadata: ["error": "\(error)"]) }
+                failuresLogged += 1
+                onReading(nil)
+            }
+            let deadline = Monotonic.seconds() + interval
+            while Monotonic.seconds() < deadline, !(Task.isShuttingDownGracefully || Task.isCancelled) {
+                try? await Task.sleep(for: .milliseconds(Int64(min(100, max(1, (deadline - Monotonic.seconds()) * 1000)))))
+            }
+        }
+    }
+
+    /// One scrape of `url`, parsed.
+    public static func scrape(_ url: String, timeout: Double) async throws -> MetricsText {
+        let result: Result<String, SidecarError> = await Blocking.run {
+            do {
+                let response = try HTTPClient(connectTimeout: timeout, timeout: timeout).request("GET", url, maxResponseBytes: 16 << 20)
+                guard response.status == 200 else { return .failure(SidecarError(.scrape, "\(url) answered \(response.status)")) }
+                return .success(response.text)
+            } catch {
+                return .failure(SidecarError(.scrape, "cannot scrape \(url)", cause: error as? ClientError))
+            }
+        }
+        return try MetricsText(result.get())
+    }
+}

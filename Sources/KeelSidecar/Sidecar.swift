@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A whole sidecar wired from one configuration: the supervisor, the sampler, the alert
+/// evaluator, the webhook dispatcher over the durable outbox, and the HTTP router. The
+/// executable only parses arguments and runs `services`.
+public final class Sidecar: Sendable {
+    /// The configuration.
+    public let configuration: SidecarConfiguration
+    /// The metrics.
+    public let metrics: SidecarMetrics
+    /// Runs the node.
+    public let supervisor: Supervisor
+    /// Scrapes the node.
+    public let sampler: Sampler
+    /// Sends webhooks.
+    public let dispatcher: WebhookDispatcher
+    /// Turns events and readings into alerts.
+    public let evaluator: AlertEvaluator
+
+    /// Wires a sidecar; `externalURL` is the sidecar's own address as receivers should see it.
+    /// Throws when the outbox cannot be opened.
+    public init(configuration: SidecarConfiguration, logger: Logger, externalURL: String) throws {
+        self.configuration = configuration
+        let metrics = SidecarMetrics()
+        self.metrics = metrics
+        let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
+        if outbox.depth > 0 {
+            logger.notice("webhook notifications left by an earlier run will be delivered", metadata: ["queued": "\(outbox.depth)"])
+        }
+        let dispatcher = WebhookDispatcher(receivers: configuration.receivers, policy: configuration.delivery, outbox: outbox,
+                                           metrics: metrics, logger: logger, externalURL: externalURL)
+        self.dispatcher = dispatcher
+        // The supervisor reports to the evaluator, which reads the supervisor: a late-bound link.
+        let linkBox = LinkBox()
+        let supervisor = Supervisor(configuration: configuration, metrics: metrics, logger: logger) { event in
+            linkBox.evaluator?.handle(event)
+        }
+        self.supervisor = supervisor
+        let node = configuration.node
+        let sampler = Sampler(interval: configuration.sampling.interval, windowSeconds: configuration.sampling.window,
+                              metricsURL: { node.apiBase().map { $0 + "/metrics" } }, metrics: metrics, logger: logger) { _ in
+            linkBox.evaluator?.tick()
+        }
+        self.sampler = sampler
+        let tokenFile = node.dataDirectory.map { $0 + "/api.token" }
+        let redactor: @Sendable () -> Redactor = {
+            Redactor(secrets: [tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+                .trimmingCharacters(in: .whitespacesAndNewlines)].compactMap { $0 })
+        }
+        self.redactor = redactor
+        let engine = AlertEngine(rules: configuration.alerts.rules, labels: configuration.alerts.labels,
+                                 repeatInterval: configuration.alerts.repeatInterval, generatorURL: externalURL + "/health")
+        evaluator = AlertEvaluator(engine: engine, dispatcher: dispatcher, metrics: metrics, logger: logger,
+                                   nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }) {
+            let r = redactor()
+            let lines = supervisor.stderr.lines(last: 20).map { "stderr: " + $0 } + supervisor.stdout.lines(last: 20).map { "stdout: " + $0 }
+            return String(lines.map { r.redact($0) }.joined(separator: "\n").suffix(4_096))
+        }
+        linkBox.set(evaluator)
+    }
+
+    /// Hides the node's API token in anything shown (logs, alerts).
+    public let redactor: @Sendable () -> Redactor
+
+    /// The services in start order; shutdown runs in reverse, so the node is stopped before the
+    /// dispatcher's last pass.
+    public var services: [any Service] { [dispatcher, supervisor, sampler] }
+
+    /// The HTTP router for `/health`, `/metrics` and `/logs`.
+    public var router: Router<BasicRequestContext> { SidecarAPI.router(sidecar: self) }
+}
+
+/// Holds the evaluator for closures made before it exists.
+private final class LinkBox: Sendable {
+    private let link = Mutex<AlertEvaluator?>(nil)
+    var evaluator: AlertEvaluator? { link.withLock { $0 } }
+    func set(_ evaluator: AlertEvaluator) { link.withLock { $0 = evaluator } }
+}

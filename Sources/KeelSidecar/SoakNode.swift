@@ -1,0 +1,66 @@
+import Foundation
+import KeelClient
+
+/// A dev node started for a soak: its own data directory, loopback ports chosen by the kernel,
+/// reaped when it exits, stopped with SIGTERM (SIGKILL after 10 s) when the soak ends.
+final class SoakNode: Sendable {
+    let child: NodeChild
+    let client: NodeClient
+    let stdout = LogBuffer(capacity: 200)
+    let stderr = LogBuffer(capacity: 200)
+    private let reaper = Reaper()
+
+    var pid: Int32 { child.pid }
+
+    /// Starts `command --dev` with `arguments` and waits until its `/health` answers.
+    init(command: String, dataDirectory: String, arguments: [String]) async throws {
+        let args = ["--dev", "--data-dir", dataDirectory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0", "--no-listen"] + arguments
+        child = try NodeChild.spawn(command: command, arguments: args, environment: [:], stdout: stdout, stderr: stderr, echo: false)
+        let deadline = Monotonic.seconds() + 60
+        while Monotonic.seconds() < deadline {
+            if let status = reaper.exitStatus(of: child.pid) {
+                throw SidecarError(.soakFailed, "the node exited while starting (\(ExitDescription.describe(status).text)): \(stderr.lines(last: 5).joined(separator: " | "))")
+            }
+            // api.url appears once the API listens; until then there is nothing to ask.
+            if FileManager.default.fileExists(atPath: dataDirectory + "/api.url"),
+               let endpoint = try? NodeEndpoint.resolve(dataDirectory: dataDirectory, api: nil, tokenFile: nil),
+               (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", endpoint.baseURL + "/health"))?.status == 200 {
+                client = NodeClient(endpoint: endpoint, http: HTTPClient(connectTimeout: 2, timeout: 30))
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        child.signalGroup(SIGKILL)
+        throw SidecarError(.soakFailed, "the node did not answer /health within 60 s")
+    }
+
+    /// Why the node is gone, or nil while it runs.
+    func exited() -> String? { reaper.exitStatus(of: child.pid).map { ExitDescription.describe($0).text } }
+
+    /// One scrape of the node's metrics.
+    func scrape() async throws -> MetricsText { try await Sampler.scrape(client.endpoint.baseURL + "/metrics", timeout: 10) }
+
+    /// Threads, open fds and RSS bytes, read from /proc.
+    func resources() -> (threads: Int, fds: Int, rss: Double)? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func field(_ name: String) -> Double? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { Double($0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+        }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count ?? 0
+        guard let threads = field("Threads"), let rssKiB = field("VmRSS") else { return nil }
+        return (Int(threads), fds, rssKiB * 1_024)
+    }
+
+    /// SIGTERM, then SIGKILL after 10 s.
+    func stop() async {
+        child.signalGroup(SIGTERM)
+        let deadline = Monotonic.seconds() + 10
+        while Monotonic.seconds() < deadline {
+            if reaper.exitStatus(of: child.pid) != nil { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        child.signalGroup(SIGKILL)
+        while reaper.exitStatus(of: child.pid) == nil, Monotonic.seconds() < deadline + 5 { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+}

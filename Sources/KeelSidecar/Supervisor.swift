@@ -1,0 +1,287 @@
+import CKeelSupport
+import Foundation
+import KeelClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs the node and keeps it running: starts it in its own process group, reaps every child,
+/// detects exits and failed health checks, restarts with backoff until the burst limit, and on
+/// the sidecar's own shutdown stops the node with SIGTERM, then SIGKILL after the stop timeout.
+public final class Supervisor: Service, Sendable {
+    /// What the supervisor is doing.
+    public enum Phase: String, Sendable {
+        /// Starting the node.
+        case starting
+        /// The node runs.
+        case running
+        /// Waiting before a restart.
+        case backoff
+        /// The burst limit was hit: no more restarts until the sidecar restarts.
+        case suspended
+        /// Stopping the node.
+        case stopping
+        /// Stopped (the sidecar is shutting down).
+        case stopped
+    }
+
+    /// Something an operator (and the alerting) should hear about.
+    public enum Event: Sendable, Equatable {
+        /// The node started (pid).
+        case started(pid: Int32)
+        /// The node went down; it will be restarted after `restartIn` seconds, or not (nil).
+        case down(reason: String, detail: String, restartIn: Double?)
+        /// Restarts stopped: the node is crash-looping.
+        case crashLoop(detail: String)
+        /// The node has run stable long enough; earlier crashes are forgotten.
+        case stable
+    }
+
+    /// A snapshot for `/health` and tests.
+    public struct Status: Sendable, Equatable {
+        /// The phase.
+        public let phase: Phase
+        /// The node's pid while it runs.
+        public let pid: Int32?
+        /// Restarts since the sidecar started.
+        public let restarts: Int
+        /// How the node last went down.
+        public let lastExit: String?
+        /// Whether the last health check passed.
+        public let healthy: Bool
+    }
+
+    /// The configuration.
+    public let configuration: SidecarConfiguration
+    /// The node's last stdout lines.
+    public let stdout: LogBuffer
+    /// The node's last stderr lines.
+    public let stderr: LogBuffer
+    /// The sidecar's metrics.
+    public let metrics: SidecarMetrics
+    let reaper = Reaper()
+    let logger: Logger
+    let onEvent: @Sendable (Event) -> Void
+    private let state = Mutex<(phase: Phase, pid: Int32?, restarts: Int, lastExit: String?, healthy: Bool, startedAt: Double)>((.starting, nil, 0, nil, false, 0))
+
+    /// A supervisor for `configuration`; `onEvent` hears starts, downs and crash loops.
+    public init(configuration: SidecarConfiguration, metrics: SidecarMetrics, logger: Logger,
+                onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.onEvent = onEvent
+        stdout = LogBuffer(capacity: configuration.logLines)
+        stderr = LogBuffer(capacity: configuration.logLines)
+    }
+
+    /// The current state.
+    public var status: Status {
+        state.withLock { Status(phase: $0.phase, pid: $0.pid, restarts: $0.restarts, lastExit: $0.lastExit, healthy: $0.healthy) }
+    }
+
+    /// Whether the node counts as up for alerting: running, and answering its health check
+    /// (or still inside the start-up grace period, or health checks are off).
+    public var nodeUp: Bool {
+        let health = configuration.health
+        return state.withLock { s in
+            s.phase == .running && (s.healthy || !health.enabled || Monotonic.seconds() - s.startedAt < health.grace)
+        }
+    }
+
+    /// Children reaped so far.
+    public var reapedCount: Int { reaper.reaped }
+
+    /// Supervises until graceful shutdown, then stops the node and returns.
+    public func run() async throws {
+        if keel_set_child_subreaper() != 0 {
+            logger.warning("could not become a child subreaper; orphaned grandchildren of the node will be reaped by init")
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    self.reaper.poll()
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            await self.superviseLoop()
+            group.cancelAll()
+        }
+        reaper.poll()
+    }
+
+    private func setPhase(_ phase: Phase) { state.withLock { $0.phase = phase } }
+
+    private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    private func superviseLoop() async {
+        var policy = RestartPolicy(settings: configuration.restart)
+        while !shuttingDown {
+            setPhase(.starting)
+            let reason: String, detail: String
+            do {
+                let child = try NodeChild.spawn(command: configuration.node.command, arguments: configuration.node.arguments,
+                                                environment: configuration.node.environment, stdout: stdout, stderr: stderr,
+                                                echo: configuration.node.echo)
+                policy.started(at: child.startedAt)
+                metrics.starts.increment()
+                state.withLock {
+                    $0.phase = .running
+                    $0.pid = child.pid
+                    $0.healthy = false
+                    $0.startedAt = child.startedAt
+                }
+                logger.info("node started", metadata: ["pid": "\(child.pid)", "command": "\(configuration.node.command)"])
+                onEvent(.started(pid: child.pid))
+                let outcome = await watch(child, policy: policy)
+                state.withLock {
+                    $0.pid = nil
+                    $0.healthy = false
+                }
+                metrics.nodeUp.set(to: 0)
+                switch outcome {
+                case .shutdown:
+                    setPhase(.stopping)
+                    let how = await stop(child)
+                    logger.info("node stopped", metadata: ["how": "\(how)"])
+                    setPhase(.stopped)
+                    return
+                case .exited(let status):
+                    (detail, reason) = ExitDescription.describe(status)
+                case .unhealthy(let why):
+                    let how = await stop(child)
+                    reason = "unhealthy"
+                    detail = "\(why); stopped it (\(how))"
+                }
+            } catch {
+                reason = "spawn_failed"
+                detail = "\(error)"
+            }
+            metrics.restarted(reason)
+            let decision = policy.failed(at: Monotonic.seconds())
+            state.withLock {
+                $0.restarts += 1
+                $0.lastExit = detail
+            }
+            switch decision {
+            case .restart(let delay):
+                logger.error("node down; restarting", metadata: ["reason": "\(reason)", "detail": "\(detail)", "restart_in_s": "\(delay)"])
+                onEvent(.down(reason: reason, detail: detail, restartIn: delay))
+                setPhase(.backoff)
+                await sleep(delay)
+            case .giveUp(let why):
+                logger.critical("node is crash-looping; restarts stopped", metadata: ["reason": "\(reason)", "detail": "\(detail)", "limit": "\(why)"])
+                onEvent(.down(reason: reason, detail: detail, restartIn: nil))
+                onEvent(.crashLoop(detail: "\(detail); \(why)"))
+                metrics.suspended.set(to: 1)
+                setPhase(.suspended)
+                while !shuttingDown { await sleep(0.2) }
+                setPhase(.stopped)
+                return
+            }
+        }
+        setPhase(.stopped)
+    }
+
+    enum Outcome {
+        case exited(Int32)
+        case unhealthy(String)
+        case shutdown
+    }
+
+    /// Waits until the node exits, fails its health checks, or the sidecar shuts down.
+    private func watch(_ child: NodeChild, policy: RestartPolicy) async -> Outcome {
+        let health = HealthTracker()
+        return await withTaskGroup(of: Void.self) { group in
+            if configuration.health.enabled {
+                group.addTask { await self.checkHealth(of: child, into: health) }
+            }
+            defer { group.cancelAll() }
+            var announcedStable = false
+            while true {
+                if let status = reaper.takeStatus(of: child.pid) { return .exited(status) }
+                if shuttingDown { return .shutdown }
+                if let failure = health.failure { return .unhealthy(failure) }
+                if !announcedStable, policy.isStable(at: Monotonic.seconds()) {
+                    announcedStable = true
+                    onEvent(.stable)
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    final class HealthTracker: Sendable {
+        private let state = Mutex<String?>(nil)
+        var failure: String? { state.withLock { $0 } }
+        func fail(_ why: String) { state.withLock { $0 = why } }
+    }
+
+    /// Checks `/health` every interval; after the grace period, `failures` failed checks in a
+    /// row mark the node unhealthy.
+    private func checkHealth(of child: NodeChild, into tracker: HealthTracker) async {
+        let settings = configuration.health
+        var failures = 0
+        while !Task.isCancelled {
+            let url = healthURL()
+            let ok: Bool
+            if let url {
+                ok = await Blocking.run {
+                    let client = HTTPClient(connectTimeout: settings.timeout, timeout: settings.timeout)
+                    return ((try? client.request("GET", url))?.status) == 200
+                }
+            } else {
+                ok = false
+            }
+            guard !Task.isCancelled else { return }
+            metrics.checked(ok: ok)
+            state.withLock { $0.healthy = ok }
+            metrics.nodeUp.set(to: ok ? 1 : 0)
+            let inGrace = Monotonic.seconds() - child.startedAt < settings.grace
+            failures = ok ? 0 : failures + 1
+            if !ok, !inGrace, failures >= settings.failures {
+                tracker.fail("\(failures) health checks failed in a row (\(url ?? "no API address yet"))")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(Int64(settings.interval * 1000)))
+        }
+    }
+
+    /// The node's `/health` URL: configured, or from the address the node wrote.
+    func healthURL() -> String? { configuration.node.apiBase().map { $0 + "/health" } }
+
+    /// SIGTERM to the node's group, SIGKILL after the stop timeout; returns how it ended.
+    func stop(_ child: NodeChild) async -> String {
+        child.signalGroup(SIGTERM)
+        let deadline = Monotonic.seconds() + configuration.stopTimeout
+        while Monotonic.seconds() < deadline {
+            if let status = reaper.takeStatus(of: child.pid) { return "SIGTERM: " + ExitDescription.describe(status).text }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        logger.warning("node ignored SIGTERM; sending SIGKILL", metadata: ["pid": "\(child.pid)", "after_s": "\(configuration.stopTimeout)"])
+        child.signalGroup(SIGKILL)
+        let killDeadline = Monotonic.seconds() + 10
+        while Monotonic.seconds() < killDeadline {
+            if let status = reaper.takeStatus(of: child.pid) { return "SIGKILL after \(SidecarDuration.format(configuration.stopTimeout)): " + ExitDescription.describe(status).text }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return "SIGKILL sent; the process has not exited"
+    }
+
+    /// Sleeps `seconds`, waking early on shutdown.
+    private func sleep(_ seconds: Double) async {
+        let deadline = Monotonic.seconds() + seconds
+        while Monotonic.seconds() < deadline, !shuttingDown {
+            try? await Task.sleep(for: .milliseconds(Int64(min(50, max(1, (deadline - Monotonic.seconds()) * 1000)))))
+        }
+    }
+}
+
+/// Runs blocking work (libcurl calls) on a thread of its own, off Swift's cooperative pool.
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import KeelClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Sends what the outbox holds: each due entry is POSTed to its receiver over libcurl, signed
+/// when the receiver has a secret, then removed (2xx), rescheduled (`DeliveryPolicy`), or moved
+/// to `failed/`. A receiver that does not answer holds back only its own entries.
+public final class WebhookDispatcher: Service, Sendable {
+    /// One attempt's result: the status (nil when no response arrived), `Retry-After`, and
+    /// for transport failures libcurl's text (never the URL).
+    public struct AttemptResult: Sendable {
+        /// HTTP status, or nil.
+        public var status: Int?
+        /// The `Retry-After` header.
+        public var retryAfter: String?
+        /// Why no response arrived.
+        public var error: String?
+    }
+
+    /// The receivers by name.
+    public let receivers: [String: WebhookReceiver]
+    /// The outbox.
+    public let outbox: Outbox
+    let policy: DeliveryPolicy
+    let metrics: SidecarMetrics
+    let logger: Logger
+    let externalURL: String
+    private let wake = Mutex<Bool>(false)
+
+    /// A dispatcher over `outbox`.
+    public init(receivers: [WebhookReceiver], policy: DeliveryPolicy, outbox: Outbox, metrics: SidecarMetrics, logger: Logger, externalURL: String) {
+        self.receivers = Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.policy = policy
+        self.outbox = outbox
+        self.metrics = metrics
+        self.logger = logger
+        self.externalURL = externalURL
+        metrics.outboxDepth.set(to: Double(outbox.depth))
+    }
+
+    /// Queues `alert` for every receiver, durably, before returning.
+    public func enqueue(_ alert: Alert) {
+        let now = Date().timeIntervalSince1970
+        for receiver in receivers.values.sorted(by: { $0.name < $1.name }) {
+            let payload = AlertmanagerPayload(alert: alert, receiver: receiver.name, externalURL: externalURL)
+            let body = receiver.format == .slack ? payload.slackBody() : payload.encoded()
+            let entry = Outbox.Entry(id: Outbox.newID(), receiver: receiver.name, alertname: alert.labels["alertname"] ?? "",
+                                     status: alert.status, created: now, attempts: 0, nextAttempt: now,
+                                     body: String(decoding: body, as: UTF8.self), lastError: nil)
+            do {
+                try outbox.put(entry)
+            } catch {
+                logger.error("could not queue a webhook notification", metadata: ["receiver": "\(receiver.name)", "error": "\(error)"])
+            }
+        }
+        metrics.outboxDepth.set(to: Double(outbox.depth))
+        wake.withLock { $0 = true }
+    }
+
+    /// Delivers until graceful shutdown.
+    public func run() async throws {
+        while !(Task.isShuttingDownGracefully || Task.isCancelled) {
+            await deliverDue()
+            var waited = 0
+            while waited < 20, !wake.withLock({ let w = $0; $0 = false; return w }), !(Task.isShuttingDownGracefully || Task.isCancelled) {
+                try? await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+        }
+    }
+
+    /// Delivers until the outbox is empty or `deadline` (monotonic seconds) passes; true when
+    /// empty. Used by soaks, which exit after alerting.
+    public func flush(until deadline: Double) async -> Bool {
+        while outbox.depth > 0, Monotonic.seconds() < deadline {
+            await deliverDue()
+            if outbox.depth > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        return outbox.depth == 0
+    }
+
+    /// One pass over the due entries.
+    public func deliverDue() async {
+        var unreachable = Set<String>()
+        for entry in outbox.due(now: Date().timeIntervalSince1970) {
+            guard let receiver = receivers[entry.receiver] else {
+                outbox.deadLetter(entry, reason: "receiver '\(entry.receiver)' is no longer configured")
+                metrics.delivered("failed")
+                logger.error("dropped a webhook notification: its receiver is no longer configured", metadata: ["receiver": "\(entry.receiver)", "webhook_id": "\(entry.id)"])
+                continue
+            }
+            if unreachable.contains(receiver.name) { continue }
+            let result = await attempt(entry, to: receiver)
+            var updated = entry
+            updated.attempts += 1
+            let now = Date().timeIntervalSince1970
+            let decision = policy.decide(status: result.status, retryAfter: result.retryAfter, attempts: updated.attempts,
+                                         created: entry.created, now: now, jitter: Double.random(in: 0...1))
+            let meta: Logger.Metadata = ["receiver": "\(receiver.name)", "webhook_id": "\(entry.id)", "alertname": "\(entry.alertname)",
+                                         "status": "\(entry.status)", "attempt": "\(updated.attempts)"]
+            switch decision {
+            case .delivered:
+                outbox.remove(entry.id)
+                metrics.delivered("delivered")
+                logger.info("webhook delivered", metadata: meta)
+            case .retry(let at):
+                updated.nextAttempt = at
+                updated.lastError = result.status.map { "HTTP \($0)" } ?? result.error ?? "no response"
+                try? outbox.put(updated)
+                metrics.delivered("retried")
+                if result.status == nil { unreachable.insert(receiver.name) }
+                logger.warning("webhook delivery failed; will retry", metadata: meta.merging(
+                    ["error": "\(updated.lastError ?? "")", "retry_in_s": "\(String(format: "%.1f", at - now))"]) { $1 })
+            case .giveUp(let why):
+                outbox.deadLetter(updated, reason: why)
+                metrics.delivered("failed")
+                logger.error("webhook delivery given up; kept in outbox/failed", metadata: meta.merging(["reason": "\(why)"]) { $1 })
+            }
+        }
+        metrics.outboxDepth.set(to: Double(outbox.depth))
+    }
+
+    private func attempt(_ entry: Outbox.Entry, to receiver: WebhookReceiver) async -> AttemptResult {
+        let body = Array(entry.body.utf8)
+        var headers = ["User-Agent": "keel-sidecar"]
+        if let secret = receiver.secret {
+            headers.merge(WebhookSigner(secret: secret).headers(id: entry.id, timestamp: Int(Date().timeIntervalSince1970), body: body)) { $1 }
+        } else {
+            headers["webhook-id"] = entry.id
+        }
+        let signed = headers
+        return await Blocking.run {
+            do {
+                let response = try HTTPClient(connectTimeout: receiver.timeout, timeout: receiver.timeout)
+                    .request("POST", receiver.url, headers: signed, body: body, maxResponseBytes: 1 << 20)
+                return AttemptResult(status: response.status, retryAfter: response.headers["retry-after"], error: nil)
+            } catch let error as ClientError {
+                // ClientError's message names the URL; only libcurl's own code and text are kept.
+                return AttemptResult(status: nil, retryAfter: nil, error: (error.cause as? CurlError)?.description ?? error.code.rawValue)
+            } catch {
+                return AttemptResult(status: nil, retryAfter: nil, error: "transport")
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// One webhook receiver from the configuration. Its URL and secret are secrets: they are used
+/// to send and nowhere else (not in logs, errors, metrics, the outbox, or `check-config`).
+public struct WebhookReceiver: Sendable, Equatable {
+    /// The body format.
+    public enum Format: String, Sendable, CaseIterable {
+        /// Alertmanager's webhook v4 JSON.
+        case alertmanager
+        /// `{"text": "..."}` for Slack-style incoming webhooks.
+        case slack
+    }
+
+    /// The name used in logs, metrics-free status and the body's `receiver` field.
+    public var name: String
+    /// Where to POST.
+    public var url: String
+    /// The Standard Webhooks secret; without one, no signature headers are sent.
+    public var secret: String?
+    /// The body format.
+    public var format: Format
+    /// Seconds one attempt may take (connect included).
+    public var timeout: Double
+
+    /// Creates a receiver.
+    public init(name: String, url: String, secret: String? = nil, format: Format = .alertmanager, timeout: Double = 5) {
+        self.name = name
+        self.url = url
+        self.secret = secret
+        self.format = format
+        self.timeout = timeout
+    }
+
+    /// The URL with everything after the host cut off, for people (`https://hooks.example.com/…`).
+    public var redactedURL: String {
+        guard let scheme = url.range(of: "://") else { return "…" }
+        let rest = url[scheme.upperBound...]
+        let hostPart = rest.prefix { $0 != "/" && $0 != "?" }
+        let host = hostPart.split(separator: "@").last.map(String.init) ?? ""
+        return String(url[..<scheme.upperBound]) + host + "/…"
+    }
+}

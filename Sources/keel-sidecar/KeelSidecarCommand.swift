@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KeelClient
+import KeelSidecar
+import Logging
+import ServiceLifecycle
+
+@main
+struct KeelSidecarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel-sidecar",
+        abstract: "Supervise a Keel node: restart it when it fails, keep its last log lines, serve health and metrics.",
+        discussion: """
+        'keel-sidecar run --config sidecar.yaml' starts the node named in the file in its own process group \
+        (the node dies with the sidecar), reaps every child, checks the node's /health, restarts it with \
+        backoff until the burst limit, and on SIGTERM stops it (SIGTERM, then SIGKILL after stop.timeout) \
+        and exits 0. See sidecar/dev.yaml for every field with its default.
+        """,
+        subcommands: [RunCommand.self, LogsCommand.self, CheckConfigCommand.self, SoakCommand.self])
+}
+
+/// The directory of the running executable (where `keel-node` is looked for by default).
+func executableDirectory() -> String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+}
+
+func fail(_ message: String, code: Int32) -> ExitCode {
+    FileHandle.standardError.write(Data("keel-sidecar: error: \(message)\n".utf8))
+    return ExitCode(code)
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file and print it with defaults filled in.")
+    @Option(name: .long, help: "The YAML configuration.") var config: String
+
+    func run() throws {
+        do {
+            let c = try SidecarConfiguration.load(path: config, executableDirectory: executableDirectory())
+            print("node.command      \(c.node.command) \(c.node.arguments.joined(separator: " "))")
+            print("health            \(c.health.enabled ? "every \(SidecarDuration.format(c.health.interval)), timeout \(SidecarDuration.format(c.health.timeout)), \(c.health.failures) failures, grace \(SidecarDuration.format(c.health.grace))" : "off")")
+            print("restart           backoff \(SidecarDuration.format(c.restart.initialBackoff)) to \(SidecarDuration.format(c.restart.maxBackoff)), burst \(c.restart.burst) in \(SidecarDuration.format(c.restart.burstWindow)), reset after \(SidecarDuration.format(c.restart.resetAfter))")
+            print("stop.timeout      \(SidecarDuration.format(c.stopTimeout))")
+            print("listen            \(c.listenHost):\(c.listenPort)")
+            print("state_dir         \(c.stateDirectory)")
+        } catch {
+            throw fail("\(error)", code: 2)
+        }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Start and supervise the node until SIGTERM or SIGINT.")
+    @Option(name: .long, help: "The YAML configuration.") var config: String
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func validate() throws {
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        let settings: SidecarConfiguration
+        do {
+            settings = try SidecarConfiguration.load(path: config, executableDirectory: executableDirectory())
+        } catch {
+            throw fail("\(error)", code: 2)
+        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "keel-sidecar")
+        do {
+            try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw fail("cannot create state_dir \(settings.stateDirectory): \(error)", code: 2)
+        }
+        let externalURL = "http://\(settings.listenHost):\(settings.listenPort)"
+        let sidecar: Sidecar
+        do {
+            sidecar = try Sidecar(configuration: settings, logger: logger, externalURL: externalURL)
+        } catch {
+            throw fail("\(error)", code: 2)
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let urlFile = settings.stateDirectory + "/sidecar.url"
+        let host = settings.listenHost
+        let api = Application(router: sidecar.router, configuration: .init(address: .hostname(host, port: settings.listenPort), serverName: "keel-sidecar"),
+                              onServerRunning: { channel in
+                                  let url = "http://\(host):\(channel.localAddress?.port ?? 0)"
+                                  try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                                  print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
+                                  fflush(nil)
+                              }, logger: quiet)
+        print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
+        print("keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))")
+        fflush(nil)
+        // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
+        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+    }
+}
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the node's last output lines, as the running sidecar kept them (redacted).")
+    @Option(name: .long, help: "The sidecar's URL (default: from STATE_DIR/sidecar.url, else http://127.0.0.1:9335).") var sidecar: String?
+    @Option(name: .long, help: "The sidecar's state directory.") var stateDir: String = ".keel-sidecar"
+    @Option(name: .long, help: "Lines per stream.") var lines: Int = 100
+    @Option(name: .long, help: "stdout, stderr or both.") var stream: String = "both"
+
+    func validate() throws {
+        if lines < 1 { throw ValidationError("--lines must be at least 1") }
+        if !["stdout", "stderr", "both"].contains(stream) { throw ValidationError("--stream must be stdout, stderr or both") }
+    }
+
+    func run() throws {
+        let base = sidecar ?? (try? String(contentsOfFile: stateDir + "/sidecar.url", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "http://127.0.0.1:9335"
+        do {
+            let response = try HTTPClient(connectTimeout: 3, timeout: 10).request("GET", base + "/logs?lines=\(lines)&stream=\(stream)")
+            guard response.status == 200 else { throw fail("the sidecar answered \(response.status): \(response.text)", code: 1) }
+            print(response.text, terminator: "")
+        } catch let error as ClientError {
+            throw fail("cannot reach the sidecar at \(base) (is it running?): \(error.message)", code: 3)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import KeelTesting
+import Testing
+
+@Suite("keel-sidecar supervising real processes", .serialized)
+struct SupervisorProcessTests {
+    static var node: String { Binaries.path("keel-node") }
+
+    @Test("SIGKILL the supervised node: it is restarted within 2 s; SIGTERM to the sidecar stops it and exits 0")
+    func restartsAKilledNode() async throws {
+        let dir = TemporaryDirectory("sidecar-node")
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: \(SupervisorProcessTests.node)
+              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:0", --p2p-addr, "127.0.0.1:0"]
+              data_dir: \(dir.path)/node
+            health: {interval: 200ms, grace: 30s}
+            """, directory: dir)
+        let healthy = await Poll.until(timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
+        #expect(healthy)
+        let first = try #require(sidecar.nodePid())
+        kill(first, SIGKILL)
+        let killedAt = Date()
+        let restarted = await Poll.until(timeout: 10) { sidecar.nodePid().map { $0 != first } ?? false }
+        #expect(restarted)
+        #expect(Date().timeIntervalSince(killedAt) < 2, "restart took \(Date().timeIntervalSince(killedAt)) s")
+        #expect(sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}") == 1)
+        #expect(Procs.zombies(of: sidecar.process.pid).isEmpty)
+        let second = try #require(sidecar.nodePid())
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+        #expect(await Poll.until(timeout: 5) { !Procs.exists(second) }, "the node outlived the sidecar")
+    }
+
+    @Test("a node that ignores SIGTERM is SIGKILLed after the stop timeout; no zombie remains")
+    func ignoresSigterm() async throws {
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: /bin/sh
+              arguments: ["-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
+            health: {enabled: false}
+            stop: {timeout: 1s}
+            """)
+        let pid = try #require(await Poll.until(timeout: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
+        let started = Date()
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+        let took = Date().timeIntervalSince(started)
+        #expect(took >= 1 && took < 5, "stop took \(took) s")
+        #expect(sidecar.process.output.contains { $0.contains("ignored SIGTERM; sending SIGKILL") })
+        #expect(await Poll.until(timeout: 5) { !Procs.exists(pid) }, "the node (or its zombie) is still there: state \(String(describing: Procs.state(pid)))")
+    }
+
+    @Test("a node that exits at once on every start: the burst limit stops restarts and says so")
+    func burstLimit() async throws {
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: /bin/sh
+              arguments: ["-c", "echo failing; exit 3"]
+            health: {enabled: false}
+            restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 4, burst_window: 1m}
+            """)
+        let suspended = await Poll.until(timeout: 20) { sidecar.health()?["phase"] as? String == "suspended" }
+        #expect(suspended)
+        #expect(sidecar.metric("keel_sidecar_node_starts_total") == 4)
+        #expect(sidecar.metric("keel_sidecar_restarts_suspended") == 1)
+        #expect(sidecar.health()?["status"] as? String == "degraded")
+        #expect(sidecar.health()?["last_exit"] as? String == "exited with code 3")
+        #expect(sidecar.process.output.contains { $0.contains("crash-looping; restarts stopped") })
+        // It stays down: no further starts.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(sidecar.metric("keel_sidecar_node_starts_total") == 4)
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test("100 restart cycles leave no zombie and no leaked file descriptor in the sidecar")
+    func hundredCycles() async throws {
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: /bin/sh
+              arguments: ["-c", "echo out; echo err >&2; sleep 0.01; exit 1"]
+            health: {enabled: false}
+            restart: {initial_backoff: 10ms, max_backoff: 10ms, burst: 1000, burst_window: 1m}
+            """)
+        let warm = await Poll.until(timeout: 20) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 5 }
+        #expect(warm)
+        let baseline = Procs.fdCount(sidecar.process.pid)
+        let done = await Poll.until(timeout: 120) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 105 }
+        #expect(done)
+        // A child that exited in the last few milliseconds may not be reaped yet; none may stay.
+        let seen = Procs.zombies(of: sidecar.process.pid)
+        let reaped = await Poll.until(timeout: 2) { Set(Procs.zombies(of: sidecar.process.pid)).isDisjoint(with: seen) }
+        #expect(reaped, "zombies left: \(seen)")
+        let after = Procs.fdCount(sidecar.process.pid)
+        #expect(after <= baseline + 2, "fds grew from \(baseline) to \(after)")
+        #expect((sidecar.metric("keel_sidecar_children_reaped") ?? 0) >= 100)
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test("the node dies with its supervisor: SIGKILL the sidecar and the node goes too")
+    func parentDeath() async throws {
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: /bin/sh
+              arguments: ["-c", "exec sleep 1000"]
+            health: {enabled: false}
+            """)
+        let pid = try #require(await Poll.until(timeout: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
+        sidecar.process.send(SIGKILL)
+        _ = await sidecar.process.waitForExit(timeout: 10)
+        #expect(await Poll.until(timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }, "the node survived its supervisor")
+    }
+}
