@@ -2,8 +2,6 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev openssl prometheus wrk
-DATA_DIR ?= $(CURDIR)/.keel-dev
-THREADS ?= 1
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
@@ -24,10 +22,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## run: a dev node mining into $(DATA_DIR) (Ctrl-C stops it cleanly).
+## run: a dev node mining into .keel-dev, supervised by keel-sidecar (sidecar/dev.yaml).
+## Ctrl-C stops the sidecar, which stops the node cleanly.
 run: build
-	@echo "Keel dev node: data directory $(DATA_DIR)"
-	$(BIN_DEBUG)/keel-node --dev --data-dir $(DATA_DIR) --threads $(THREADS)
+	@echo "Keel dev node under keel-sidecar: node data .keel-dev, sidecar state .keel-sidecar (config sidecar/dev.yaml)"
+	$(BIN_DEBUG)/keel-sidecar run --config sidecar/dev.yaml
 
 ## test: every test (unit, in-process chain, real processes with SIGKILL).
 test: deps

@@ -122,6 +122,7 @@ let package = Package(
             "KeelSidecar", "KeelTesting", "KeelClient",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KeelP2PTests", dependencies: [
             "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelMetrics", "KeelTesting",

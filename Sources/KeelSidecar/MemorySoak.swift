@@ -168,6 +168,7 @@ public struct MemorySoak: Sendable {
                                 ("threshold +\(String(format: "%.0f", report.maxGrowth * 100))%", j.baseline * (1 + report.maxGrowth) / mib, "#d62728")]
         }
         chart.shaded = (0, report.warmupSeconds, "warm-up")
+        chart.includeZero = false
         return chart
     }
 }

@@ -33,6 +33,8 @@ public struct SVGChart: Sendable {
     public var references: [(label: String, y: Double, color: String)] = []
     /// A shaded x span and its label.
     public var shaded: (from: Double, to: Double, label: String)?
+    /// Whether the y axis starts at zero (false zooms to the data, for RSS and the like).
+    public var includeZero = true
 
     /// Creates a chart.
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
@@ -49,7 +51,8 @@ public struct SVGChart: Sendable {
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y)
         var minX = xs.min() ?? 0, maxX = xs.max() ?? 1
-        var minY = min(0, ys.min() ?? 0), maxY = ys.max() ?? 1
+        var minY = includeZero ? min(0, ys.min() ?? 0) : (ys.min() ?? 0), maxY = ys.max() ?? 1
+        if !includeZero { minY -= (maxY - minY) * 0.05 }
         if maxX <= minX { maxX = minX + 1 }
         if maxY <= minY { maxY = minY + 1 }
         maxY += (maxY - minY) * 0.05

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -25,6 +26,9 @@ final class TestReceiver: Sendable {
     let answer = Mutex<(status: Int, retryAfter: String?)>((200, nil))
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
     private let boundPort = Mutex<Int>(0)
+    /// Its own event loop: the shared singleton may be busy with the in-process nodes of
+    /// suites running in parallel.
+    private let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Every request received, answered or not with 2xx.
     var all: [Delivery] { deliveries.withLock { $0 } }
@@ -53,11 +57,12 @@ final class TestReceiver: Sendable {
         var logger = Logger(label: "test-receiver")
         logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in listening.withLock { $0 = channel.localAddress?.port } }, logger: logger)
+                              onServerRunning: { channel in listening.withLock { $0 = channel.localAddress?.port } },
+                              eventLoopGroupProvider: .shared(self.eventLoops), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         running.withLock { $0 = (group, task) }
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while listening.withLock({ $0 }) == nil {
             guard Date() < deadline else { throw TestReceiverError(message: "the receiver did not start listening on port \(port)") }
             try await Task.sleep(for: .milliseconds(10))
