@@ -31,9 +31,9 @@ run: build
 ## test: every test (unit, in-process chain, real processes with SIGKILL).
 test: deps
 	$(SWIFT) build --build-tests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --skip P2PTimingTests
-	# Assertions about time and load run alone, after the parallel suites.
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --filter P2PTimingTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --skip TimingTests
+	# Assertions about time and load (suites named *TimingTests) run alone, after the parallel suites.
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --no-parallel --filter TimingTests
 
 ## bench: release build, then every benchmark beside its reference from the same run.
 bench: deps

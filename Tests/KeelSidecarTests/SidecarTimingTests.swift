@@ -1,0 +1,39 @@
+import Foundation
+import KeelTesting
+import Testing
+
+/// Assertions about time, run alone after the parallel suites (the Makefile runs every suite
+/// whose name ends in TimingTests on its own), so other suites' load cannot skew the clock.
+@Suite("keel-sidecar timing", .serialized)
+struct SidecarTimingTests {
+    @Test("SIGKILL the supervised node: it is restarted within 2 s and the receiver gets the alert; SIGTERM to the sidecar stops it and exits 0")
+    func restartsAKilledNode() async throws {
+        let receiver = TestReceiver()
+        try await receiver.start()
+        defer { Task { await receiver.stop() } }
+        let dir = TemporaryDirectory("sidecar-node")
+        let sidecar = try await SidecarHarness.start("""
+            node:
+              command: \(Binaries.path("keel-node"))
+              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:0", --p2p-addr, "127.0.0.1:0"]
+              data_dir: \(dir.path)/node
+            health: {interval: 200ms, grace: 30s}
+            \(WebhookProcessTests.receivers(receiver))
+            """, directory: dir)
+        let healthy = await Poll.until(timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
+        #expect(healthy)
+        let first = try #require(sidecar.nodePid())
+        kill(first, SIGKILL)
+        let killedAt = Date()
+        let restarted = await Poll.until(timeout: 10) { sidecar.nodePid().map { $0 != first } ?? false }
+        #expect(restarted)
+        #expect(Date().timeIntervalSince(killedAt) < 2, "restart took \(Date().timeIntervalSince(killedAt)) s")
+        #expect(await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeDown" && $0.status == "firing" } })
+        #expect(sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}") == 1)
+        #expect(Procs.zombies(of: sidecar.process.pid).isEmpty)
+        let second = try #require(sidecar.nodePid())
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+        #expect(await Poll.until(timeout: 5) { !Procs.exists(second) }, "the node outlived the sidecar")
+    }
+}
