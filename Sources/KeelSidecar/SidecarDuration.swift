@@ -16,6 +16,7 @@ public enum SidecarDuration {
 
     /// `seconds` as the shortest unit text (`90` -> `1m30s` is not attempted: `90s`).
     public static func format(_ seconds: Double) -> String {
+        if seconds == 0 { return "0s" }
         if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(seconds / 86_400))d" }
         if seconds >= 3_600, seconds.truncatingRemainder(dividingBy: 3_600) == 0 { return "\(Int(seconds / 3_600))h" }
         if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }

@@ -42,6 +42,19 @@ struct CheckConfigCommand: ParsableCommand {
             print("health            \(c.health.enabled ? "every \(SidecarDuration.format(c.health.interval)), timeout \(SidecarDuration.format(c.health.timeout)), \(c.health.failures) failures, grace \(SidecarDuration.format(c.health.grace))" : "off")")
             print("restart           backoff \(SidecarDuration.format(c.restart.initialBackoff)) to \(SidecarDuration.format(c.restart.maxBackoff)), burst \(c.restart.burst) in \(SidecarDuration.format(c.restart.burstWindow)), reset after \(SidecarDuration.format(c.restart.resetAfter))")
             print("stop.timeout      \(SidecarDuration.format(c.stopTimeout))")
+            print("sampler           every \(SidecarDuration.format(c.sampling.interval)), window \(SidecarDuration.format(c.sampling.window))")
+            for rule in c.alerts.rules where rule.kind != .soakFailed {
+                print("alert             \(rule.name.padding(toLength: 20, withPad: " ", startingAt: 0)) " + (rule.enabled
+                    ? "threshold \(rule.threshold), for \(SidecarDuration.format(rule.forDuration)), \(rule.severity), runbook \(rule.runbookURL)"
+                    : "disabled"))
+            }
+            print("alerts.repeat     \(c.alerts.repeatInterval > 0 ? SidecarDuration.format(c.alerts.repeatInterval) : "never")")
+            if c.receivers.isEmpty { print("receivers         none (alerts are logged and counted only)") }
+            for r in c.receivers {
+                // The URL and secret are secrets: the host only, and whether signing is on.
+                print("receiver          \(r.name): \(r.redactedURL) \(r.format.rawValue)\(r.secret == nil ? ", unsigned" : ", signed") timeout \(SidecarDuration.format(r.timeout))")
+            }
+            print("delivery          backoff \(SidecarDuration.format(c.delivery.initialBackoff)) to \(SidecarDuration.format(c.delivery.maxBackoff)), give up after \(SidecarDuration.format(c.delivery.maxAge))")
             print("listen            \(c.listenHost):\(c.listenPort)")
             print("state_dir         \(c.stateDirectory)")
         } catch {
