@@ -10,12 +10,14 @@ import ServiceLifecycle
 struct KeelSidecarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel-sidecar",
-        abstract: "Supervise a Keel node: restart it when it fails, keep its last log lines, serve health and metrics.",
+        abstract: "Supervise a Keel node, alert through webhooks when it drifts, and soak it for days.",
         discussion: """
         'keel-sidecar run --config sidecar.yaml' starts the node named in the file in its own process group \
         (the node dies with the sidecar), reaps every child, checks the node's /health, restarts it with \
         backoff until the burst limit, and on SIGTERM stops it (SIGTERM, then SIGKILL after stop.timeout) \
-        and exits 0. See sidecar/dev.yaml for every field with its default.
+        and exits 0. It scrapes the node's /metrics, evaluates the alert rules, and posts firing and \
+        resolved alerts (Alertmanager v4 JSON, Standard Webhooks signatures) through a durable outbox. \
+        See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
         """,
         subcommands: [RunCommand.self, LogsCommand.self, CheckConfigCommand.self, SoakCommand.self])
 }
