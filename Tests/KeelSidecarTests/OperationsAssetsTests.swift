@@ -98,10 +98,7 @@ struct OperationsAssetsTests {
         let root = Self.root
         let dir = TemporaryDirectory("ops")
         let sidecar = try await SidecarHarness.start("""
-            node:
-              command: \(Binaries.path("keel-node"))
-              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:0", --p2p-addr, "127.0.0.1:0"]
-              data_dir: \(dir.path)/node
+            \(SidecarHarness.devNode(in: dir))
             health: {interval: 500ms}
             sampler: {interval: 1s}
             """, directory: dir)

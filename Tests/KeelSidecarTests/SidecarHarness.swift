@@ -22,6 +22,17 @@ struct SidecarHarness {
         return SidecarHarness(directory: directory, process: process, url: String(line.split(separator: " ")[2]))
     }
 
+    /// The `node:` section for a real `keel-node --dev` in `directory/node` on loopback ports
+    /// the kernel picks.
+    static func devNode(in directory: TemporaryDirectory) -> String {
+        """
+        node:
+          command: \(Binaries.path("keel-node"))
+          arguments: [--dev, --data-dir, \(directory.path)/node, --api-addr, "127.0.0.1:0", --p2p-addr, "127.0.0.1:0"]
+          data_dir: \(directory.path)/node
+        """
+    }
+
     /// `/health` as JSON (nil if the sidecar does not answer).
     func health() -> [String: Any]? {
         guard let response = try? HTTPClient(connectTimeout: 2, timeout: 5).request("GET", url + "/health") else { return nil }

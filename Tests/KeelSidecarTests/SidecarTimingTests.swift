@@ -13,10 +13,7 @@ struct SidecarTimingTests {
         defer { Task { await receiver.stop() } }
         let dir = TemporaryDirectory("sidecar-node")
         let sidecar = try await SidecarHarness.start("""
-            node:
-              command: \(Binaries.path("keel-node"))
-              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:0", --p2p-addr, "127.0.0.1:0"]
-              data_dir: \(dir.path)/node
+            \(SidecarHarness.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
