@@ -60,6 +60,17 @@ final class NodeChild: Sendable {
     /// Sends `signal` to the node's whole process group.
     func signalGroup(_ signal: Int32) { _ = kill(-pid, signal) }
 
+    /// SIGTERM to the group, SIGKILL if it has not exited after `gracePeriod` seconds; returns
+    /// the wait status (nil if even SIGKILL did not end it within 10 s) and whether SIGKILL was
+    /// needed. `onKill` runs just before the SIGKILL (for the log line).
+    func terminate(gracePeriod: Double, reaper: Reaper, onKill: () -> Void = {}) async -> (status: Int32?, killed: Bool) {
+        signalGroup(SIGTERM)
+        if let status = await reaper.wait(for: pid, timeout: gracePeriod) { return (status, false) }
+        onKill()
+        signalGroup(SIGKILL)
+        return (await reaper.wait(for: pid, timeout: 10), true)
+    }
+
     /// Reads `fd` to EOF on a thread of its own, splitting lines into `buffer`.
     private static func drain(_ fd: Int32, into buffer: LogBuffer, echo: Bool) {
         let thread = Thread {
@@ -116,6 +127,17 @@ final class Reaper: Sendable {
         return statuses.withLock { $0[pid] }
     }
 
+    /// Waits up to `timeout` seconds for `pid` to exit, reaping as it goes; takes its status.
+    func wait(for pid: pid_t, timeout: Double) async -> Int32? {
+        let deadline = Monotonic.seconds() + timeout
+        while true {
+            poll()
+            if let status = takeStatus(of: pid) { return status }
+            if Monotonic.seconds() >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Forgets statuses of processes nobody waits for (grandchildren).
     func forget(except pid: pid_t?) { statuses.withLock { s in s = s.filter { $0.key == pid } } }
 
@@ -129,6 +151,14 @@ enum Monotonic {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Sleeps `seconds`, waking early once `stop()` is true (checked at least every 100 ms).
+    static func sleep(_ seconds: Double, unless stop: () -> Bool) async {
+        let deadline = Monotonic.seconds() + seconds
+        while Monotonic.seconds() < deadline, !stop() {
+            try? await Task.sleep(for: .milliseconds(Int64(min(100, max(1, (deadline - Monotonic.seconds()) * 1000)))))
+        }
     }
 }
 

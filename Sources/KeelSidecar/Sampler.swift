@@ -89,10 +89,7 @@ public final class Sampler: Service, Sendable {
                 failuresLogged += 1
                 onReading(nil)
             }
-            let deadline = Monotonic.seconds() + interval
-            while Monotonic.seconds() < deadline, !(Task.isShuttingDownGracefully || Task.isCancelled) {
-                try? await Task.sleep(for: .milliseconds(Int64(min(100, max(1, (deadline - Monotonic.seconds()) * 1000)))))
-            }
+            await Monotonic.sleep(interval) { Task.isShuttingDownGracefully || Task.isCancelled }
         }
     }
 

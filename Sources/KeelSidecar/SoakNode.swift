@@ -53,14 +53,5 @@ final class SoakNode: Sendable {
     }
 
     /// SIGTERM, then SIGKILL after 10 s.
-    func stop() async {
-        child.signalGroup(SIGTERM)
-        let deadline = Monotonic.seconds() + 10
-        while Monotonic.seconds() < deadline {
-            if reaper.exitStatus(of: child.pid) != nil { return }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        child.signalGroup(SIGKILL)
-        while reaper.exitStatus(of: child.pid) == nil, Monotonic.seconds() < deadline + 5 { try? await Task.sleep(for: .milliseconds(20)) }
-    }
+    func stop() async { _ = await child.terminate(gracePeriod: 10, reaper: reaper) }
 }

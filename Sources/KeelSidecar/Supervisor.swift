@@ -252,29 +252,16 @@ public final class Supervisor: Service, Sendable {
 
     /// SIGTERM to the node's group, SIGKILL after the stop timeout; returns how it ended.
     func stop(_ child: NodeChild) async -> String {
-        child.signalGroup(SIGTERM)
-        let deadline = Monotonic.seconds() + configuration.stopTimeout
-        while Monotonic.seconds() < deadline {
-            if let status = reaper.takeStatus(of: child.pid) { return "SIGTERM: " + ExitDescription.describe(status).text }
-            try? await Task.sleep(for: .milliseconds(10))
+        let timeout = configuration.stopTimeout
+        let (status, killed) = await child.terminate(gracePeriod: timeout, reaper: reaper) {
+            logger.warning("node ignored SIGTERM; sending SIGKILL", metadata: ["pid": "\(child.pid)", "after_s": "\(timeout)"])
         }
-        logger.warning("node ignored SIGTERM; sending SIGKILL", metadata: ["pid": "\(child.pid)", "after_s": "\(configuration.stopTimeout)"])
-        child.signalGroup(SIGKILL)
-        let killDeadline = Monotonic.seconds() + 10
-        while Monotonic.seconds() < killDeadline {
-            if let status = reaper.takeStatus(of: child.pid) { return "SIGKILL after \(SidecarDuration.format(configuration.stopTimeout)): " + ExitDescription.describe(status).text }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return "SIGKILL sent; the process has not exited"
+        guard let status else { return "SIGKILL sent; the process has not exited" }
+        return (killed ? "SIGKILL after \(SidecarDuration.format(timeout)): " : "SIGTERM: ") + ExitDescription.describe(status).text
     }
 
     /// Sleeps `seconds`, waking early on shutdown.
-    private func sleep(_ seconds: Double) async {
-        let deadline = Monotonic.seconds() + seconds
-        while Monotonic.seconds() < deadline, !shuttingDown {
-            try? await Task.sleep(for: .milliseconds(Int64(min(50, max(1, (deadline - Monotonic.seconds()) * 1000)))))
-        }
-    }
+    private func sleep(_ seconds: Double) async { await Monotonic.sleep(seconds) { shuttingDown } }
 }
 
 /// Runs blocking work (libcurl calls) on a thread of its own, off Swift's cooperative pool.
