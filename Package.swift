@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelMining", dependencies: [
-            "KeelCore", "KeelChain",
+            "CKeelSupport", "KeelCore", "KeelChain",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelP2P", dependencies: [

@@ -76,7 +76,7 @@ public final class Miner: Sendable {
                 Miner.halt(existing)
             }
             let next = Run(threads: threads, payTo: payTo)
-            let started = (0..<threads).map { index in WorkerThread { [self] in work(run: next, index: index) } }
+            let started = (0..<threads).map { index in WorkerThread(name: "keel-miner-\(index)") { [self] in work(run: next, index: index) } }
             next.workers.withLock { $0 = started }
             run = next
             logger.info("mining started", metadata: ["threads": "\(threads)"])
