@@ -3,7 +3,7 @@
 import Foundation
 import KeelCore
 
-// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api] [p2p]`
+// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api] [p2p] [memory]`
 // runs a subset; no argument runs all.
 let chosen = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
@@ -19,3 +19,4 @@ if wanted("template") { try MiningBench.templateCache() }
 if wanted("metrics") { MiningBench.metricsRender() }
 if wanted("api") { try await APIBench.run() }
 if wanted("p2p") { try await P2PBench.run() }
+if wanted("memory") { try await MemoryBench.run() }

@@ -72,6 +72,11 @@ public final class NodeMetrics: Sendable {
     /// `keel_rocksdb_memtable_bytes{column_family}`: memory held in memtables (bounded by the
     /// write-buffer budget), so RSS growth from unflushed writes can be told from a leak.
     public let memtableBytes: [String: Gauge]
+    /// `keel_rocksdb_block_cache_bytes`: bytes in RocksDB's one shared block cache (data,
+    /// index and filter blocks); it fills up to its capacity and then stays there.
+    public let blockCacheBytes: Gauge
+    /// `keel_rocksdb_block_cache_capacity_bytes`: the block cache's bound.
+    public let blockCacheCapacityBytes: Gauge
 
     // MARK: process
     /// The standard `process_*` metrics, read from /proc at scrape time.
@@ -127,6 +132,9 @@ public final class NodeMetrics: Sendable {
             ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (not yet flushed), by column family."),
                              labels: [("column_family", $0)]))
         })
+        blockCacheBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_bytes",
+                                                        "Bytes in RocksDB's shared block cache (data, index and filter blocks); bounded by keel_rocksdb_block_cache_capacity_bytes."))
+        blockCacheCapacityBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_capacity_bytes", "Capacity of RocksDB's shared block cache."))
         r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
         process = ProcessMetrics(registry: r)
         rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio", "Resident memory over the baseline taken when the warm-up ended, minus one (0 during warm-up)."))

@@ -89,6 +89,8 @@ extension Node: NodeBackend {
                     gauge.set(to: Double(bytes))
                 }
             }
+            if let usage = store.database.blockCacheUsage { metrics.blockCacheBytes.set(to: Double(usage)) }
+            metrics.blockCacheCapacityBytes.set(to: Double(store.database.blockCacheCapacity))
         }
     }
 }

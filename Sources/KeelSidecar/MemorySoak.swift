@@ -49,6 +49,8 @@ public struct MemorySoak: Sendable {
         public var mempool: Double?
         /// Bytes in RocksDB memtables (bounded; tells unflushed writes from a leak).
         public var memtable: Double?
+        /// Bytes in RocksDB's block cache (bounded; fills during the first minutes).
+        public var blockCache: Double?
         /// Payments submitted so far.
         public var payments: Int
     }
@@ -123,7 +125,8 @@ public struct MemorySoak: Sendable {
                     let text = try? await node.scrape()
                     let sample = Sample(t: now - start, rss: resources.rss, height: text?.value("keel_chain_height"),
                                         mempool: text?.value("keel_mempool_transactions"),
-                                        memtable: text?.sum("keel_rocksdb_memtable_bytes"), payments: submitted)
+                                        memtable: text?.sum("keel_rocksdb_memtable_bytes"),
+                                        blockCache: text?.value("keel_rocksdb_block_cache_bytes"), payments: submitted)
                     samples.append(sample)
                     if let data = try? encoder.encode(sample) { samplesFile?.write(data + Data("\n".utf8)) }
                 }
@@ -132,9 +135,9 @@ public struct MemorySoak: Sendable {
                     lastProgress = now
                     let baseline = samples.first { $0.t >= o.warmup }?.rss
                     let growth = baseline.map { String(format: " (%+.1f%% against the baseline)", (last.rss / $0 - 1) * 100) } ?? " (warming up)"
-                    progress(String(format: "soak memory: %3.0f%%  %@ of %@  RSS %.1f MiB%@  memtables %.1f MiB  height %.0f  payments %d",
+                    progress(String(format: "soak memory: %3.0f%%  %@ of %@  RSS %.1f MiB%@  memtables %.1f MiB  block cache %.1f MiB  height %.0f  payments %d",
                                     elapsed / o.duration * 100, SidecarDuration.format(elapsed.rounded()), SidecarDuration.format(o.duration),
-                                    last.rss / 1_048_576, growth, (last.memtable ?? 0) / 1_048_576, last.height ?? 0, submitted), elapsed / o.duration)
+                                    last.rss / 1_048_576, growth, (last.memtable ?? 0) / 1_048_576, (last.blockCache ?? 0) / 1_048_576, last.height ?? 0, submitted), elapsed / o.duration)
                 }
             }
             try? await Task.sleep(for: .milliseconds(Int64(max(1, min(200, (min(nextSample, nextPayment) - Monotonic.seconds()) * 1000)))))

@@ -16,17 +16,18 @@ public final class ChainStore: Sendable {
 
     /// Opens the store in `directory` for `network`, creating it when missing (unless
     /// `readOnly`). A read-write open takes the directory lock; a read-only open does not, so
-    /// tools can inspect a stopped (or running) node's directory.
-    public convenience init(directory: String, network: Network, readOnly: Bool = false) throws {
-        try self.init(directory: directory, expected: network, readOnly: readOnly)
+    /// tools can inspect a stopped (or running) node's directory. `memory` defaults to the
+    /// network's setting (`StorageMemory.for`).
+    public convenience init(directory: String, network: Network, readOnly: Bool = false, memory: StorageMemory? = nil) throws {
+        try self.init(directory: directory, expected: network, readOnly: readOnly, memory: memory ?? .for(network))
     }
 
     /// Opens an existing directory read-only, for whichever network its database belongs to.
     public convenience init(readOnlyDirectory directory: String) throws {
-        try self.init(directory: directory, expected: nil, readOnly: true)
+        try self.init(directory: directory, expected: nil, readOnly: true, memory: .small)
     }
 
-    private init(directory: String, expected: Network?, readOnly: Bool) throws {
+    private init(directory: String, expected: Network?, readOnly: Bool, memory: StorageMemory) throws {
         self.directory = directory
         if readOnly {
             guard access(directory + "/chain/CURRENT", F_OK) == 0 else {
@@ -39,9 +40,8 @@ public final class ChainStore: Sendable {
             }
             lock = try DataDirectoryLock(directory: directory)
         }
-        // The dev network writes ten blocks a second and is what soaks run: a small memtable
-        // budget reaches its steady state within the first minute instead of after hours.
-        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly, memtableBudget: expected == .dev ? 4 << 20 : 64 << 20)
+        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly,
+                                         memtableBudget: memory.memtableBudget, blockCacheBytes: memory.blockCacheBytes)
         self.database = database
         let stored = try ChainStore.read(database, .meta, Keys.meta(.network)).map { String(decoding: $0, as: UTF8.self) }
         switch (stored, expected) {

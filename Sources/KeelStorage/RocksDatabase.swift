@@ -20,6 +20,8 @@ public final class RocksDatabase: @unchecked Sendable {
 
     private let state: Mutex<Handles>
     private let options: OpaquePointer
+    private let tableOptions: OpaquePointer
+    private let blockCache: OpaquePointer
     private let readOptions: OpaquePointer
     private let syncWrite: OpaquePointer
     private let asyncWrite: OpaquePointer
@@ -28,10 +30,15 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Whether the database was opened read-only.
     public let readOnly: Bool
 
+    /// The block cache's capacity in bytes.
+    public let blockCacheCapacity: Int
+
     /// Opens (or creates, unless `readOnly`) the database at `path`. `memtableBudget` bounds
     /// the memory all memtables may hold together (each family flushes at a quarter of it),
-    /// so unflushed writes cannot grow RSS without limit.
-    public init(path: String, readOnly: Bool = false, memtableBudget: Int = 64 << 20) throws {
+    /// so unflushed writes cannot grow RSS without limit. `blockCacheBytes` bounds the one
+    /// block cache every family shares, which also holds index and filter blocks: without it
+    /// RocksDB keeps those outside any cache, and they grow with the database.
+    public init(path: String, readOnly: Bool = false, memtableBudget: Int = 64 << 20, blockCacheBytes: Int = 32 << 20) throws {
         self.path = path
         self.readOnly = readOnly
         let options = rocksdb_options_create()!
@@ -42,6 +49,15 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_set_max_open_files(options, 256)
         rocksdb_options_set_db_write_buffer_size(options, memtableBudget)
         rocksdb_options_set_write_buffer_size(options, max(256 << 10, memtableBudget / 4))
+        blockCacheCapacity = blockCacheBytes
+        blockCache = rocksdb_cache_create_lru(blockCacheBytes)
+        tableOptions = rocksdb_block_based_options_create()
+        rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
+        // Level-0 files are read on every lookup; keeping their index and filter pinned stops
+        // a scan from evicting them.
+        rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(tableOptions, 1)
+        rocksdb_options_set_block_based_table_factory(options, tableOptions)
         readOptions = rocksdb_readoptions_create()
         rocksdb_readoptions_set_verify_checksums(readOptions, 1)
         syncWrite = rocksdb_writeoptions_create()
@@ -90,6 +106,8 @@ public final class RocksDatabase: @unchecked Sendable {
             let status = RocksDBStatus(text: String(cString: openError))
             rocksdb_free(openError)
             rocksdb_options_destroy(options)
+            rocksdb_block_based_options_destroy(tableOptions)
+            rocksdb_cache_destroy(blockCache)
             rocksdb_readoptions_destroy(readOptions)
             rocksdb_writeoptions_destroy(syncWrite)
             rocksdb_writeoptions_destroy(asyncWrite)
@@ -121,6 +139,8 @@ public final class RocksDatabase: @unchecked Sendable {
         }
         if wasOpen {
             rocksdb_options_destroy(options)
+            rocksdb_block_based_options_destroy(tableOptions)
+            rocksdb_cache_destroy(blockCache)
             rocksdb_readoptions_destroy(readOptions)
             rocksdb_writeoptions_destroy(syncWrite)
             rocksdb_writeoptions_destroy(asyncWrite)
@@ -211,6 +231,12 @@ public final class RocksDatabase: @unchecked Sendable {
         var error: UnsafeMutablePointer<CChar>?
         rocksdb_iter_get_error(iterator, &error)
         if let error { throw Self.failure(error, "scan \(family.rawValue)") }
+    }
+
+    /// Bytes held in the block cache (data, index and filter blocks), at most
+    /// `blockCacheCapacity`; nil once closed.
+    public var blockCacheUsage: Int? {
+        state.withLock { h in h.db == nil ? nil : rocksdb_cache_get_usage(blockCache) }
     }
 
     /// An integer RocksDB property of a column family (e.g. `rocksdb.total-sst-files-size`).

@@ -163,6 +163,10 @@ struct NodeAPIProcessTests {
         #expect((value("keel_template_cache_hits_total") ?? 0) >= 1)
         #expect((value("keel_template_cache_misses_total") ?? 0) >= 1)
         #expect(value("keel_chain_height") == 1)
+        // dev bounds RocksDB's block cache at 8 MiB (main: 32 MiB); the gauge shows its fill.
+        #expect(value("keel_rocksdb_block_cache_capacity_bytes") == 8_388_608)
+        let cached = try #require(value("keel_rocksdb_block_cache_bytes"))
+        #expect(cached >= 0 && cached <= 8_388_608)
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
     }

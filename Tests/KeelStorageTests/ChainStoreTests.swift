@@ -101,3 +101,46 @@ struct ChainStoreTests {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite("RocksDB memory bounds")
+struct RocksMemoryTests {
+    @Test("reading far more than the block cache holds fills it and keeps it within its capacity")
+    func blockCacheBounded() throws {
+        let dir = TemporaryDirectory("cache")
+        let capacity = 1 << 20
+        let database = try RocksDatabase(path: dir.path + "/db", memtableBudget: 1 << 20, blockCacheBytes: capacity)
+        defer { database.close() }
+        #expect(database.blockCacheCapacity == capacity)
+        // 8 MiB of values through a 1 MiB memtable budget: most of it is flushed to SST files,
+        // so reading it back goes through the block cache.
+        let value = [UInt8](repeating: 0xab, count: 4_096)
+        for chunk in 0..<8 {
+            var batch = WriteBatch()
+            for i in 0..<256 { batch.put(.blocks, [UInt8(chunk), UInt8(i)], value) }
+            try database.write(batch, sync: false)
+        }
+        #expect(database.blockCacheUsage ?? -1 <= capacity)
+        for chunk in 0..<8 {
+            for i in 0..<256 { #expect(try database.get(.blocks, [UInt8(chunk), UInt8(i)]) == value) }
+        }
+        let usage = try #require(database.blockCacheUsage)
+        #expect(usage > capacity / 2, "the reads should have filled the cache: \(usage) bytes")
+        #expect(usage <= capacity, "\(usage) bytes in a \(capacity)-byte cache")
+        database.close()
+        #expect(database.blockCacheUsage == nil)
+    }
+
+    @Test("each network gets its storage memory bounds, and a caller may choose others")
+    func boundsByNetwork() throws {
+        for (network, expected) in [(Network.dev, StorageMemory.small), (.test, .standard), (.main, .standard)] {
+            let dir = TemporaryDirectory("bounds")
+            let store = try ChainStore(directory: dir.path, network: network)
+            #expect(store.database.blockCacheCapacity == expected.blockCacheBytes, "\(network.name)")
+            store.close()
+        }
+        let dir = TemporaryDirectory("bounds")
+        let store = try ChainStore(directory: dir.path, network: .dev, memory: .standard)
+        #expect(store.database.blockCacheCapacity == 32 << 20)
+        store.close()
+    }
+}
