@@ -99,6 +99,7 @@ let package = Package(
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
             "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P",
+            "KeelSidecar",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

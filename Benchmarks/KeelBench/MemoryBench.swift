@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelSidecar
 import KeelStorage
 import KeelTesting
 
@@ -32,8 +33,8 @@ enum MemoryBench {
                 try await Task.sleep(for: .seconds(1))
                 samples.append(Double(P2PBench.rss(node.process.pid)))
             }
-            let text = try node.client.metrics()
-            let caches = value(text, "keel_rocksdb_block_cache_bytes") + value(text, "keel_rocksdb_memtable_bytes")
+            let text = try MetricsText(node.client.metrics())
+            let caches = (text.value("keel_rocksdb_block_cache_bytes") ?? 0) + (text.sum("keel_rocksdb_memtable_bytes") ?? 0)
             rows.append((length, Measure.median(samples), caches))
             _ = await node.stop()
         }
@@ -54,11 +55,6 @@ enum MemoryBench {
               + "(in memory at \(Measure.format(perBlock / Double(onDisk), 1))x that)")
         print("")
         fflush(nil)
-    }
-
-    static func value(_ text: String, _ name: String) -> Double {
-        text.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
-            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
     }
 
     static func mib(_ bytes: Double) -> String { Measure.format(bytes / 1_048_576, 1) }

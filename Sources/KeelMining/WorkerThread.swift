@@ -23,7 +23,7 @@ final class WorkerThread: Sendable {
     /// Starts a thread named `name` running `body`. The name (at most 15 bytes on Linux) shows in
     /// `/proc/<pid>/task/*/comm`, `top -H` and gdb, so an operator can tell miners from the rest.
     init(name: String, _ body: @escaping @Sendable () -> Void) {
-        let context = Unmanaged.passRetained(Body(name: String(decoding: name.utf8.prefix(15), as: UTF8.self), run: body)).toOpaque()
+        let context = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
             let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()

@@ -40,8 +40,7 @@ public final class ChainStore: Sendable {
             }
             lock = try DataDirectoryLock(directory: directory)
         }
-        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly,
-                                         memtableBudget: memory.memtableBudget, blockCacheBytes: memory.blockCacheBytes)
+        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly, memory: memory)
         self.database = database
         let stored = try ChainStore.read(database, .meta, Keys.meta(.network)).map { String(decoding: $0, as: UTF8.self) }
         switch (stored, expected) {

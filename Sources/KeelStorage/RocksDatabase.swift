@@ -33,12 +33,12 @@ public final class RocksDatabase: @unchecked Sendable {
     /// The block cache's capacity in bytes.
     public let blockCacheCapacity: Int
 
-    /// Opens (or creates, unless `readOnly`) the database at `path`. `memtableBudget` bounds
-    /// the memory all memtables may hold together (each family flushes at a quarter of it),
-    /// so unflushed writes cannot grow RSS without limit. `blockCacheBytes` bounds the one
+    /// Opens (or creates, unless `readOnly`) the database at `path`. `memory.memtableBudget`
+    /// bounds what all memtables hold together (each family flushes at a quarter of it), so
+    /// unflushed writes cannot grow RSS without limit; `memory.blockCacheBytes` bounds the one
     /// block cache every family shares, which also holds index and filter blocks: without it
     /// RocksDB keeps those outside any cache, and they grow with the database.
-    public init(path: String, readOnly: Bool = false, memtableBudget: Int = 64 << 20, blockCacheBytes: Int = 32 << 20) throws {
+    public init(path: String, readOnly: Bool = false, memory: StorageMemory = .standard) throws {
         self.path = path
         self.readOnly = readOnly
         let options = rocksdb_options_create()!
@@ -47,10 +47,10 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_set_create_missing_column_families(options, readOnly ? 0 : 1)
         rocksdb_options_set_keep_log_file_num(options, 2)
         rocksdb_options_set_max_open_files(options, 256)
-        rocksdb_options_set_db_write_buffer_size(options, memtableBudget)
-        rocksdb_options_set_write_buffer_size(options, max(256 << 10, memtableBudget / 4))
-        blockCacheCapacity = blockCacheBytes
-        blockCache = rocksdb_cache_create_lru(blockCacheBytes)
+        rocksdb_options_set_db_write_buffer_size(options, memory.memtableBudget)
+        rocksdb_options_set_write_buffer_size(options, max(256 << 10, memory.memtableBudget / 4))
+        blockCacheCapacity = memory.blockCacheBytes
+        blockCache = rocksdb_cache_create_lru(memory.blockCacheBytes)
         tableOptions = rocksdb_block_based_options_create()
         rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
         rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
@@ -105,12 +105,7 @@ public final class RocksDatabase: @unchecked Sendable {
         if let openError {
             let status = RocksDBStatus(text: String(cString: openError))
             rocksdb_free(openError)
-            rocksdb_options_destroy(options)
-            rocksdb_block_based_options_destroy(tableOptions)
-            rocksdb_cache_destroy(blockCache)
-            rocksdb_readoptions_destroy(readOptions)
-            rocksdb_writeoptions_destroy(syncWrite)
-            rocksdb_writeoptions_destroy(asyncWrite)
+            Self.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
             // `state` is not yet set, so deinit does not run and nothing is freed twice.
             throw StorageError(.open, "cannot open the database at \(path)", cause: status)
         }
@@ -137,14 +132,17 @@ public final class RocksDatabase: @unchecked Sendable {
             h.extras = []
             return true
         }
-        if wasOpen {
-            rocksdb_options_destroy(options)
-            rocksdb_block_based_options_destroy(tableOptions)
-            rocksdb_cache_destroy(blockCache)
-            rocksdb_readoptions_destroy(readOptions)
-            rocksdb_writeoptions_destroy(syncWrite)
-            rocksdb_writeoptions_destroy(asyncWrite)
-        }
+        if wasOpen { Self.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite]) }
+    }
+
+    /// Frees the option objects, once: after the database closed, or when it failed to open.
+    private static func destroy(options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
+                                read: OpaquePointer, writes: [OpaquePointer]) {
+        rocksdb_options_destroy(options)
+        rocksdb_block_based_options_destroy(table)
+        rocksdb_cache_destroy(cache)
+        rocksdb_readoptions_destroy(read)
+        writes.forEach { rocksdb_writeoptions_destroy($0) }
     }
 
     /// Whether `close()` has run.

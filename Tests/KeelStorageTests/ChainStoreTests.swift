@@ -108,7 +108,7 @@ struct RocksMemoryTests {
     func blockCacheBounded() throws {
         let dir = TemporaryDirectory("cache")
         let capacity = 1 << 20
-        let database = try RocksDatabase(path: dir.path + "/db", memtableBudget: 1 << 20, blockCacheBytes: capacity)
+        let database = try RocksDatabase(path: dir.path + "/db", memory: StorageMemory(memtableBudget: 1 << 20, blockCacheBytes: capacity))
         defer { database.close() }
         #expect(database.blockCacheCapacity == capacity)
         // 8 MiB of values through a 1 MiB memtable budget: most of it is flushed to SST files,
