@@ -103,9 +103,14 @@ extension P2PNetwork {
         var batch = WriteBatch()
         batch.putPeer(record)
         try? store.write(batch, sync: false)
+        // Counted as dialling until the handshake ends, so the outbound loop does not pick the
+        // same address meanwhile.
+        let claimed = state.withLock { $0.dialing.insert(record.address).inserted }
         let outcome = DialOutcome(eventLoop: group.next())
         spawn { await self.dial(record, outcome: outcome) }
-        return await outcome.wait()
+        let ok = await outcome.wait()
+        if claimed { state.withLock { _ = $0.dialing.remove(record.address) } }
+        return ok
     }
 
     /// Closes every connection to `address` (dialled, or a peer listening there); returns how many.

@@ -43,6 +43,19 @@ extension P2PNetwork {
             peer.close("requested")
             return
         }
+        if peer.direction == .outbound {
+            let duplicate = state.withLock { s -> Bool in
+                if let other = s.outboundNodes[info.nonce], other != peer.id, s.peers[other] != nil { return true }
+                s.outboundNodes[info.nonce] = peer.id
+                return false
+            }
+            if duplicate {
+                // Already connected out to this node: the dial succeeded, the session is surplus.
+                peer.state.withLock { $0.outcome }?.complete(true)
+                peer.close("duplicate")
+                return
+            }
+        }
         var batch = WriteBatch()
         var learned: PeerRecord?
         state.withLock { s in

@@ -68,10 +68,13 @@ extension P2PNetwork {
 
     /// Forgets a closed peer and records why it went.
     private func finish(_ peer: Peer) {
-        let (reason, wasEstablished, outcome) = peer.state.withLock { ($0.closing ?? "closed", $0.establishedAt != nil, $0.outcome) }
+        let (reason, wasEstablished, outcome, node) = peer.state.withLock {
+            ($0.closing ?? "closed", $0.establishedAt != nil, $0.outcome, $0.version?.nonce)
+        }
         outcome?.complete(false)
         state.withLock { s in
             s.peers[peer.id] = nil
+            if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
             for (hash, request) in s.inFlight where request.peer == peer.id { s.inFlight[hash] = nil }
             s.wake = true
         }

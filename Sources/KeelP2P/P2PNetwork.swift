@@ -50,6 +50,9 @@ public final class P2PNetwork: Service, Sendable {
         var book: AddressBook
         var lastAttempt: [String: UInt64] = [:]
         var dialing: Set<String> = []
+        /// Established outbound sessions by the remote node's handshake nonce, so a node is
+        /// never dialled twice (a manual connect racing the dialler, or two addresses for one node).
+        var outboundNodes: [UInt64: UInt64] = [:]
         var ownAddresses: Set<String> = []
         var orphans: [Hash256: (block: Block, peer: UInt64, order: UInt64)] = [:]
         var orphanSequence: UInt64 = 0

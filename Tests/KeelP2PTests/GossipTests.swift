@@ -63,4 +63,22 @@ struct GossipTests {
         #expect(a.network.peers().count == 2)
         await net.stop()
     }
+
+    @Test("a node is dialled once: two dials racing to the same peer leave one session, the other closed as a duplicate")
+    func duplicateDial() async throws {
+        let net = try await TestNetwork.start(2)
+        let a = net[0], b = net[1]
+        async let first = b.network.connect(to: a.address)
+        async let second = b.network.connect(to: a.address)
+        let (one, two) = await (first, second)
+        #expect(one && two, "both dials reach a handshake")
+        let single = await Poll.until(timeout: 20) { a.network.peers().count == 1 && b.network.peers().count == 1 }
+        #expect(single, "A has \(a.network.peers().count) sessions, B has \(b.network.peers().count)")
+        #expect(b.metric("keel_peer_disconnects_total{reason=\"duplicate\"}") == 1)
+        // The surviving session works: a block mined on A reaches B.
+        try await a.mine(3)
+        try await net.waitForTips(timeout: 20)
+        #expect(b.tip.hash == a.tip.hash)
+        await net.stop()
+    }
 }
