@@ -139,7 +139,12 @@ final class Reaper: Sendable {
     }
 
     /// Forgets statuses of processes nobody waits for (grandchildren).
-    func forget(except pid: pid_t?) { statuses.withLock { s in s = s.filter { $0.key == pid } } }
+    func forget(except pid: pid_t?) {
+        statuses.withLock { s in
+            let kept = pid.map { s[$0] == nil ? 0 : 1 } ?? 0
+            if s.count > kept { s = s.filter { $0.key == pid } }
+        }
+    }
 
     /// Children reaped so far.
     var reaped: Int { reapedCount.load(ordering: .relaxed) }

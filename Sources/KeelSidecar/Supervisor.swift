@@ -200,6 +200,8 @@ public final class Supervisor: Service, Sendable {
             var announcedStable = false
             while true {
                 if let status = reaper.takeStatus(of: child.pid) { return .exited(status) }
+                // Orphans the node left (re-parented to us) are reaped; nobody asks for their status.
+                reaper.forget(except: child.pid)
                 if shuttingDown { return .shutdown }
                 if let failure = health.failure { return .unhealthy(failure) }
                 if !announcedStable, policy.isStable(at: Monotonic.seconds()) {

@@ -4,25 +4,6 @@ import Testing
 
 @Suite("keel-sidecar supervising real processes", .serialized)
 struct SupervisorProcessTests {
-    @Test("a node that ignores SIGTERM is SIGKILLed after the stop timeout; no zombie remains")
-    func ignoresSigterm() async throws {
-        let sidecar = try await SidecarHarness.start("""
-            node:
-              command: /bin/sh
-              arguments: ["-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
-            health: {enabled: false}
-            stop: {timeout: 1s}
-            """)
-        let pid = try #require(await Poll.until(timeout: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
-        let started = Date()
-        sidecar.process.send(SIGTERM)
-        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
-        let took = Date().timeIntervalSince(started)
-        #expect(took >= 1 && took < 5, "stop took \(took) s")
-        #expect(sidecar.process.output.contains { $0.contains("ignored SIGTERM; sending SIGKILL") })
-        #expect(await Poll.until(timeout: 5) { !Procs.exists(pid) }, "the node (or its zombie) is still there: state \(String(describing: Procs.state(pid)))")
-    }
-
     @Test("a node that exits at once on every start: the burst limit stops restarts and says so")
     func burstLimit() async throws {
         let sidecar = try await SidecarHarness.start("""
