@@ -29,14 +29,17 @@ final class NodeChild: Sendable {
         }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        let argv = ([command] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
+        let (outFD, errFD, statusFD) = (outPipe[1], errPipe[1], statusPipe[1])
+        let (pid, spawnErrno) = SpawnThread.shared.run { [env] () -> (pid_t, Int32) in
+            let argv = ([command] + arguments).map { strdup($0) } + [nil]
+            let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer {
+                for p in argv { free(p) }
+                for p in envp { free(p) }
+            }
+            let pid = keel_spawn(command, argv, envp, outFD, errFD, statusFD)
+            return (pid, errno)
         }
-        let pid = keel_spawn(command, argv, envp, outPipe[1], errPipe[1], statusPipe[1])
-        let spawnErrno = errno
         close(outPipe[1])
         close(errPipe[1])
         close(statusPipe[1])
@@ -74,6 +77,7 @@ final class NodeChild: Sendable {
     /// Reads `fd` to EOF on a thread of its own, splitting lines into `buffer`.
     private static func drain(_ fd: Int32, into buffer: LogBuffer, echo: Bool) {
         let thread = Thread {
+            _ = keel_set_thread_name("keel-node-log")
             var pending = [UInt8]()
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -96,7 +100,6 @@ final class NodeChild: Sendable {
             if !pending.isEmpty { buffer.append(String(decoding: pending, as: UTF8.self)) }
             close(fd)
         }
-        thread.name = "keel-sidecar-log"
         thread.start()
     }
 }
