@@ -45,7 +45,10 @@ extension P2PNetwork {
         }
         if peer.direction == .outbound {
             let duplicate = state.withLock { s -> Bool in
-                if let other = s.outboundNodes[info.nonce], other != peer.id, s.peers[other] != nil { return true }
+                if let other = s.outboundNodes[info.nonce], other != peer.id, s.peers[other] != nil {
+                    if let dialed = peer.dialedAddress { s.aliases[dialed] = other }
+                    return true
+                }
                 s.outboundNodes[info.nonce] = peer.id
                 return false
             }

@@ -30,6 +30,7 @@ extension P2PNetwork {
                         if let listen = peer.listenAddress { connected.insert(listen) }
                     }
                     if let own = s.listenAddress { connected.insert(own) }
+                    for (address, id) in s.aliases where s.peers[id] != nil { connected.insert(address) }
                     return (need, s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt, priority: s.priority).first)
                 }
                 guard need > 0 else {

@@ -75,6 +75,7 @@ extension P2PNetwork {
         state.withLock { s in
             s.peers[peer.id] = nil
             if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
+            if !s.aliases.isEmpty { s.aliases = s.aliases.filter { $0.value != peer.id } }
             for (hash, request) in s.inFlight where request.peer == peer.id { s.inFlight[hash] = nil }
             s.wake = true
         }

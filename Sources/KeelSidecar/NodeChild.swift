@@ -144,8 +144,7 @@ final class Reaper: Sendable {
     /// Forgets statuses of processes nobody waits for (grandchildren).
     func forget(except pid: pid_t?) {
         statuses.withLock { s in
-            let kept = pid.map { s[$0] == nil ? 0 : 1 } ?? 0
-            if s.count > kept { s = s.filter { $0.key == pid } }
+            if s.contains(where: { $0.key != pid }) { s = s.filter { $0.key == pid } }
         }
     }
 
