@@ -45,6 +45,13 @@ struct OperationsAssetsTests {
     struct Prometheus {
         let url: String
         let process: ChildProcess
+        /// Holds its configuration and TSDB: released, the directory is deleted under it.
+        let directory: TemporaryDirectory
+
+        /// Whether it runs, and its last lines, for failure messages.
+        var diagnosis: String {
+            "prometheus \(process.isRunning ? "running" : "exited"): \(process.output.suffix(5).joined(separator: " | "))"
+        }
 
         func get(_ path: String, _ query: [String: String] = [:]) throws -> [String: Any] {
             let encoded = query.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
@@ -80,17 +87,26 @@ struct OperationsAssetsTests {
             try rules.write(toFile: directory.path + "/rules/" + file, atomically: true, encoding: .utf8)
         }
         try config.write(toFile: directory.path + "/prometheus.yml", atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let process = try ChildProcess("/usr/bin/prometheus", [
-            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
-        let prometheus = Prometheus(url: "http://127.0.0.1:\(port)", process: process)
-        let ready = await Poll.until(timeout: 60, interval: 0.2) { (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", prometheus.url + "/-/ready"))?.status == 200 }
-        guard ready else {
+        // The port is free when picked, but another test may bind it before Prometheus does; then
+        // Prometheus exits and whatever took the port may even answer /-/ready. So readiness
+        // counts only while our process runs and the answer is Prometheus's own; else retry.
+        var last = ""
+        for _ in 0..<5 {
+            let port = try freePort()
+            let process = try ChildProcess("/usr/bin/prometheus", [
+                "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
+            let prometheus = Prometheus(url: "http://127.0.0.1:\(port)", process: process, directory: directory)
+            let settled = await Poll.until(timeout: 60, interval: 0.2) {
+                !process.isRunning || (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", prometheus.url + "/-/ready"))?.status == 200
+            }
+            let build = (try? prometheus.get("/api/v1/status/buildinfo"))?["data"] as? [String: Any]
+            if settled, process.isRunning, build?["version"] != nil { return prometheus }
+            last = prometheus.diagnosis
             process.send(SIGKILL)
-            throw PollTimeout(what: "Prometheus to be ready: \(process.output.suffix(5).joined(separator: " | "))")
+            _ = await process.waitForExit(timeout: 10)
         }
-        return prometheus
+        throw PollTimeout(what: "Prometheus to be ready: \(last)")
     }
 
     @Test("the contract, dashboards, rules, promtool, runbook and series budget hold against a live node; stopping it fires NodeDown and SidecarAbsent")
@@ -128,7 +144,7 @@ struct OperationsAssetsTests {
 
         // Both targets up, then every contract name present.
         let up = await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }
-        #expect(up, "targets: \((try? prometheus.get("/api/v1/targets")) ?? [:])")
+        #expect(up, "targets: \((try? prometheus.get("/api/v1/targets")) ?? [:]); \(prometheus.diagnosis)")
         let missing = await Poll.until(timeout: 30, interval: 0.5) {
             OperationsAssetsTests.contract.allSatisfy { !prometheus.query("count(\($0))").series.isEmpty }
         }
