@@ -1,9 +1,12 @@
 # Keel: the two commands are `make run` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev openssl prometheus prometheus-alertmanager wrk
+APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev openssl prometheus prometheus-alertmanager wrk iproute2
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
+# Suites and benchmarks run in a network namespace holding only loopback: nothing they start
+# can reach beyond 127.0.0.0/8 (scripts/isolated). Installing and building happen outside it.
+ISOLATED := scripts/isolated
 
 .PHONY: deps build run test bench soak-crash clean
 
@@ -28,26 +31,26 @@ run: build
 	@echo "Keel dev node under keel-sidecar: node data .keel-dev, sidecar state .keel-sidecar (config sidecar/dev.yaml)"
 	$(BIN_DEBUG)/keel-sidecar run --config sidecar/dev.yaml
 
-## test: every test (unit, in-process chain, real processes with SIGKILL).
+## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
 test: deps
 	$(SWIFT) build --build-tests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests
 	# The soaks (three dev nodes mining for two minutes) run next, so their load cannot starve the
 	# parallel suites' own nodes; then assertions about time (suites named *TimingTests), alone.
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --filter SoakProcessTests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(SWIFT) test --skip-build --no-parallel --filter TimingTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --filter SoakProcessTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --no-parallel --filter TimingTests
 
-## bench: release build, then every benchmark beside its reference from the same run.
+## bench: release build, then every benchmark beside its reference from the same run, loopback only.
 bench: deps
 	$(SWIFT) build -c release
 	@mkdir -p bench/out
 	cc -O2 -o bench/out/sodium-verify bench/sodium_verify.c $$(pkg-config --cflags --libs libsodium)
-	KEEL_BIN_DIR=$(BIN_RELEASE) KEEL_SODIUM_REF=bench/out/sodium-verify $(BIN_RELEASE)/keel-bench
+	KEEL_BIN_DIR=$(BIN_RELEASE) KEEL_SODIUM_REF=bench/out/sodium-verify $(ISOLATED) $(BIN_RELEASE)/keel-bench
 
-## soak-crash: 200 SIGKILL/restart cycles of a mining node.
+## soak-crash: 200 SIGKILL/restart cycles of a mining node, loopback only.
 soak-crash: deps
 	$(SWIFT) build --build-tests
-	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(SWIFT) test --skip-build --filter CrashConsistencyTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(ISOLATED) $(SWIFT) test --skip-build --filter CrashConsistencyTests
 
 clean:
 	rm -rf .build bench/out

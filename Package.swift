@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelTesting", "KeelClient"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
         .testTarget(name: "KeelSidecarTests", dependencies: [
             "KeelSidecar", "KeelTesting", "KeelClient",

@@ -150,12 +150,15 @@ public struct PeerBundleJSON: Codable, Sendable, Equatable {
 public struct PeerImportJSON: Codable, Sendable, Equatable {
     /// New addresses, already-known ones, and entries that were not `host:port`.
     public var added: Int, known: Int, invalid: Int
+    /// Entries the node will not dial and did not keep (on dev: not loopback).
+    public var refused: Int
 
     /// Creates a report.
-    public init(added: Int, known: Int, invalid: Int) {
+    public init(added: Int, known: Int, invalid: Int, refused: Int) {
         self.added = added
         self.known = known
         self.invalid = invalid
+        self.refused = refused
     }
 }
 

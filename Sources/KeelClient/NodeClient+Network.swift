@@ -75,6 +75,8 @@ extension NodeClient {
     public struct ImportResult: Decodable, Sendable {
         /// New, already known, and malformed entries.
         public let added: Int, known: Int, invalid: Int
+        /// Entries the node refused to keep (on dev: not loopback).
+        public let refused: Int
     }
 
     struct PeerList: Decodable { let peers: [Peer] }

@@ -51,8 +51,9 @@ extension Node {
     /// Adds a bundle's addresses.
     public func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON {
         let report = try requireNetwork().importPeers(bundle.peers.map(\.address))
-        logger.info("imported peers", metadata: ["added": "\(report.added)", "known": "\(report.known)", "invalid": "\(report.invalid)"])
-        return PeerImportJSON(added: report.added, known: report.known, invalid: report.invalid)
+        logger.info("imported peers", metadata: ["added": "\(report.added)", "known": "\(report.known)", "invalid": "\(report.invalid)",
+                                           "refused": "\(report.refused)"])
+        return PeerImportJSON(added: report.added, known: report.known, invalid: report.invalid, refused: report.refused)
     }
 
     /// Dials `address` now.

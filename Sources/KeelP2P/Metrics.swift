@@ -18,6 +18,8 @@ public final class P2PMetrics: Sendable {
     public static let dialResults = ["connected", "refused", "timeout", "handshake_failed"]
     /// Inbound connections turned away.
     public static let rejections = ["banned", "limit"]
+    /// Where an address the dial policy refused came from.
+    public static let refusedSources = ["addr", "inbound", "imported"]
 
     /// `keel_peers{direction}`.
     public let peers: [String: Gauge]
@@ -35,6 +37,8 @@ public final class P2PMetrics: Sendable {
     let dials: [String: Counter]
     /// `keel_p2p_inbound_rejected_total{reason}`.
     let rejected: [String: Counter]
+    /// `keel_p2p_addresses_refused_total{source}`.
+    let refusedAddresses: [String: Counter]
     /// `keel_p2p_address_book_size`.
     public let addressBookSize: Gauge
     /// `keel_p2p_banned_hosts`.
@@ -76,6 +80,9 @@ public final class P2PMetrics: Sendable {
         rejected = Dictionary(uniqueKeysWithValues: P2PMetrics.rejections.map {
             ($0, r.makeCounter(descriptor: .keel("keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason."), labels: [("reason", $0)]))
         })
+        refusedAddresses = Dictionary(uniqueKeysWithValues: P2PMetrics.refusedSources.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_addresses_refused_total", "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled."), labels: [("source", $0)]))
+        })
         addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))
         bannedHosts = r.makeGauge(descriptor: .keel("keel_p2p_banned_hosts", "Hosts currently banned."))
         seeds = r.makeGauge(descriptor: .keel("keel_p2p_seeds", "Configured seed and --connect addresses."))
@@ -94,4 +101,5 @@ public final class P2PMetrics: Sendable {
     func banned(_ reason: String) { bans[reason]?.increment() }
     func dialed(_ result: String) { dials[result]?.increment() }
     func rejectedInbound(_ reason: String) { rejected[reason]?.increment() }
+    func refusedAddress(_ source: PeerRecord.Source) { refusedAddresses[source.name]?.increment() }
 }

@@ -74,6 +74,8 @@ public struct PeerImportReport: Sendable, Equatable {
     public let known: Int
     /// Entries that were not `host:port`.
     public let invalid: Int
+    /// Entries the dial policy refused (on dev: not loopback), not kept.
+    public let refused: Int
 }
 
 /// One step of `keel network verify`.

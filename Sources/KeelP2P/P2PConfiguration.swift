@@ -22,11 +22,14 @@ public struct P2PConfiguration: Sendable {
     public var banSeconds: Double
     /// Whether to learn and share addresses (`addr`/`getaddr`).
     public var discovery: Bool
+    /// On the dev network, also dial learned and imported addresses that are not loopback
+    /// (`--allow-remote-peers`). Main and test dial any address regardless.
+    public var allowRemotePeers: Bool
 
     /// Creates a configuration; the defaults are the node's.
     public init(listenHost: String? = "127.0.0.1", listenPort: Int = 9333, connect: [String] = [], seeds: [String] = [],
                 connectTimeout: Double = 10, healthInterval: Double = 30, pingInterval: Double = 30, maxInbound: Int = 1000,
-                targetOutbound: Int = 8, banSeconds: Double = 86_400, discovery: Bool = true) {
+                targetOutbound: Int = 8, banSeconds: Double = 86_400, discovery: Bool = true, allowRemotePeers: Bool = false) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.connect = connect
@@ -38,6 +41,7 @@ public struct P2PConfiguration: Sendable {
         self.targetOutbound = targetOutbound
         self.banSeconds = banSeconds
         self.discovery = discovery
+        self.allowRemotePeers = allowRemotePeers
     }
 
     /// Splits `host:port` (IPv6 in brackets); nil if it is not one.

@@ -66,15 +66,21 @@ extension P2PNetwork {
     }
 
     /// Adds addresses from a bundle as `imported` (persisted; configured entries keep their
-    /// source), and wakes the dialler.
+    /// source), and wakes the dialler. Addresses the dial policy refuses (not loopback, on dev)
+    /// are counted in the report and not kept.
     public func importPeers(_ addresses: [String]) -> PeerImportReport {
         let now = clock.nowMilliseconds()
-        var added = 0, known = 0, invalid = 0
+        var added = 0, known = 0, invalid = 0, refused = 0
         var batch = WriteBatch()
         state.withLock { s in
             for address in addresses {
                 guard let (host, port) = P2PConfiguration.parse(address) else {
                     invalid += 1
+                    continue
+                }
+                guard dialPolicy.decide(host: host, source: .imported) == .dial else {
+                    metrics.refusedAddress(.imported)
+                    refused += 1
                     continue
                 }
                 let key = PeerRecord.format(host: host, port: port)
@@ -89,7 +95,7 @@ extension P2PNetwork {
         }
         try? store.write(batch, sync: true)
         updateBookGauges()
-        return PeerImportReport(added: added, known: known, invalid: invalid)
+        return PeerImportReport(added: added, known: known, invalid: invalid, refused: refused)
     }
 
     /// Dials `address` now (kept in the book as `manual`); true once the handshake completes.

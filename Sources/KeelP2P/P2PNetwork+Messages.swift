@@ -70,7 +70,9 @@ extension P2PNetwork {
                 }
                 s.retryDelay = 1
             } else if info.listenPort != 0, configuration.discovery {
-                if let record = s.book.add(host: peer.host, port: info.listenPort, source: .inbound, seen: now) {
+                if dialPolicy.decide(host: peer.host, source: .inbound) != .dial {
+                    metrics.refusedAddress(.inbound)
+                } else if let record = s.book.add(host: peer.host, port: info.listenPort, source: .inbound, seen: now) {
                     batch.putPeer(record)
                     learned = record
                 }
@@ -169,6 +171,12 @@ extension P2PNetwork {
                 guard (try? SocketAddress(ipAddress: address.host, port: 0)) != nil else { continue }
                 let key = PeerRecord.format(host: address.host, port: address.port)
                 guard !s.ownAddresses.contains(key), key != s.listenAddress else { continue }
+                // Dropped, not kept: a book full of addresses we will never dial would only
+                // crowd out ones we can, and would be passed on to other peers.
+                guard dialPolicy.decide(host: address.host, source: .addr) == .dial else {
+                    metrics.refusedAddress(.addr)
+                    continue
+                }
                 if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now)) {
                     batch.putPeer(record)
                 }

@@ -31,7 +31,10 @@ extension P2PNetwork {
                     }
                     if let own = s.listenAddress { connected.insert(own) }
                     for (address, id) in s.aliases where s.peers[id] != nil { connected.insert(address) }
-                    return (need, s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt, priority: s.priority).first)
+                    // Records kept from an earlier run (or one with --allow-remote-peers) may
+                    // fall outside today's policy: they stay in the book but are passed over.
+                    let candidates = s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt, priority: s.priority)
+                    return (need, candidates.first(where: dialPolicy.allows))
                 }
                 guard need > 0 else {
                     await waitForWake(seconds: configuration.healthInterval)
@@ -88,6 +91,13 @@ extension P2PNetwork {
     /// session until it ends. `outcome` learns whether the handshake completed; a `probe`
     /// disconnects right after.
     func dial(_ record: PeerRecord, outcome: DialOutcome, probe: Bool = false) async {
+        // The last word before a socket opens, whoever asked (dialler, probe, dial-back).
+        if case .refuse(let reason) = dialPolicy.decide(host: record.host, source: record.source) {
+            metrics.refusedAddress(record.source)
+            logger.warning("not dialling", metadata: ["address": "\(record.address)", "reason": "\(reason)"])
+            outcome.complete(false)
+            return
+        }
         let started = P2PNetwork.monotonicMilliseconds()
         let timeout = configuration.connectTimeout
         do {

@@ -19,6 +19,8 @@ import Synchronization
 public final class P2PNetwork: Service, Sendable {
     /// How it listens, dials and defends itself.
     public let configuration: P2PConfiguration
+    /// Which learned addresses may be dialled (loopback only on dev, unless allowed).
+    public let dialPolicy: DialPolicy
     let chain: ChainState
     let store: ChainStore
     let metrics: P2PMetrics
@@ -82,6 +84,7 @@ public final class P2PNetwork: Service, Sendable {
                 clock: any WallClock = SystemClock(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onListening: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.configuration = configuration
+        dialPolicy = DialPolicy(network: chain.network, allowRemote: configuration.allowRemotePeers)
         self.chain = chain
         self.store = chain.store
         self.metrics = metrics

@@ -44,6 +44,11 @@ public final class NodeProcess: Sendable {
     /// Its status, or nil if the API does not answer.
     public func status() -> NodeClient.Status? { try? client.status() }
 
+    /// A sample from its `/metrics` (`name{labels}` exactly as printed), or nil.
+    public func metric(_ series: String) -> Double? {
+        (try? client.metrics()).flatMap { Exposition.value(series, in: $0) }
+    }
+
     /// Its tip height (nil if the API does not answer).
     public var height: UInt64? { status()?.height }
 

@@ -74,12 +74,7 @@ public final class TestPeerNode: Sendable {
     }
 
     /// A sample's value from the exposition (`name{labels}` exactly as printed), or nil.
-    public func metric(_ series: String) -> Double? {
-        for line in metricsText().split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Double(line.dropFirst(series.count + 1))
-        }
-        return nil
-    }
+    public func metric(_ series: String) -> Double? { Exposition.value(series, in: metricsText()) }
 
     /// Shuts P2P down (waiting for every session to end) and closes the store.
     public func stop() async {

@@ -19,7 +19,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
         Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test). \
         --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order \
         with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the \
-        database, so a restart needs no flags; 'keel peers export/import' moves them between nodes.
+        database, so a restart needs no flags; 'keel peers export/import' moves them between nodes. \
+        A dev node dials only loopback addresses it learns from peers or imports (others are dropped and \
+        counted in keel_p2p_addresses_refused_total); --connect and --seed go wherever they say, and \
+        --allow-remote-peers lifts the rule.
 
         The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
         'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
@@ -87,6 +90,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Neither share nor learn peer addresses (getaddr/addr).")
     var noDiscovery = false
 
+    @Flag(name: .long, help: "On dev, also dial addresses learned from peers or imports that are not loopback (by default a dev node dials only 127.0.0.0/8 and ::1 it learns).")
+    var allowRemotePeers = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -135,7 +141,8 @@ struct KeelNodeCommand: AsyncParsableCommand {
         let (p2pHost, p2pPort) = parseAddress(p2pAddr ?? defaultP2P)!
         let p2p = P2PConfiguration(listenHost: noListen ? nil : p2pHost, listenPort: p2pPort, connect: connect, seeds: seed,
                                    connectTimeout: connectTimeout, healthInterval: healthInterval, maxInbound: maxInbound,
-                                   targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery)
+                                   targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery,
+                                   allowRemotePeers: allowRemotePeers)
         let config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
                                        threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
                                        apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)

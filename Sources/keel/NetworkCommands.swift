@@ -63,9 +63,12 @@ struct PeersImportCommand: ParsableCommand {
             }
             let result = try node.client().importPeers(bundle: bytes)
             if node.json {
-                try printJSON(["added": result.added, "known": result.known, "invalid": result.invalid])
+                try printJSON(["added": result.added, "known": result.known, "invalid": result.invalid, "refused": result.refused])
             } else {
                 print("imported: \(result.added) new, \(result.known) already known, \(result.invalid) invalid")
+                if result.refused > 0 {
+                    print("refused: \(result.refused) not loopback (a dev node dials only loopback addresses it learns; keel-node --allow-remote-peers lifts this)")
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KeelClient
 import KeelCore
+import KeelP2P
 import KeelTesting
 import Testing
 
@@ -32,6 +33,43 @@ struct NodeP2PProcessTests {
         let metrics = try b.client.metrics()
         #expect(metrics.contains("keel_peers{direction=\"outbound\"} 1"))
         #expect(metrics.contains("keel_blocks_connected_total{origin=\"peer\"}"))
+        await b.stop()
+        await a.stop()
+    }
+
+    @Test("a dev node fed public and private addresses, by addr and by import, dials none of them and dials loopback",
+          .enabled(if: NetworkIsolation.isLoopbackOnly, "hands a running node non-loopback addresses: only inside make test's namespace"))
+    func devNodeKeepsToLoopback() async throws {
+        let dirA = TemporaryDirectory("loopA"), dirB = TemporaryDirectory("loopB")
+        let a = try await NodeProcess.start(directory: dirA.path)
+        let b = try await NodeProcess.start(directory: dirB.path, ["--max-outbound", "0"])
+        let offMachine = ["192.0.2.1", "198.51.100.7", "203.0.113.9", "10.1.2.3", "172.16.0.1", "192.168.1.1", "2001:db8::1", "::ffff:10.0.0.1"]
+        let raw = try await RawPeer.connect(to: a.p2pAddress, from: "127.0.0.2")
+        try await raw.handshake()
+        try await raw.send(.addr(offMachine.map { PeerAddress(host: $0, port: 9333, lastSeen: 0) }))
+        let learned = await Poll.until(timeout: 20) { a.metric("keel_p2p_addresses_refused_total{source=\"addr\"}") == Double(offMachine.count) }
+        #expect(learned, "refused by addr: \(String(describing: a.metric("keel_p2p_addresses_refused_total{source=\"addr\"}")))")
+
+        let entries = offMachine.map { host in "{\"address\": \"\(host.contains(":") ? "[\(host)]" : host):9444\"}" }
+        let bundle = """
+            {"format": "keel-peers/1", "network": "dev", "genesis": "\(Network.dev.genesis.hash.hex)", "exportedAt": 0,
+             "peers": [\(entries.joined(separator: ", "))]}
+            """
+        let imported = try a.client.importPeers(bundle: Array(bundle.utf8))
+        #expect(imported.refused == offMachine.count && imported.added == 0, "\(imported)")
+        #expect(a.metric("keel_p2p_addresses_refused_total{source=\"imported\"}") == Double(offMachine.count))
+
+        // A loopback address learned last is dialled: the dialler ran, and passed nothing else.
+        let (host, port) = try #require(P2PConfiguration.parse(b.p2pAddress))
+        try await raw.send(.addr([PeerAddress(host: host, port: port, lastSeen: 0)]))
+        let dialled = await Poll.until(timeout: 30) { a.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
+        #expect(dialled, "the loopback address was not dialled")
+        let metrics = try a.client.metrics()
+        #expect(Exposition.total("keel_p2p_dials_total", in: metrics) == 1, "dials by result: \(metrics.split(separator: "\n").filter { $0.hasPrefix("keel_p2p_dials_total") })")
+        let book = try a.client.exportPeers()
+        let kept = offMachine.filter { book.contains("\"\($0)") || book.contains("[\($0)]") }
+        #expect(kept.isEmpty, "kept in the address book: \(kept)")
+        await raw.close()
         await b.stop()
         await a.stop()
     }

@@ -85,10 +85,10 @@ struct DefenceTests {
         let items = (0..<2_001).map { InventoryItem(kind: .block, hash: Hash256(bytes: Array(repeating: UInt8($0 % 251), count: 32))!) }
         try await raw.send(.getdata(items))
         try await raw.send(.addr([PeerAddress(host: "attacker.example", port: 9333, lastSeen: 0),
-                                  PeerAddress(host: "10.1.2.3", port: 9333, lastSeen: 0)]))
+                                  PeerAddress(host: "127.1.2.3", port: 9333, lastSeen: 0)]))
         let charged = await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }
         #expect(charged, "score \(String(describing: node.network.peers().first?.score))")
-        let learned = await Poll.until(timeout: 10) { node.network.exportPeers().contains { $0.host == "10.1.2.3" } }
+        let learned = await Poll.until(timeout: 10) { node.network.exportPeers().contains { $0.host == "127.1.2.3" } }
         #expect(learned)
         #expect(!node.network.exportPeers().contains { $0.host == "attacker.example" })
         #expect(!raw.isClosed)

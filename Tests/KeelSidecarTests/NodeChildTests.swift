@@ -10,14 +10,10 @@ struct NodeChildTests {
     @Test("a node started from a thread that then exits keeps running: it dies with the sidecar, not with a pool thread")
     func outlivesTheCallingThread() async throws {
         let stdout = LogBuffer(capacity: 10), stderr = LogBuffer(capacity: 10)
-        let spawned: Result<NodeChild, any Error> = await withCheckedContinuation { continuation in
-            Thread {
-                continuation.resume(returning: Result {
-                    try NodeChild.spawn(command: "/bin/sleep", arguments: ["600"], environment: [:], stdout: stdout, stderr: stderr, echo: false)
-                })
-            }.start()
+        // OffPool runs the spawn on a thread of its own, which ends as soon as it returns.
+        let child = try await OffPool.run {
+            try NodeChild.spawn(command: "/bin/sleep", arguments: ["600"], environment: [:], stdout: stdout, stderr: stderr, echo: false)
         }
-        let child = try spawned.get()
         // A long sleep, so a late check (suites share two cores) still tells killed from finished.
         let died = await Poll.until(timeout: 3) { Procs.state(child.pid).map { $0 == "Z" } ?? true }
         #expect(!died, "the child was killed when the thread that started it exited")
