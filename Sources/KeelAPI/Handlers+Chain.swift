@@ -90,7 +90,7 @@ extension Handlers {
     func template(query: Parameters) throws -> TemplateJSON {
         let chain = try chain()
         let payTo = try query.get("address").map { try address($0).hash } ?? backend.defaultPayTo
-        let template = chain.blockTemplate(payTo: payTo)
+        let template = try chain.blockTemplate(payTo: payTo)
         let block = template.block(nonce: 0, timestamp: template.header.timestamp)
         return TemplateJSON(height: template.header.height, previousHash: template.header.previousHash.hex,
                             target: template.header.target.description, minimumTimestamp: template.minimumTimestamp,

@@ -13,17 +13,17 @@ extension ChainState {
 
     private func accept(_ block: Block, origin: Origin, _ s: inout State) throws -> SubmitResult {
         let hash = block.hash
-        if let known = s.index[hash] {
+        if let known = try s.index.entry(hash) {
             guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
             return SubmitResult(hash: hash, height: known.height, status: .duplicate)
         }
-        guard let parent = s.index[block.header.previousHash] else {
+        guard let parent = try s.index.entry(block.header.previousHash) else {
             throw ConsensusError(.previousHash, "previous block \(block.header.previousHash) is unknown")
         }
         guard parent.isValid else {
             throw ConsensusError(.previousHash, "previous block \(parent.hash) is invalid")
         }
-        let context = s.index.context(of: parent, network: network)
+        let context = try s.index.context(of: parent, network: network)
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())
         let txids = try ConsensusRules.checkStructure(block, network: network)
 
@@ -31,6 +31,7 @@ extension ChainState {
                                   status: .valid, sequence: s.index.nextSequence)
         var batch = WriteBatch()
         batch.putHeader(record, hash: hash)
+        batch.setHeaderSequence(record.sequence + 1)
         batch.putBlock(block, hash: hash)
         // Not synced: a stored-but-unconnected block lost in a crash was never committed; the
         // next synced connect flushes it with the rest of the WAL.
@@ -38,7 +39,7 @@ extension ChainState {
         s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
 
         if let failure = try activateBestChain(&s, submitted: Checked(hash: hash, block: block, txids: txids), origin: origin) { throw failure }
-        let status: SubmitResult.Status = s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
+        let status: SubmitResult.Status = try s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
             ? .connected : .sideBranch
         return SubmitResult(hash: hash, height: block.header.height, status: status)
     }
@@ -50,14 +51,14 @@ extension ChainState {
         var disconnected = [Transaction]()
         var changed = false
         while let best = s.index.best, best.hash != s.tip.hash, best.work > s.tip.work {
-            guard let fork = s.index.fork(s.tip, best) else {
+            guard let fork = try s.index.forkWithActiveChain(best) else {
                 throw ChainError(.inconsistent, "no common ancestor between the tip and \(best.hash)")
             }
             var path = [HeaderIndex.Entry]()
             var cursor: HeaderIndex.Entry? = best
             while let c = cursor, c.hash != fork.hash {
                 path.append(c)
-                cursor = s.index[c.header.previousHash]
+                cursor = try s.index.entry(c.header.previousHash)
             }
             let depth = s.tip.height - fork.height
             if depth > 0 {
@@ -73,7 +74,7 @@ extension ChainState {
                 } catch let failure as ConsensusError {
                     logger.warning("invalid block", metadata: ["hash": "\(entry.hash)", "height": "\(entry.height)", "rule": "\(failure.code)"])
                     var batch = WriteBatch()
-                    for invalid in s.index.invalidate(entry.hash) { batch.putHeader(invalid.record, hash: invalid.hash) }
+                    for invalid in try s.index.invalidate(entry.hash, path: path) { batch.putHeader(invalid.record, hash: invalid.hash) }
                     try store.write(batch, sync: false)
                     if entry.hash == submitted?.hash { submittedFailure = failure }
                     break
@@ -81,6 +82,7 @@ extension ChainState {
             }
         }
         if changed {
+            try s.index.prune(tip: s.tip)
             s.generation += 1
             if !disconnected.isEmpty { try rebuildMempool(&s, adding: disconnected) }
         }
@@ -168,7 +170,7 @@ extension ChainState {
     /// Disconnects the tip in one synced batch; returns its non-coinbase transactions.
     private func disconnectTip(_ s: inout State) throws -> [Transaction] {
         let entry = s.tip
-        guard let parent = s.index[entry.header.previousHash] else {
+        guard let parent = try s.index.entry(entry.header.previousHash) else {
             throw ChainError(.inconsistent, "cannot disconnect block \(entry.hash): its parent is unknown")
         }
         guard let block = try store.block(entry.hash), let undo = try store.undo(entry.hash) else {

@@ -33,7 +33,7 @@ extension ChainState {
                 if height == 0 { break }
                 if hashes.count >= 10 { step *= 2 }
                 height = height > step ? height - step : 0
-                cursor = s.index.ancestor(of: entry, atHeight: height)
+                cursor = try? s.index.ancestor(of: entry, atHeight: height)
             }
             return hashes
         }
@@ -45,7 +45,7 @@ extension ChainState {
         try state.withLock { s in
             var start: UInt64 = 0
             for hash in locator {
-                if let entry = s.index[hash], entry.height <= s.tip.height, try store.hash(atHeight: entry.height) == hash {
+                if let entry = try s.index.entry(hash), entry.height <= s.tip.height, try store.hash(atHeight: entry.height) == hash {
                     start = entry.height
                     break
                 }
@@ -53,7 +53,7 @@ extension ChainState {
             var headers = [BlockHeader]()
             var height = start + 1
             while height <= s.tip.height, headers.count < limit {
-                guard let hash = try store.hash(atHeight: height), let entry = s.index[hash] else { break }
+                guard let hash = try store.hash(atHeight: height), let entry = try s.index.entry(hash) else { break }
                 headers.append(entry.header)
                 if hash == stop { break }
                 height += 1
@@ -63,7 +63,7 @@ extension ChainState {
     }
 
     /// Whether a block with this hash is stored (valid or not).
-    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { $0.index[hash] != nil } }
+    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { (try? $0.index.entry(hash)) != nil } }
 
     /// A stored block by hash, on any branch.
     public func block(_ hash: Hash256) throws -> Block? { try store.block(hash) }

@@ -4,20 +4,20 @@ extension ChainState {
     /// A block template on the current tip paying `payTo`: coinbase (subsidy plus fees) then
     /// mempool transactions by fee rate while they fit. Cached until the tip or the mempool
     /// changes, so miners and the API share one build.
-    public func blockTemplate(payTo: AddressHash) -> BlockTemplate {
+    public func blockTemplate(payTo: AddressHash) throws -> BlockTemplate {
         let started = MonotonicTime.now()
-        let (template, cached) = state.withLock { s in
+        let (template, cached) = try state.withLock { s in
             if let cached = s.template, cached.payTo == payTo, cached.template.generation == s.generation {
                 return (cached.template, true)
             }
-            return (build(payTo: payTo, &s), false)
+            return (try build(payTo: payTo, &s), false)
         }
         observer.onTemplate?(cached, MonotonicTime.seconds(since: started))
         return template
     }
 
-    private func build(payTo: AddressHash, _ s: inout State) -> BlockTemplate {
-        let context = s.index.context(of: s.tip, network: network)
+    private func build(payTo: AddressHash, _ s: inout State) throws -> BlockTemplate {
+        let context = try s.index.context(of: s.tip, network: network)
         let height = s.tip.height + 1
         var selected = [Transaction]()
         var txids = [Hash256]()

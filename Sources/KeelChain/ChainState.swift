@@ -117,9 +117,11 @@ public final class ChainState: Sendable {
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
     /// branch (a crash can stop a reorg half-way) and reloading the mempool (each transaction
     /// revalidated).
+    /// `headerWindow` is how many heights below the tip keep their headers in memory (default:
+    /// two retarget intervals, at least 256); older headers are read from the store.
     public init(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
                 mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger = Logger(label: "keel.chain"),
-                observer: Observer = Observer()) throws {
+                observer: Observer = Observer(), headerWindow: UInt64? = nil) throws {
         self.store = store
         self.network = store.network
         self.clock = clock
@@ -127,37 +129,40 @@ public final class ChainState: Sendable {
         self.logger = logger
         self.observer = observer
 
-        var index = HeaderIndex()
-        for record in try store.allHeaders() { index.insert(HeaderIndex.Entry(hash: record.header.hash, record: record)) }
-        if try store.tip() == nil {
-            let genesisEntry = try ChainState.writeGenesis(store: store, network: network)
-            index.insert(genesisEntry)
+        var limits = HeaderIndex.Limits.standard(for: store.network)
+        if let headerWindow {
+            limits.window = headerWindow
+            limits.capacity = max(Int(headerWindow) * 4, 64)
         }
+        if try store.tip() == nil { try ChainState.writeGenesis(store: store, network: network) }
         guard let stored = try store.tip() else { throw ChainError(.inconsistent, "no tip after writing genesis") }
-        guard let tipEntry = index[stored.hash], tipEntry.height == stored.height else {
+        let index = try HeaderIndex.load(store: store, limits: limits, tipHeight: stored.height)
+        guard let tipEntry = try index.entry(stored.hash), tipEntry.height == stored.height else {
             throw ChainError(.inconsistent, "the stored tip \(stored.hash) at height \(stored.height) has no matching header")
         }
-        guard index[network.genesis.hash] != nil else {
+        guard try store.header(network.genesis.hash) != nil else {
             throw ChainError(.inconsistent, "the database's genesis block is not the \(network.name) network's genesis")
         }
         state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits)))
         try state.withLock { s in
+            if s.index.entry(inMemory: tipEntry.hash) == nil { s.index.insert(tipEntry) }
             _ = try activateBestChain(&s, submitted: nil, origin: .reorg)
+            try s.index.prune(tip: s.tip)
             try reloadMempool(&s)
         }
         try store.setCleanShutdown(false)
     }
 
-    private static func writeGenesis(store: ChainStore, network: Network) throws -> HeaderIndex.Entry {
+    private static func writeGenesis(store: ChainStore, network: Network) throws {
         let genesis = network.genesis
         let hash = genesis.hash
         let record = HeaderRecord(header: genesis.header, cumulativeWork: genesis.header.target.work, status: .valid, sequence: 0)
         var batch = WriteBatch()
         batch.putHeader(record, hash: hash)
+        batch.setHeaderSequence(1)
         batch.putBlock(genesis, hash: hash)
         ChainState.addConnection(to: &batch, block: genesis, hash: hash, txids: genesis.transactions.map(\.txid), spent: [[]])
         try store.write(batch, sync: true)
-        return HeaderIndex.Entry(hash: hash, record: record)
     }
 
     /// Marks the store cleanly closed and closes it.
@@ -195,12 +200,12 @@ public final class ChainState: Sendable {
 
     /// What the header rules need to build or check a child of `hash` (nil if unknown).
     public func parentContext(of hash: Hash256) -> ParentContext? {
-        state.withLock { s in s.index[hash].map { s.index.context(of: $0, network: network) } }
+        state.withLock { s in (try? s.index.entry(hash)).flatMap { $0 }.flatMap { try? s.index.context(of: $0, network: network) } }
     }
 
     /// Whether `hash` is known and valid, known and invalid, or unknown (nil).
-    public func isValid(_ hash: Hash256) -> Bool? { state.withLock { $0.index[hash]?.isValid } }
+    public func isValid(_ hash: Hash256) -> Bool? { state.withLock { (try? $0.index.entry(hash))??.isValid } }
 
-    /// Number of headers known, on every branch.
-    public var knownHeaderCount: Int { state.withLock { $0.index.count } }
+    /// Headers held in memory (the window near the tips), and about how many bytes they take.
+    public var headerWindow: (count: Int, bytes: Int) { state.withLock { ($0.index.count, $0.index.estimatedBytes) } }
 }

@@ -33,9 +33,8 @@ public enum Reindexer {
             }
             return true
         }
-        for family in [ColumnFamily.headers, .heightIndex, .utxo, .addressIndex, .undo, .txIndex] { clean.clear(family) }
-        clean.delete(.meta, Array(MetaKey.tipHash.rawValue.utf8))
-        clean.delete(.meta, Array(MetaKey.tipHeight.rawValue.utf8))
+        for family in [ColumnFamily.headers, .headerHeights, .heightIndex, .utxo, .addressIndex, .undo, .txIndex] { clean.clear(family) }
+        for key in [MetaKey.tipHash, .tipHeight, .headerSequence] { clean.delete(.meta, Array(key.rawValue.utf8)) }
         try store.write(clean, sync: true)
         logger.notice("reindexing", metadata: ["blocks": "\(blocks.count)", "dropped": "\(dropped)"])
 

@@ -107,7 +107,13 @@ public final class Miner: Sendable {
     private func work(run: Run, index: Int) {
         var generator = SystemRandomNumberGenerator()
         while !run.stop.load(ordering: .relaxed) {
-            let template = chain.blockTemplate(payTo: run.payTo)
+            let template: BlockTemplate
+            do { template = try chain.blockTemplate(payTo: run.payTo) } catch {
+                // Only a failed read of the stored chain gets here; the node's storage checks
+                // report it. Stop this worker rather than hash on a template we cannot trust.
+                logger.error("cannot build a block template", metadata: ["error": "\(error)"])
+                return
+            }
             let timestamp = max(clock.nowMilliseconds(), template.minimumTimestamp)
             var header = template.header
             header.timestamp = timestamp

@@ -74,11 +74,36 @@ public final class ChainStore: Sendable {
         if let stored = try read(.meta, Keys.meta(.schemaVersion)) {
             var reader = ByteReader(stored)
             let version: UInt32 = try reader.readBE()
-            guard version == schemaVersion else {
+            if version == 1, schemaVersion == 2 {
+                guard !readOnly else {
+                    database.close()
+                    throw StorageError(.open, "\(directory) has schema version 1; start keel-node on it once to upgrade it to version 2")
+                }
+                try upgradeFromVersion1()
+            } else if version != schemaVersion {
                 database.close()
                 throw StorageError(.open, "\(directory) has schema version \(version); this build reads version \(schemaVersion)")
             }
         }
+    }
+
+    /// Version 1 to 2: index every stored header by height and record the next header
+    /// sequence. One pass over `headers`, once; the version moves in the same synced batch.
+    private func upgradeFromVersion1() throws {
+        var batch = WriteBatch()
+        var next: UInt64 = 0
+        try scan(.headers) { key, payload in
+            guard let hash = Hash256(bytes: key) else { return true }
+            let record = try HeaderRecord(decoding: payload)
+            batch.putSealed(.headerHeights, Keys.headerHeight(record.header.height, hash), [])
+            next = max(next, record.sequence + 1)
+            return true
+        }
+        batch.setHeaderSequence(next)
+        var version = ByteWriter()
+        version.writeBE(schemaVersion)
+        batch.putSealed(.meta, Keys.meta(.schemaVersion), version.bytes)
+        try database.write(batch, sync: true)
     }
 
     /// Closes the database and releases the lock. Safe to call twice.
@@ -161,16 +186,24 @@ public final class ChainStore: Sendable {
         try write(batch, sync: true)
     }
 
-    /// Every stored header record.
-    public func allHeaders() throws -> [HeaderRecord] {
-        var records = [HeaderRecord]()
-        try scan(.headers) { key, payload in
-            do { records.append(try HeaderRecord(decoding: payload)) } catch {
-                throw StorageError(.corruption, "undecodable header at \(Hex.encode(key))", cause: error as? DecodingError)
+    /// Hashes of every stored header at `height` or above, on any branch, lowest first.
+    public func headerHashes(fromHeight height: UInt64) throws -> [Hash256] {
+        var hashes = [Hash256]()
+        try scan(.headerHeights, from: Keys.height(height)) { key, _ in
+            guard key.count == 40, let hash = Hash256(bytes: Array(key[8...])) else {
+                throw StorageError(.corruption, "malformed header_heights key \(Hex.encode(key))")
             }
+            hashes.append(hash)
             return true
         }
-        return records
+        return hashes
+    }
+
+    /// The first-seen sequence the next new header gets (0 for a new database).
+    public func headerSequence() throws -> UInt64 {
+        guard let bytes = try read(.meta, Keys.meta(.headerSequence)) else { return 0 }
+        var reader = ByteReader(bytes)
+        return try reader.readBE()
     }
 
     /// The stored address book and bans. A record that does not decode is skipped: the address

@@ -70,13 +70,15 @@ public final class RocksDatabase: @unchecked Sendable {
         var listError: UnsafeMutablePointer<CChar>?
         var count = 0
         if let list = rocksdb_list_column_families(options, path, &count, &listError) {
+            var existing = [String]()
             for i in 0..<count {
-                if let cName = list[i] {
-                    let name = String(cString: cName)
-                    if !names.contains(name) { names.append(name) }
-                }
+                if let cName = list[i] { existing.append(String(cString: cName)) }
             }
             rocksdb_list_column_families_destroy(list, count)
+            // A read-only open cannot create a family a newer schema added: open what is there,
+            // and let the schema check say what the database needs.
+            if readOnly { names = names.filter(existing.contains) }
+            for name in existing where !names.contains(name) { names.append(name) }
         } else if let listError {
             // A missing database is fine for a read-write open (it is created below).
             rocksdb_free(listError)
@@ -150,8 +152,9 @@ public final class RocksDatabase: @unchecked Sendable {
 
     private func handles(_ family: ColumnFamily) throws -> (OpaquePointer, OpaquePointer) {
         try state.withLock { h in
-            guard let db = h.db, let cf = h.families[family] else {
-                throw StorageError(.closed, "the database at \(path) is closed")
+            guard let db = h.db else { throw StorageError(.closed, "the database at \(path) is closed") }
+            guard let cf = h.families[family] else {
+                throw StorageError(.open, "the database at \(path) has no column family \(family.rawValue) (written by an older Keel: open it once with keel-node to upgrade it)")
             }
             return (db, cf)
         }

@@ -9,6 +9,10 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     /// Key: block hash (32). Value: `HeaderRecord` (header, cumulative work, status, first-seen
     /// sequence). Holds every block header the node has accepted, on any branch.
     case headers
+    /// Key: height (UInt64 BE) + block hash (32). Value: empty (sealed). Every header in
+    /// `headers` by height, on any branch, so start-up loads just the headers near the tip
+    /// with one range scan. Written with each header (`putHeader`).
+    case headerHeights = "header_heights"
     /// Key: block hash (32). Value: `Block` (canonical encoding). Bodies of every stored block.
     case blocks
     /// Key: height (UInt64 BE). Value: block hash (32). The active chain only.
@@ -48,10 +52,14 @@ public enum MetaKey: String, Sendable {
     case cleanShutdown = "clean_shutdown"
     /// Value: the network name (UTF-8), so a directory is never opened for another network.
     case network
+    /// Value: UInt64 BE, the first-seen sequence the next new header gets (ties in work go
+    /// to the lower), kept here because only a window of headers is loaded at start.
+    case headerSequence = "header_sequence"
 }
 
-/// The schema version this build writes.
-public let schemaVersion: UInt32 = 1
+/// The schema version this build writes. Version 2 added `header_heights` and
+/// `header_sequence`; a version 1 database is upgraded when first opened read-write.
+public let schemaVersion: UInt32 = 2
 
 /// A block header as stored, with what the chain needs to choose among branches.
 public struct HeaderRecord: Sendable, Hashable, CanonicalCodable {
@@ -285,4 +293,6 @@ enum Keys {
     static func address(_ hash: AddressHash, _ outpoint: OutPoint) -> [UInt8] { hash.bytes + outpoint.encoded }
 
     static func meta(_ key: MetaKey) -> [UInt8] { Array(key.rawValue.utf8) }
+
+    static func headerHeight(_ height: UInt64, _ hash: Hash256) -> [UInt8] { self.height(height) + hash.bytes }
 }

@@ -12,8 +12,17 @@ extension WriteBatch {
         putSealed(family, key, record.encoded)
     }
 
-    /// Stores a header record.
-    public mutating func putHeader(_ record: HeaderRecord, hash: Hash256) { put(.headers, hash.bytes, record: record) }
+    /// Stores a header record, and its place in `header_heights`.
+    public mutating func putHeader(_ record: HeaderRecord, hash: Hash256) {
+        put(.headers, hash.bytes, record: record)
+        putSealed(.headerHeights, Keys.headerHeight(record.header.height, hash), [])
+    }
+    /// Records the first-seen sequence the next new header gets.
+    public mutating func setHeaderSequence(_ next: UInt64) {
+        var w = ByteWriter()
+        w.writeBE(next)
+        putSealed(.meta, Keys.meta(.headerSequence), w.bytes)
+    }
     /// Stores a block body.
     public mutating func putBlock(_ block: Block, hash: Hash256) { put(.blocks, hash.bytes, record: block) }
     /// Stores undo data.

@@ -17,16 +17,18 @@ public final class TestChain: Sendable {
     /// The network (dev).
     public let network = Network.dev
 
-    /// A new chain at genesis (or reopened on `directory`).
+    /// A new chain at genesis (or reopened on `directory`). `headerWindow` shrinks the headers
+    /// kept in memory, so tests can reach past it with short chains.
     public init(directory: TemporaryDirectory = TemporaryDirectory("chain"), miner: SigningKey = SigningKey(),
                 mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier(),
-                clock: any WallClock = SystemClock()) throws {
+                clock: any WallClock = SystemClock(), headerWindow: UInt64? = nil) throws {
         self.directory = directory
         self.miner = miner
         store = try ChainStore(directory: directory.path, network: .dev)
         var logger = Logger(label: "keel.test")
         logger.logLevel = .warning
-        chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger)
+        chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger,
+                               headerWindow: headerWindow)
     }
 
     /// Closes the store.
