@@ -1,7 +1,7 @@
 # Keel: the two commands are `make run` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev openssl prometheus prometheus-alertmanager wrk iproute2
+APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev openssl prometheus prometheus-alertmanager wrk iproute2
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 # Suites and benchmarks run in a network namespace holding only loopback: nothing they start

@@ -21,12 +21,14 @@ public enum Reindexer {
     public static func run(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
                            mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger,
                            observer: ChainState.Observer = ChainState.Observer()) throws -> (ChainState, Report) {
-        var blocks = [Block]()
+        // Heights and hashes only: the bodies are read again one at a time below, so a reindex
+        // holds 40 bytes a block in memory, not every block.
+        var found = [(height: UInt64, hash: Hash256)]()
         var clean = WriteBatch()
         var dropped = 0
         try store.database.scan(.blocks) { key, _ in
-            if let block = try? store.block(Hash256(bytes: key) ?? .zero), block.hash.bytes == key {
-                blocks.append(block)
+            if let hash = Hash256(bytes: key), let block = try? store.block(hash), block.hash == hash {
+                found.append((block.header.height, hash))
             } else {
                 clean.delete(.blocks, key)
                 dropped += 1
@@ -36,15 +38,16 @@ public enum Reindexer {
         for family in [ColumnFamily.headers, .headerHeights, .heightIndex, .utxo, .addressIndex, .undo, .txIndex] { clean.clear(family) }
         for key in [MetaKey.tipHash, .tipHeight, .headerSequence] { clean.delete(.meta, Array(key.rawValue.utf8)) }
         try store.write(clean, sync: true)
-        logger.notice("reindexing", metadata: ["blocks": "\(blocks.count)", "dropped": "\(dropped)"])
+        logger.notice("reindexing", metadata: ["blocks": "\(found.count)", "dropped": "\(dropped)"])
 
         let chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
                                    logger: logger, observer: observer)
-        for block in blocks.sorted(by: { $0.header.height < $1.header.height }) where block.header.height > 0 {
+        for entry in found.sorted(by: { $0.height < $1.height }) where entry.height > 0 {
             // Blocks whose ancestors were dropped (or that are invalid) are skipped.
+            guard let block = try store.block(entry.hash) else { continue }
             _ = try? chain.submit(block, origin: .reindex)
         }
-        let report = Report(blocksRead: blocks.count, blocksDropped: dropped, height: chain.tip.height)
+        let report = Report(blocksRead: found.count, blocksDropped: dropped, height: chain.tip.height)
         logger.notice("reindex complete", metadata: ["height": "\(report.height)"])
         return (chain, report)
     }

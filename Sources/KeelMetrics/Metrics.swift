@@ -77,12 +77,23 @@ public final class NodeMetrics: Sendable {
     public let blockCacheBytes: Gauge
     /// `keel_rocksdb_block_cache_capacity_bytes`: the block cache's bound.
     public let blockCacheCapacityBytes: Gauge
+    /// `keel_rocksdb_table_readers_bytes`: readers of open SST files, outside the block cache.
+    public let tableReaderBytes: Gauge
+    /// `keel_chain_header_window_bytes`: headers held in memory near the tips (bounded by the
+    /// window, whatever the chain's height).
+    public let headerWindowBytes: Gauge
+    /// `keel_p2p_send_queue_bytes`: frames queued for peers, not yet written.
+    public let sendQueueBytes: Gauge
 
     // MARK: process
     /// The standard `process_*` metrics, read from /proc at scrape time.
     public let process: ProcessMetrics
     /// `keel_process_rss_growth_ratio`.
     public let rssGrowthRatio: Gauge
+    /// `keel_process_rss_unaccounted_bytes`: RSS minus the bounded parts.
+    public let rssUnaccounted: Gauge
+    /// `keel_process_heap_bytes{state}`: the allocator's live bytes and what it holds beyond them.
+    public let heapBytes: [String: Gauge]
     /// The baseline behind the growth ratio.
     public let rssGrowth: RSSGrowthTracker
 
@@ -129,16 +140,40 @@ public final class NodeMetrics: Sendable {
             ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
         })
         memtableBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
-            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (not yet flushed), by column family."),
+            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (active, unflushed and still pinned), by column family."),
                              labels: [("column_family", $0)]))
         })
         blockCacheBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_bytes",
                                                         "Bytes in RocksDB's shared block cache (data, index and filter blocks); bounded by keel_rocksdb_block_cache_capacity_bytes."))
         blockCacheCapacityBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_capacity_bytes", "Capacity of RocksDB's shared block cache."))
+        tableReaderBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_table_readers_bytes",
+                                                         "Bytes RocksDB's readers of open SST files hold outside the block cache (bounded by the open-file limit)."))
+        headerWindowBytes = r.makeGauge(descriptor: .keel("keel_chain_header_window_bytes",
+                                                          "Approximate bytes of the block headers held in memory near the tips (a window bounded by configuration, not by height)."))
+        sendQueueBytes = r.makeGauge(descriptor: .keel("keel_p2p_send_queue_bytes", "Bytes of P2P frames queued for peers and not yet written."))
         r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
         process = ProcessMetrics(registry: r)
-        rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio", "Resident memory over the baseline taken when the warm-up ended, minus one (0 during warm-up)."))
+        rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio",
+                                                       "Unaccounted resident memory (keel_process_rss_unaccounted_bytes) over its value when the warm-up ended, minus one (0 during warm-up)."))
+        heapBytes = Dictionary(uniqueKeysWithValues: ["in_use", "overhead"].map {
+            ($0, r.makeGauge(descriptor: .keel("keel_process_heap_bytes",
+                                               "The allocator (jemalloc): bytes in live allocations (in_use), and resident bytes it holds beyond them (overhead)."),
+                             labels: [("state", $0)]))
+        })
+        rssUnaccounted = r.makeGauge(descriptor: .keel("keel_process_rss_unaccounted_bytes",
+                                                       "Resident memory minus the bounded parts (RocksDB block cache, memtables and table readers, header window, mempool, peer send queues) and the allocator's overhead: flat on a healthy node."))
         rssGrowth = RSSGrowthTracker(warmup: rssWarmup)
+    }
+
+    /// Sets the memory gauges from `account` and the resident size, and feeds the growth
+    /// baseline (taken once the warm-up has ended).
+    public func observe(_ account: MemoryAccount, residentBytes: UInt64) {
+        let unaccounted = account.unaccounted(resident: residentBytes)
+        headerWindowBytes.set(to: Double(account.headerWindow))
+        sendQueueBytes.set(to: Double(account.peerBuffers))
+        rssUnaccounted.set(to: Double(unaccounted))
+        rssGrowth.observe(unaccountedBytes: unaccounted)
+        rssGrowthRatio.set(to: rssGrowth.ratio(unaccountedBytes: unaccounted))
     }
 
     /// Records one API request.
@@ -148,15 +183,18 @@ public final class NodeMetrics: Sendable {
         apiRequestSeconds[route]?.record(seconds)
     }
 
-    /// The Prometheus text exposition, after reading the process metrics and calling `refresh`
-    /// (which sets the gauges that are cheaper to read at scrape time than to keep current).
-    public func render(refresh: () -> Void = {}) -> [UInt8] {
+    /// The Prometheus text exposition, after calling `refresh` (which sets the gauges that are
+    /// cheaper to read at scrape time than to keep current, and returns what the bounded parts
+    /// hold) and reading the process metrics.
+    public func render(refresh: () -> MemoryAccount = { MemoryAccount() }) -> [UInt8] {
+        let account = refresh()
+        let heap = Heap.read()
+        heapBytes["in_use"]?.set(to: Double(heap.allocated))
+        heapBytes["overhead"]?.set(to: Double(heap.overhead))
         if let sample = ProcessSample.read() {
             process.update(sample)
-            rssGrowth.observe(residentBytes: sample.residentBytes)
-            rssGrowthRatio.set(to: rssGrowth.ratio(residentBytes: sample.residentBytes))
+            observe(account, residentBytes: sample.residentBytes)
         }
-        refresh()
         var buffer = [UInt8]()
         buffer.reserveCapacity(16_384)
         registry.emit(into: &buffer)

@@ -3,9 +3,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The resident-memory baseline for `keel_process_rss_growth_ratio`: taken at the first
-/// observation after the warm-up (caches, pools and the header index have filled by then), so
-/// the ratio measures growth that continues afterwards, the kind a leak shows.
+/// The baseline for `keel_process_rss_growth_ratio`: the unaccounted resident memory (RSS minus
+/// the bounded parts, `MemoryAccount`) at the first observation after the warm-up. Caches that
+/// fill up to their bound are not in it, so the ratio measures growth a leak shows.
 public final class RSSGrowthTracker: Sendable {
     /// Seconds after start before the baseline is taken.
     public let warmup: Double
@@ -22,16 +22,16 @@ public final class RSSGrowthTracker: Sendable {
     public var baselineBytes: UInt64? { baseline.withLock { $0 } }
 
     /// Takes the baseline if the warm-up has ended and none was taken yet.
-    public func observe(residentBytes: UInt64) {
+    public func observe(unaccountedBytes: UInt64) {
         let elapsed = Double(RSSGrowthTracker.monotonicNanoseconds() - started) / 1e9
         guard elapsed >= warmup else { return }
-        baseline.withLock { if $0 == nil { $0 = residentBytes } }
+        baseline.withLock { if $0 == nil { $0 = unaccountedBytes } }
     }
 
-    /// `resident / baseline - 1`, or 0 before the baseline exists.
-    public func ratio(residentBytes: UInt64) -> Double {
+    /// `unaccounted / baseline - 1`, or 0 before the baseline exists.
+    public func ratio(unaccountedBytes: UInt64) -> Double {
         guard let base = baselineBytes, base > 0 else { return 0 }
-        return Double(residentBytes) / Double(base) - 1
+        return Double(unaccountedBytes) / Double(base) - 1
     }
 
     static func monotonicNanoseconds() -> UInt64 {

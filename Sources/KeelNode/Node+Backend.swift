@@ -1,6 +1,7 @@
 import KeelAPI
 import KeelChain
 import KeelCore
+import KeelMetrics
 import KeelMining
 import KeelStorage
 
@@ -84,13 +85,37 @@ extension Node: NodeBackend {
                     gauge.set(to: Double(bytes))
                 }
             }
-            for (family, gauge) in metrics.memtableBytes {
-                if let cf = ColumnFamily(rawValue: family), let bytes = store.database.integerProperty(cf, "rocksdb.cur-size-all-mem-tables") {
-                    gauge.set(to: Double(bytes))
-                }
-            }
-            if let usage = store.database.blockCacheUsage { metrics.blockCacheBytes.set(to: Double(usage)) }
+            let account = memoryAccount()
             metrics.blockCacheCapacityBytes.set(to: Double(store.database.blockCacheCapacity))
+            metrics.blockCacheBytes.set(to: Double(account.blockCache))
+            return account
         }
+    }
+
+    /// What the bounded parts hold now (block cache, memtables, table readers, header window,
+    /// mempool, peer send queues) and the allocator's slack; sets the per-family memtable gauges
+    /// on the way.
+    func memoryAccount() -> MemoryAccount {
+        var account = MemoryAccount()
+        for (family, gauge) in metrics.memtableBytes {
+            // Active, unflushed and flushed-but-still-pinned memtables: all of it is resident.
+            if let cf = ColumnFamily(rawValue: family), let bytes = store.database.integerProperty(cf, "rocksdb.size-all-mem-tables") {
+                gauge.set(to: Double(bytes))
+                account.memtables += bytes
+            }
+            // Open SST files' readers, outside the block cache (bounded by the open-file limit).
+            if let cf = ColumnFamily(rawValue: family), let bytes = store.database.integerProperty(cf, "rocksdb.estimate-table-readers-mem") {
+                account.tableReaders += bytes
+            }
+        }
+        metrics.tableReaderBytes.set(to: Double(account.tableReaders))
+        account.blockCache = UInt64(store.database.blockCacheUsage ?? 0)
+        if let chain = loaded.withLock({ $0?.chain }) {
+            account.headerWindow = UInt64(chain.headerWindow.bytes)
+            account.mempool = UInt64(chain.mempoolSize.bytes)
+        }
+        account.peerBuffers = UInt64(p2p.withLock { $0 }?.queuedBytes ?? 0)
+        account.allocatorOverhead = Heap.read().overhead
+        return account
     }
 }

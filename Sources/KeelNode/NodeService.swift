@@ -43,7 +43,9 @@ public struct NodeService: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await Task.sleep(nanoseconds: UInt64(max(warmup, 0) * 1e9))
-                if !Task.isCancelled, let sample = ProcessSample.read() { metrics.rssGrowth.observe(residentBytes: sample.residentBytes) }
+                if !Task.isCancelled, let sample = ProcessSample.read() {
+                    metrics.observe(node.memoryAccount(), residentBytes: sample.residentBytes)
+                }
             }
             // Returns on graceful shutdown; throws on cancellation. Either way: clean up.
             try? await gracefulShutdown()

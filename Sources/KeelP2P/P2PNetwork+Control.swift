@@ -60,6 +60,9 @@ extension P2PNetwork {
         return health.status == "isolated" ? health.reasons : []
     }
 
+    /// Bytes of frames queued for every peer and not yet written.
+    public var queuedBytes: Int { state.withLock { Array($0.peers.values) }.reduce(0) { $0 + $1.state.withLock { $0.queuedBytes } } }
+
     /// The address book, for `keel peers export`.
     public func exportPeers() -> [PeerRecord] {
         state.withLock { Array($0.book.records.values) }.sorted { $0.address < $1.address }

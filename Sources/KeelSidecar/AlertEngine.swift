@@ -109,7 +109,7 @@ public struct AlertEngine: Sendable {
             return (Double(count) >= rule.threshold, "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", false, [:])
         case .memoryGrowthHigh:
             let growth = latest?.rssGrowth ?? 0
-            return (growth > rule.threshold, "RSS is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", false, [:])
+            return (growth > rule.threshold, "Unaccounted RSS (RSS minus the bounded caches) is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", false, [:])
         case .chainHeightStalled:
             guard inputs.nodeUp, let since = heightChangedAt, let height = lastHeight else { return (false, "", false, [:]) }
             let age = now - since

@@ -9,7 +9,7 @@ public struct AlertRule: Sendable, Equatable {
         case nodeDown = "NodeDown"
         /// At least `threshold` restarts within `window`, or the burst limit stopped restarts.
         case nodeCrashLooping = "NodeCrashLooping"
-        /// `keel_process_rss_growth_ratio` above `threshold` (0.25 = 25% over the baseline).
+        /// `keel_process_rss_growth_ratio` above `threshold` (unaccounted RSS 0.25 = 25% over its baseline).
         case memoryGrowthHigh = "MemoryGrowthHigh"
         /// `keel_chain_height` unchanged for more than `threshold` seconds.
         case chainHeightStalled = "ChainHeightStalled"

@@ -1,7 +1,8 @@
-/// The memory soak's verdict over RSS samples: after warm-up, the baseline is the median of the
-/// first samples; growth is judged twice, by the least-squares slope projected over the
-/// measured span (a steady leak) and by the worst single sample (a jump), each against
-/// `maxGrowth` (0.05 = 5%).
+/// The memory soak's verdict over memory samples: after warm-up, the baseline is the median of
+/// the first samples; growth is judged twice, by the least-squares slope projected over the
+/// measured span (a steady leak) and by the worst sample that lasts (a jump), each against
+/// `maxGrowth` (0.05 = 5%). "Lasts" means the median of each sample and its two neighbours: a
+/// single sample taken while a compaction's buffers were live is not growth, a step that stays is.
 public struct MemoryJudgement: Sendable, Equatable, Codable {
     /// RSS at the start of the measured span (bytes).
     public let baseline: Double
@@ -9,7 +10,7 @@ public struct MemoryJudgement: Sendable, Equatable, Codable {
     public let slopeBytesPerSecond: Double
     /// The slope times the measured span, over the baseline.
     public let slopeGrowth: Double
-    /// The largest sample over the baseline, minus one.
+    /// The largest lasting sample (median of three neighbours) over the baseline, minus one.
     public let worstGrowth: Double
     /// Samples after warm-up.
     public let measuredSamples: Int
@@ -34,7 +35,11 @@ public struct MemoryJudgement: Sendable, Equatable, Codable {
         let variance = measured.reduce(0) { $0 + ($1.t - meanT) * ($1.t - meanT) }
         let slope = variance > 0 ? covariance / variance : 0
         let span = last.t - first.t
-        let worst = measured.map(\.rss).max() ?? baseline
+        let values = measured.map(\.rss)
+        let lasting = values.indices.map { i in
+            [values[max(0, i - 1)], values[i], values[min(values.count - 1, i + 1)]].sorted()[1]
+        }
+        let worst = lasting.max() ?? baseline
         return MemoryJudgement(baseline: baseline, slopeBytesPerSecond: slope, slopeGrowth: slope * span / baseline,
                                worstGrowth: worst / baseline - 1, measuredSamples: measured.count, measuredSeconds: span, maxGrowth: maxGrowth)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelMetrics
 import KeelNode
 import KeelP2P
 import Logging
@@ -155,6 +156,11 @@ struct KeelNodeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print("keel-node: \(net.name) network, data directory \(directory)")
+        if let allocator = Heap.description {
+            print("keel-node: allocator \(allocator)")
+        } else {
+            logger.warning("jemalloc is not serving this process: RSS may drift upwards as glibc's allocator fragments")
+        }
         if let tip = node.chain?.tip {
             print("keel-node: tip height \(tip.height) hash \(tip.hash)")
         } else {

@@ -105,11 +105,19 @@ struct SoakCommonOptions: ParsableArguments {
 struct MemorySoakCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memory",
-        abstract: "Run a dev node under a steady workload and judge its RSS growth after warm-up.",
+        abstract: "Run a dev node under a steady workload and judge its memory growth after warm-up.",
         discussion: """
-        Growth is judged twice against --max-growth: the least-squares slope of RSS over the measured span, \
-        and the worst single sample, both relative to the baseline (the median of the first samples after warm-up). \
-        '--duration 7d' is the real run; '--duration 2m' the compressed one CI runs.
+        The verdict is on unaccounted RSS: RSS minus what the node's bounded parts hold (RocksDB block cache \
+        and memtables, the header window, the mempool, peer send queues), which fill up to their limits and \
+        stop. Growth is judged twice against --max-growth: the least-squares slope over the measured span, \
+        and the worst lasting sample (the median of it and its neighbours), both relative to the baseline \
+        (the median of the first samples after warm-up). The report and chart show raw RSS beside it, and how many blocks, payments and main-net \
+        days of blocks the run covered. '--duration 7d' is the real run; '--duration 2m' a compressed one.
+
+        Restarted with the same --report-dir (and options), an unfinished soak resumes: the node starts \
+        again on its data, its samples form a new segment with its own warm-up, and the run ends when the \
+        duration has passed since the first start. Samples are taken at most once a minute (about 10,000 \
+        lines in 7 days); the soak stops if the disk holding it has less than 1 GiB free.
         """)
     @Option(name: .long, help: "How long to run: 2m, 1h, 7d.") var duration: String = "7d"
     @Option(name: .long, help: "Warm-up before the baseline (default: a quarter of the duration, at most 1h).") var warmup: String?

@@ -100,14 +100,56 @@ struct NodeMetricsTests {
     @Test("RSS growth is zero during warm-up and the ratio to the baseline after it")
     func rssGrowth() {
         let warming = RSSGrowthTracker(warmup: 3_600)
-        warming.observe(residentBytes: 100)
+        warming.observe(unaccountedBytes: 100)
         #expect(warming.baselineBytes == nil)
-        #expect(warming.ratio(residentBytes: 500) == 0)
+        #expect(warming.ratio(unaccountedBytes: 500) == 0)
         let warm = RSSGrowthTracker(warmup: 0)
-        warm.observe(residentBytes: 200)
-        warm.observe(residentBytes: 999)  // the baseline is taken once
+        warm.observe(unaccountedBytes: 200)
+        warm.observe(unaccountedBytes: 999)  // the baseline is taken once
         #expect(warm.baselineBytes == 200)
-        #expect(warm.ratio(residentBytes: 300) == 0.5)
+        #expect(warm.ratio(unaccountedBytes: 300) == 0.5)
+    }
+
+    @Test("jemalloc serves malloc, with Keel's settings, and reports what it holds")
+    func allocator() throws {
+        let description = try #require(Heap.description, "jemalloc does not answer mallctl")
+        #expect(description.contains("narenas 2") && description.contains("dirty_decay_ms 0"), "\(description)")
+        let before = Heap.read()
+        let size = 16 << 20
+        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)  // malloc underneath
+        block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
+        let during = Heap.read()
+        block.deallocate()
+        // Other tests allocate and free meanwhile: half the block is margin enough.
+        #expect(during.allocated >= before.allocated + UInt64(size / 2), "malloc is not jemalloc's: \(before) then \(during)")
+        #expect(Heap.read().allocated < during.allocated)
+    }
+
+    @Test("the growth ratio is judged on RSS minus the bounded parts: caches filling to their bound are not growth")
+    func unaccountedGrowth() {
+        let metrics = NodeMetrics(routes: [], columnFamilies: ["headers"], version: "t", commit: "t", rssWarmup: 0)
+        var account = MemoryAccount()
+        account.blockCache = 1_000
+        account.memtables = 2_000
+        metrics.observe(account, residentBytes: 10_000)  // baseline: 7,000 unaccounted
+        account.blockCache = 3_000
+        account.memtables = 4_000
+        account.headerWindow = 500
+        account.mempool = 200
+        account.peerBuffers = 300
+        metrics.observe(account, residentBytes: 15_000)  // caches grew by 5,000 of the 5,000
+        let e = Exposition(metrics.render { account })
+        #expect(e.samples["keel_process_rss_unaccounted_bytes"].map { $0 > 0 } == true)
+        #expect(account.total == 8_000 && account.unaccounted(resident: 15_000) == 7_000)
+        metrics.observe(account, residentBytes: 15_000)
+        #expect(metrics.rssGrowth.ratio(unaccountedBytes: account.unaccounted(resident: 15_000)) == 0)
+        #expect(metrics.rssGrowth.ratio(unaccountedBytes: 7_700) > 0.09)
+        #expect(MemoryAccount().unaccounted(resident: 5) == 5)
+        var huge = MemoryAccount()
+        huge.blockCache = 10
+        #expect(huge.unaccounted(resident: 5) == 0)
+        #expect(e.samples["keel_chain_header_window_bytes"] == 500)
+        #expect(e.samples["keel_p2p_send_queue_bytes"] == 300)
     }
 }
 
