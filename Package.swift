@@ -32,8 +32,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "CKeelSupport"),
+        .target(name: "KeelFiles"),
         .target(name: "KeelStorage", dependencies: [
-            "CRocksDB", "CKeelSupport", "KeelCore",
+            "CRocksDB", "CKeelSupport", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "KeelChain", dependencies: [
@@ -62,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelNode", dependencies: [
-            "KeelAPI", "KeelMetrics", "KeelP2P",
+            "KeelAPI", "KeelMetrics", "KeelP2P", "KeelFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
             .product(name: "Logging", package: "swift-log"),
@@ -75,7 +76,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "KeelClient", dependencies: [
-            "CCurl", "KeelCore",
+            "CCurl", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
@@ -116,10 +117,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
         .testTarget(name: "KeelSidecarTests", dependencies: [
             "KeelSidecar", "KeelTesting", "KeelClient",
@@ -134,7 +136,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KeelAPITests", dependencies: [
-            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics",
+            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics", "KeelStorage",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KeelChain
 import KeelCore
+import KeelStorage
 
 /// Turns every error into the JSON error shape with the right status, and reports each
 /// request's route template, status and duration (for `keel_api_*` metrics).
@@ -42,8 +43,12 @@ struct ErrorMiddleware: RouterMiddleware {
             case .notFound:
                 return APIError(.notFound, chain.code.rawValue, chain.message)
             default:
+                if let storage = chain.cause as? StorageError { return map(storage) }
                 return APIError(.internalServerError, "internal", "the node could not complete the request")
             }
+        case let storage as StorageError where storage.code == .noSpace || storage.code == .io:
+            // Writes are paused (disk full, I/O errors): the node says so on /ready too.
+            return APIError(.serviceUnavailable, "storage_unavailable", "the node cannot write to its store: \(storage.message)")
         case is Swift.DecodingError:
             return APIError(.badRequest, "bad_json", "the request body is not the JSON this route expects")
         case let http as any HTTPResponseError:

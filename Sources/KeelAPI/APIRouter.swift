@@ -14,7 +14,7 @@ public enum APIRouter {
         "GET /v1/addresses/{address}/balance", "GET /v1/addresses/{address}/utxos",
         "GET /v1/mempool", "GET /v1/mining", "GET /v1/mining/template",
         "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
-        "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect", "POST /v1/peers/disconnect",
+        "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect", "POST /v1/peers/disconnect", "POST /v1/backup",
         "GET /v1/network/health", "GET /v1/network/verify",
     ]
 
@@ -73,6 +73,13 @@ public enum APIRouter {
         }
         guarded.post("/peers/disconnect") { request, context in
             try handlers.disconnectPeer(try await request.decode(as: ConnectBody.self, context: context))
+        }
+        guarded.post("/backup") { request, context in
+            let body = try await request.decode(as: BackupBody.self, context: context)
+            // A checkpoint flushes and links files: blocking work, kept off the event loop.
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BackupJSON, any Error>) in
+                DispatchQueue.global().async { continuation.resume(with: Result { try handlers.backup(body) }) }
+            }
         }
         return router
     }

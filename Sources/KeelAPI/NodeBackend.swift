@@ -1,5 +1,6 @@
 import KeelChain
 import KeelCore
+import KeelStorage
 
 /// What the API needs from the node. Implemented by KeelNode over the chain, miner and metrics,
 /// so this target depends on no miner or executable.
@@ -43,6 +44,8 @@ public protocol NodeBackend: Sendable {
     func verifyNetwork() async throws -> [VerifyStepJSON]
     /// Closes connections to `address`; returns how many.
     func disconnectPeer(_ address: String) throws -> Int
+    /// Writes an online backup of the store into `directory` (new; its parent must exist).
+    func backup(to directory: String) throws -> ChainStore.Backup
 }
 
 extension NodeBackend {

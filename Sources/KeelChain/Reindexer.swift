@@ -37,6 +37,7 @@ public enum Reindexer {
         }
         for family in [ColumnFamily.headers, .headerHeights, .heightIndex, .utxo, .addressIndex, .undo, .txIndex] { clean.clear(family) }
         for key in [MetaKey.tipHash, .tipHeight, .headerSequence] { clean.delete(.meta, Array(key.rawValue.utf8)) }
+        clean.putSealed(.meta, Array(MetaKey.reindexing.rawValue.utf8), [1])
         try store.write(clean, sync: true)
         logger.notice("reindexing", metadata: ["blocks": "\(found.count)", "dropped": "\(dropped)"])
 
@@ -47,6 +48,9 @@ public enum Reindexer {
             guard let block = try store.block(entry.hash) else { continue }
             _ = try? chain.submit(block, origin: .reindex)
         }
+        var done = WriteBatch()
+        done.delete(.meta, Array(MetaKey.reindexing.rawValue.utf8))
+        try store.write(done, sync: true)
         let report = Report(blocksRead: found.count, blocksDropped: dropped, height: chain.tip.height)
         logger.notice("reindex complete", metadata: ["height": "\(report.height)"])
         return (chain, report)

@@ -49,6 +49,7 @@ public struct StartupCheck: Sendable {
     }
 
     private func check(store: ChainStore, full: Bool) throws -> Report {
+        if full { try store.verifyEveryValue() }
         guard let tip = try store.tip() else {
             var anyBlock = false
             try store.database.scan(.blocks) { _, _ in anyBlock = true; return false }

@@ -149,6 +149,19 @@ public struct NodeClient: Sendable {
         let reply: Txid = try call("POST", "/v1/transactions", json: ["hex": hex], auth: true)
         return reply.txid
     }
+    /// What the node did with a submitted block.
+    public struct SubmittedBlock: Decodable, Sendable {
+        /// The block's hash.
+        public let hash: String
+        /// Its height.
+        public let height: UInt64
+        /// `connected`, `side_branch` or `duplicate`.
+        public let status: String
+    }
+
+    /// Submits a block (hex) as a miner or a relay would.
+    public func submitBlock(hex: String) throws -> SubmittedBlock { try call("POST", "/v1/mining/submit", json: ["hex": hex], auth: true) }
+
     /// The raw JSON of any GET route (for `--json` output and tests).
     public func raw(_ path: String) throws -> HTTPClient.Response { try http.request("GET", endpoint.baseURL + path) }
     /// The Prometheus exposition.
@@ -181,4 +194,25 @@ public struct NodeClient: Sendable {
             throw ClientError(.protocolError, "unexpected answer from \(path): \(error)")
         }
     }
+}
+
+extension NodeClient {
+    /// What `backup(to:)` wrote.
+    public struct Backup: Decodable, Sendable {
+        /// The backup's directory.
+        public let path: String
+        /// Its network.
+        public let network: String
+        /// The copy's tip height.
+        public let height: UInt64
+        /// The copy's tip hash.
+        public let tip: String
+        /// The copy's UTXO set hash.
+        public let utxoHash: String
+        /// Whether the miner key was copied.
+        public let minerKey: Bool
+    }
+
+    /// Asks the node for an online backup into `directory` (absolute, new, on the node's machine).
+    public func backup(to directory: String) throws -> Backup { try call("POST", "/v1/backup", json: ["to": directory], auth: true) }
 }

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import KeelCore
+import KeelFiles
 
 /// A wallet file: Ed25519 keys sealed with ChaCha20-Poly1305 under a key derived from the
 /// passphrase with scrypt (memory-hard), plus the addresses in clear so balances can be read
@@ -81,6 +82,9 @@ public struct Wallet: Sendable {
 
     /// Reads the wallet at `path` (no passphrase needed for addresses and history).
     public static func open(path: String) throws -> Wallet {
+        do { try AtomicFile.checkPrivate(path, what: "the wallet") } catch let failure as AtomicFile.Failure {
+            throw WalletError(failure.message)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WalletError("no wallet at \(path); create one with `keel wallet create`")
         }
@@ -122,14 +126,21 @@ public struct Wallet: Sendable {
                                  rounds: 1 << kdf.logN, blockSize: kdf.r, parallelism: kdf.p)
     }
 
-    /// Writes the file with mode 0600 (atomically: a temporary file renamed over the old one).
+    /// Writes the file with mode 0600, atomically (a temporary file of its own, fsynced, renamed
+    /// over the old one, so concurrent sends never share one). `creating` never replaces a file
+    /// that is there, even one another process made a moment ago.
     func save(creating: Bool) throws {
         let data = try JSONEncoder.snake.encode(file)
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw WalletError("cannot write \(temporary)")
+        do {
+            if creating {
+                try AtomicFile.create(data, at: path, mode: 0o600)
+            } else {
+                try AtomicFile.write(data, to: path, mode: 0o600)
+            }
+        } catch let failure as AtomicFile.Failure {
+            throw WalletError(creating && FileManager.default.fileExists(atPath: path)
+                ? "\(path) already exists; a wallet is never overwritten" : failure.description)
         }
-        if rename(temporary, path) != 0 { throw WalletError("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 }
 

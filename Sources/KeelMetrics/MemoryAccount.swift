@@ -23,8 +23,17 @@ public struct MemoryAccount: Sendable, Equatable {
     /// An empty account.
     public init() {}
 
+    /// What the block cache occupies in the heap, beyond what RocksDB charges it: RocksDB
+    /// charges each block the bytes it asked for, while jemalloc hands out the next size class
+    /// (four classes per doubling, so on average an eighth more). Measured in a 30-minute soak:
+    /// unaccounted RSS rose 0.12 bytes per byte of cache filled before this was counted.
+    public static let blockCacheRounding = 0.125
+
     /// The sum of the parts.
-    public var total: UInt64 { blockCache + memtables + tableReaders + headerWindow + mempool + peerBuffers + allocatorOverhead }
+    public var total: UInt64 {
+        blockCache + UInt64(Double(blockCache) * MemoryAccount.blockCacheRounding)
+            + memtables + tableReaders + headerWindow + mempool + peerBuffers + allocatorOverhead
+    }
 
     /// `resident` minus the bounded parts (0 if they claim more than the whole).
     public func unaccounted(resident: UInt64) -> UInt64 { resident > total ? resident - total : 0 }

@@ -84,6 +84,18 @@ public final class NodeMetrics: Sendable {
     public let headerWindowBytes: Gauge
     /// `keel_p2p_send_queue_bytes`: frames queued for peers, not yet written.
     public let sendQueueBytes: Gauge
+    /// `keel_storage_free_bytes`: free bytes (for an unprivileged process) on the data
+    /// directory's filesystem, from statvfs.
+    public let storageFreeBytes: Gauge
+    /// `keel_storage_free_floor_bytes`: below this the node pauses writes and will not start.
+    public let storageFreeFloorBytes: Gauge
+    /// `keel_storage_writable`: 1 while the store takes writes, 0 while they are paused.
+    public let storageWritable: Gauge
+    /// `keel_storage_write_failures_total`: writes RocksDB refused.
+    public let storageWriteFailures: MonotonicCounter
+    /// `keel_storage_records_dropped_total{column_family}`: damaged records dropped from the
+    /// disposable families (peers, mempool).
+    public let recordsDropped: [String: MonotonicCounter]
 
     // MARK: process
     /// The standard `process_*` metrics, read from /proc at scrape time.
@@ -151,6 +163,18 @@ public final class NodeMetrics: Sendable {
         headerWindowBytes = r.makeGauge(descriptor: .keel("keel_chain_header_window_bytes",
                                                           "Approximate bytes of the block headers held in memory near the tips (a window bounded by configuration, not by height)."))
         sendQueueBytes = r.makeGauge(descriptor: .keel("keel_p2p_send_queue_bytes", "Bytes of P2P frames queued for peers and not yet written."))
+        storageFreeBytes = r.makeGauge(descriptor: .keel("keel_storage_free_bytes", "Free bytes on the filesystem holding the data directory (statvfs, as available to the node)."))
+        storageFreeFloorBytes = r.makeGauge(descriptor: .keel("keel_storage_free_floor_bytes",
+                                                              "Free space below which the node pauses writes (and will not start): room for RocksDB's memtable flushes and MANIFEST."))
+        storageWritable = r.makeGauge(descriptor: .keel("keel_storage_writable", "1 while the store takes writes; 0 while they are paused (disk full, I/O error), see /ready for why."))
+        storageWritable.set(to: 1)
+        recordsDropped = Dictionary(uniqueKeysWithValues: ["peers", "mempool"].map {
+            ($0, MonotonicCounter(r.makeCounter(descriptor: .keel("keel_storage_records_dropped_total",
+                                                                  "Damaged records skipped and deleted from a disposable column family (the address book, the persisted mempool)."),
+                                                labels: [("column_family", $0)])))
+        })
+        storageWriteFailures = MonotonicCounter(r.makeCounter(descriptor: .keel("keel_storage_write_failures_total",
+                                                                                "Writes RocksDB refused (disk full, I/O error, read-only filesystem).")))
         r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
         process = ProcessMetrics(registry: r)
         rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio",

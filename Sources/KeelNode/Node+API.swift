@@ -1,3 +1,4 @@
+import KeelFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ extension Node {
                                let port = channel.localAddress?.port ?? 0
                                let url = "http://\(host):\(port)"
                                // Tools find the API here (not a secret; the token is in api.token).
-                               try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                               try? AtomicFile.write(Data((url + "\n").utf8), to: urlFile, mode: 0o644)
                                onListening(url)
                            },
                            logger: quiet)

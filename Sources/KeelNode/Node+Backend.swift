@@ -28,6 +28,7 @@ extension Node: NodeBackend {
         let phase = self.phase
         if phase != "running" { reasons.append("the node is \(phase)") }
         if !isStoreOpen { reasons.append("the store is not open") }
+        if let pause = store.writeGate.pause { reasons.append("writes are paused: \(pause.reason)") }
         if let chain {
             let age = Double(SystemClock().nowMilliseconds() &- chain.tip.timestamp) / 1000
             if age > configuration.maxTipAge {

@@ -37,6 +37,12 @@ public final class Node: Sendable {
     let p2pMetrics: P2PMetrics
     /// The P2P layer, once the chain is loaded and it runs.
     let p2p = Mutex<P2PNetwork?>(nil)
+    /// The write watch's state (`watchStorage`).
+    let storageWatch: Mutex<StorageWatch>
+    /// Mining threads stopped because writes paused, restarted when they work again.
+    let pausedMiningThreads = Mutex(0)
+    /// Dropped damaged records already logged, by column family.
+    let droppedLogged = Mutex<[ColumnFamily: Int]>([:])
 
     /// Opens the data directory (taking its lock), reads or creates the miner key and the API
     /// token, and unless `--reindex` runs the start-up check and loads chain state. Throws an
@@ -44,7 +50,10 @@ public final class Node: Sendable {
     public init(configuration: NodeConfiguration, logger: Logger, commit: String = "unknown") throws {
         self.configuration = configuration
         self.logger = logger
-        let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network)
+        storageWatch = Mutex(StorageWatch(floor: StorageMemory.for(configuration.network).freeSpaceFloor))
+        try Node.checkFreeSpace(configuration.dataDirectory, floor: StorageMemory.for(configuration.network).freeSpaceFloor)
+        let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network,
+                                   recovery: configuration.acceptDataLoss ? .rollBackToIntactPrefix : .strict)
         do {
             metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
                                   version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
@@ -54,10 +63,20 @@ public final class Node: Sendable {
             let payTo = try configuration.mineTo?.hash ?? SecretFile.minerKey(directory: configuration.dataDirectory).addressHash
             coinbaseAddress = Address(hash: payTo, network: configuration.network)
             self.store = store
-            if try store.tip() != nil, try !store.wasCleanlyShutDown() {
+            if configuration.acceptDataLoss {
+                // The clean-shutdown mark of a rolled-back store says nothing about how the last
+                // run ended: what cost the lost writes was damage, not a crash.
+                let height = try store.tip()?.height ?? 0
+                logger.notice("opened with --accept-data-loss: the store keeps its intact part; later blocks are synced again from peers",
+                              metadata: ["height": "\(height)"])
+            } else if try store.tip() != nil, try !store.wasCleanlyShutDown() {
                 logger.notice("the previous run did not shut down cleanly; checking the stored chain before resuming from the last committed block")
             }
-            if !configuration.reindex {
+            let resumeReindex = try !configuration.reindex && store.reindexInterrupted()
+            if resumeReindex {
+                logger.notice("a reindex was interrupted (the node stopped during it); resuming it before the chain is served")
+            }
+            if !configuration.reindex && !resumeReindex {
                 _ = try StartupCheck().run(store: store)
                 install(try ChainState(store: store, verifier: telemetry.verifier, logger: logger, observer: telemetry.observer))
             }

@@ -13,6 +13,10 @@ public struct NodeConfiguration: Sendable {
     public var threads: Int
     /// Rebuild chain state from stored blocks before serving the chain.
     public var reindex: Bool
+    /// Open a damaged store by keeping its intact part (`--accept-data-loss`): a damaged log is
+    /// cut back to its last intact write, a damaged MANIFEST or CURRENT is rebuilt by RocksDB's
+    /// repair. Blocks lost that way are synced again from peers.
+    public var acceptDataLoss = false
     /// API host (127.0.0.1 unless the operator says otherwise).
     public var apiHost: String
     /// API port (0 picks a free one, printed at start).

@@ -40,19 +40,55 @@ public struct NodeService: Service {
         }
         let metrics = node.metrics
         let warmup = node.configuration.rssWarmup
-        await withTaskGroup(of: Void.self) { group in
+        // Each task returns whether the node should stop (and why): the warm-up sample does
+        // not, the storage watch giving up and graceful shutdown do.
+        let failure: (any Error)? = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 try? await Task.sleep(nanoseconds: UInt64(max(warmup, 0) * 1e9))
                 if !Task.isCancelled, let sample = ProcessSample.read() {
                     metrics.observe(node.memoryAccount(), residentBytes: sample.residentBytes)
                 }
+                return .carryOn
             }
-            // Returns on graceful shutdown; throws on cancellation. Either way: clean up.
-            try? await gracefulShutdown()
+            group.addTask {
+                // Free space, paused writes and their recovery, once a second.
+                while !Task.isCancelled {
+                    do {
+                        try node.watchStorage(now: Double(MonotonicTime.now()) / 1e9)
+                    } catch {
+                        return .failed(error)
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return .carryOn
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                return .stop
+            }
+            var failure: (any Error)?
+            while let outcome = await group.next() {
+                if case .carryOn = outcome { continue }
+                if case .failed(let error) = outcome { failure = error }
+                break
+            }
             group.cancelAll()
+            return failure
+        }
+        if let error = failure {
+            logger.critical("stopping: the store cannot take writes", metadata: ["error": "\(error)"])
+            node.shutdown()
+            throw error
         }
         logger.info("shutting down")
         node.shutdown()
         logger.info("stopped cleanly", metadata: ["height": "\(node.chain?.tip.height ?? 0)"])
     }
+}
+
+/// How one of `NodeService`'s tasks ended.
+private enum Outcome: Sendable {
+    case carryOn
+    case stop
+    case failed(any Error)
 }

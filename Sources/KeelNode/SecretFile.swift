@@ -1,4 +1,6 @@
+import Foundation
 import KeelCore
+import KeelFiles
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +10,9 @@ import Glibc
 enum SecretFile {
     /// The bytes in `path`, or `make()`'s new bytes written there (mode 0600, fsynced).
     static func loadOrCreate(_ path: String, length: Int, make: () -> [UInt8]) throws -> [UInt8] {
+        do { try AtomicFile.checkPrivate(path, what: "the secret") } catch let failure as AtomicFile.Failure {
+            throw NodeError(failure.message)
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             defer { close(fd) }
@@ -20,12 +25,12 @@ enum SecretFile {
             return bytes
         }
         let bytes = make()
-        let out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard out >= 0 else { throw NodeError("cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(out) }
-        let text = Array((Hex.encode(bytes) + "\n").utf8)
-        guard write(out, text, text.count) == text.count, fsync(out) == 0 else {
-            throw NodeError("cannot write \(path): \(String(cString: strerror(errno)))")
+        // Written whole or not at all (a crash mid-write would leave a short key that the next
+        // start refuses), and never over a file that appeared meanwhile.
+        do {
+            try AtomicFile.create(Data((Hex.encode(bytes) + "\n").utf8), at: path, mode: 0o600)
+        } catch let failure as AtomicFile.Failure {
+            throw NodeError(failure.description)
         }
         return bytes
     }

@@ -13,34 +13,52 @@ public final class ChainStore: Sendable {
     /// The network this directory belongs to.
     public let network: Network
     private let lock: DataDirectoryLock?
+    /// Closed while writes fail (disk full, I/O errors); every write goes through it.
+    public let writeGate = WriteGate()
+    let dropped = DroppedRecords()
 
     /// Opens the store in `directory` for `network`, creating it when missing (unless
     /// `readOnly`). A read-write open takes the directory lock; a read-only open does not, so
     /// tools can inspect a stopped (or running) node's directory. `memory` defaults to the
     /// network's setting (`StorageMemory.for`).
-    public convenience init(directory: String, network: Network, readOnly: Bool = false, memory: StorageMemory? = nil) throws {
-        try self.init(directory: directory, expected: network, readOnly: readOnly, memory: memory ?? .for(network))
+    /// `recovery` is `.strict` unless the operator accepts losing what a damaged log holds.
+    public convenience init(directory: String, network: Network, readOnly: Bool = false, memory: StorageMemory? = nil,
+                            recovery: RocksDatabase.Recovery = .strict) throws {
+        try self.init(directory: directory, expected: network, readOnly: readOnly, memory: memory ?? .for(network), recovery: recovery)
     }
 
     /// Opens an existing directory read-only, for whichever network its database belongs to.
     public convenience init(readOnlyDirectory directory: String) throws {
-        try self.init(directory: directory, expected: nil, readOnly: true, memory: .small)
+        try self.init(directory: directory, expected: nil, readOnly: true, memory: .small, recovery: .strict)
     }
 
-    private init(directory: String, expected: Network?, readOnly: Bool, memory: StorageMemory) throws {
+    private init(directory: String, expected: Network?, readOnly: Bool, memory: StorageMemory, recovery: RocksDatabase.Recovery) throws {
         self.directory = directory
+        let held: DataDirectoryLock?
         if readOnly {
             guard access(directory + "/chain/CURRENT", F_OK) == 0 else {
+                if DatabaseFiles.holdsData(directory + "/chain") {
+                    let damage = StoreDamage(kind: .current, file: "CURRENT")
+                    throw ChainStore.damaged(StorageError(.corruption, "CURRENT is missing", cause: RocksDBStatus(text: "CURRENT is missing"), damage: damage),
+                                             damage: damage, directory: directory)
+                }
                 throw StorageError(.notFound, "no Keel database in \(directory) (expected \(directory)/chain)")
             }
-            lock = nil
+            held = nil
         } else {
             if mkdir(directory, 0o700) != 0 && errno != EEXIST {
                 throw StorageError(.open, "cannot create the data directory \(directory)", cause: SystemError(call: "mkdir", errno: errno))
             }
-            lock = try DataDirectoryLock(directory: directory)
+            held = try DataDirectoryLock(directory: directory)
         }
-        let database = try RocksDatabase(path: directory + "/chain", readOnly: readOnly, memory: memory)
+        lock = held
+        let database: RocksDatabase
+        do {
+            database = try ChainStore.openDatabase(directory: directory, readOnly: readOnly, memory: memory, recovery: recovery)
+        } catch {
+            held?.release()
+            throw error
+        }
         self.database = database
         let stored = try ChainStore.read(database, .meta, Keys.meta(.network)).map { String(decoding: $0, as: UTF8.self) }
         switch (stored, expected) {
@@ -119,7 +137,7 @@ public final class ChainStore: Sendable {
         try ChainStore.read(database, family, key)
     }
 
-    private static func read(_ database: RocksDatabase, _ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
+    static func read(_ database: RocksDatabase, _ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
         guard let raw = try database.get(family, key) else { return nil }
         guard let payload = Checksum.open(key: key, value: raw) else {
             throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")
@@ -148,7 +166,22 @@ public final class ChainStore: Sendable {
     }
 
     /// Applies `batch` atomically (fsynced when `sync`).
-    public func write(_ batch: WriteBatch, sync: Bool) throws { try database.write(batch, sync: sync) }
+    public func write(_ batch: WriteBatch, sync: Bool) throws {
+        try writeGate.check()
+        do {
+            try database.write(batch, sync: sync)
+        } catch let error as StorageError where error.code == .io || error.code == .noSpace || error.code == .corruption {
+            writeGate.record(error)
+            throw error
+        }
+    }
+
+    /// One synced write straight to RocksDB, past the gate: whether writes work again.
+    public func probeWrite() throws {
+        var batch = WriteBatch()
+        batch.putSealed(.meta, Keys.meta(.cleanShutdown), [0])
+        try database.write(batch, sync: true)
+    }
 
     // MARK: - Typed reads
 
@@ -175,6 +208,9 @@ public final class ChainStore: Sendable {
         var reader = ByteReader(heightBytes)
         return (hash, try reader.readBE())
     }
+
+    /// Whether a reindex began and did not finish (the node was stopped or killed during it).
+    public func reindexInterrupted() throws -> Bool { try read(.meta, Keys.meta(.reindexing)) == [1] }
 
     /// Whether the last session closed cleanly.
     public func wasCleanlyShutDown() throws -> Bool { try read(.meta, Keys.meta(.cleanShutdown)) == [1] }
@@ -206,26 +242,31 @@ public final class ChainStore: Sendable {
         return try reader.readBE()
     }
 
-    /// The stored address book and bans. A record that does not decode is skipped: the address
-    /// book is a cache of hints, and losing one entry costs nothing.
+    /// The stored address book and bans. The address book is a cache of hints: a record that
+    /// fails its checksum or does not decode is skipped, deleted and counted (`droppedRecords`),
+    /// never a reason to refuse start-up.
     public func peerRecords() throws -> (peers: [PeerRecord], bans: [BanRecord]) {
         var peers = [PeerRecord](), bans = [BanRecord]()
-        try scan(.peers, prefix: Array("a/".utf8)) { _, payload in
-            if let record = try? PeerRecord(decoding: payload) { peers.append(record) }
+        try scanDisposable(.peers, prefix: Array("a/".utf8)) { payload in
+            guard let record = try? PeerRecord(decoding: payload) else { return false }
+            peers.append(record)
             return true
         }
-        try scan(.peers, prefix: Array("b/".utf8)) { _, payload in
-            if let ban = try? BanRecord(decoding: payload) { bans.append(ban) }
+        try scanDisposable(.peers, prefix: Array("b/".utf8)) { payload in
+            guard let ban = try? BanRecord(decoding: payload) else { return false }
+            bans.append(ban)
             return true
         }
         return (peers, bans)
     }
 
-    /// Mempool transactions persisted at the last change.
+    /// Mempool transactions persisted at the last change. Disposable like the address book: a
+    /// damaged record is skipped, deleted and counted (the transaction can be sent again).
     public func mempoolTransactions() throws -> [Transaction] {
         var txs = [Transaction]()
-        try scan(.mempool) { _, payload in
-            if let tx = try? Transaction(decoding: payload) { txs.append(tx) }
+        try scanDisposable(.mempool) { payload in
+            guard let tx = try? Transaction(decoding: payload) else { return false }
+            txs.append(tx)
             return true
         }
         return txs

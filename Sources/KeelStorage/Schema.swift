@@ -55,6 +55,9 @@ public enum MetaKey: String, Sendable {
     /// Value: UInt64 BE, the first-seen sequence the next new header gets (ties in work go
     /// to the lower), kept here because only a window of headers is loaded at start.
     case headerSequence = "header_sequence"
+    /// Value: one byte, 1 while a reindex runs: a node killed mid-reindex has a consistent but
+    /// partial chain state, and the next start resumes the reindex instead of serving it.
+    case reindexing
 }
 
 /// The schema version this build writes. Version 2 added `header_heights` and

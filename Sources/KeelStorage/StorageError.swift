@@ -20,6 +20,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         public static let closed = Code(rawValue: "storage_closed")
         /// The data directory is missing or is not a Keel data directory.
         public static let notFound = Code(rawValue: "storage_not_found")
+        /// The disk holding the data directory is full.
+        public static let noSpace = Code(rawValue: "storage_no_space")
     }
 
     /// The kind of failure.
@@ -28,12 +30,15 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// The underlying failure (RocksDB's status, an errno, a decoding error).
     public let cause: (any Error & Sendable)?
+    /// Which of RocksDB's files is damaged, for `corruption` found on open.
+    public let damage: StoreDamage?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, damage: StoreDamage? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.damage = damage
     }
 
     /// The message, with the cause when there is one.

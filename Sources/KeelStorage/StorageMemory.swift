@@ -22,6 +22,14 @@ public struct StorageMemory: Sendable, Equatable {
     /// filling. 4 MiB of memtables, an 8 MiB block cache (RocksDB's own default size).
     public static let small = StorageMemory(memtableBudget: 4 << 20, blockCacheBytes: 8 << 20)
 
+    /// Free space the node keeps on the data directory's disk: room for every family's memtable
+    /// to flush twice over, plus RocksDB's 4 MiB MANIFEST preallocation. Writes pause below it,
+    /// before RocksDB meets a full disk (whose error it keeps until space returns).
+    public var freeSpaceFloor: UInt64 {
+        let writeBuffer = UInt64(max(256 << 10, memtableBudget / 4))
+        return 2 * writeBuffer * UInt64(ColumnFamily.allCases.count + 1) + (4 << 20)
+    }
+
     /// The setting a node on `network` uses.
     public static func `for`(_ network: Network) -> StorageMemory { network == .dev ? .small : .standard }
 }

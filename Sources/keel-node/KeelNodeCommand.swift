@@ -29,7 +29,13 @@ struct KeelNodeCommand: AsyncParsableCommand {
         'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
 
         If the start-up check finds the stored chain state inconsistent, the node refuses to start \
-        and says so; --reindex rebuilds chain state from the stored blocks.
+        and says so; --reindex rebuilds chain state from the stored blocks. A damaged database file \
+        (RocksDB's log, tables, MANIFEST or CURRENT) is refused with the file's name, the height its \
+        intact part reaches and the ways out (a backup, --reindex, or --accept-data-loss); a crash's \
+        torn last write is recovered without asking. When writes fail (a full disk, I/O errors) or free \
+        space falls under the floor, the node stops taking blocks and transactions, stops mining, answers \
+        /ready 503 with the reason and carries on by itself once writes work again; it will not start \
+        under the floor. 'keel chain backup' copies the store while the node runs.
 
         Example: keel-node --dev --data-dir ~/.keel/dev --threads 2
         """)
@@ -51,6 +57,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Rebuild chain state from the stored blocks before starting.")
     var reindex = false
+
+    @Flag(name: .long, help: ArgumentHelp("After the node refused a damaged store: keep its intact part and sync the rest from peers.",
+                                          discussion: "A damaged write-ahead log is cut back to its last intact write (the height the refusal named); a damaged MANIFEST or CURRENT is rebuilt from the tables by RocksDB's repair. Blocks after that point are lost from this store. Restoring a backup loses nothing; prefer it when there is one."))
+    var acceptDataLoss = false
 
     @Option(name: .long, help: "API and /metrics address, HOST:PORT (port 0 picks a free one).")
     var apiAddr: String = "127.0.0.1:9334"
@@ -144,9 +154,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
                                    connectTimeout: connectTimeout, healthInterval: healthInterval, maxInbound: maxInbound,
                                    targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery,
                                    allowRemotePeers: allowRemotePeers)
-        let config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
+        var config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
                                        threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
                                        apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
+        config.acceptDataLoss = acceptDataLoss
         let node: Node
         do {
             node = try Node(configuration: config, logger: logger,

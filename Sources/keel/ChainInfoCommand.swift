@@ -51,7 +51,11 @@ struct ChainVerifyCommand: ParsableCommand {
     var full = false
 
     func run() throws {
-        let store = try DataDirectory.openReadOnly(dataDir)
+        let store: ChainStore
+        do { store = try ChainStore(readOnlyDirectory: dataDir) } catch {
+            FileHandle.standardError.write(Data("keel: verify failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         defer { store.close() }
         do {
             let report = try StartupCheck().run(store: store, full: full)

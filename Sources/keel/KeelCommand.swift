@@ -18,6 +18,6 @@ struct KeelCommand: ParsableCommand {
 struct ChainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chain",
-        abstract: "Inspect and verify a node's data directory (read-only; works on a stopped node).",
-        subcommands: [ChainInfoCommand.self, ChainVerifyCommand.self])
+        abstract: "Inspect, verify and back up a node's data directory.",
+        subcommands: [ChainInfoCommand.self, ChainVerifyCommand.self, ChainBackupCommand.self])
 }

@@ -6,6 +6,7 @@ import KeelChain
 import KeelCore
 import KeelMetrics
 import KeelMining
+import KeelStorage
 import KeelTesting
 import Synchronization
 
@@ -42,6 +43,7 @@ final class TestBackend: NodeBackend {
         return (miningStatus(), seconds)
     }
     func metricsText() -> [UInt8] { metrics.render() }
+    func backup(to directory: String) throws -> ChainStore.Backup { try testChain.store.backup(to: directory) }
 }
 
 /// Runs `body` against a live server (real TCP on loopback) over a funded chain.

@@ -64,7 +64,8 @@ struct WebhookProcessTests {
         for delivery in receiver.all {
             #expect(!String(decoding: delivery.body, as: UTF8.self).contains(token))
         }
-        #expect(sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0 >= 2)
+        // The receiver has the body before the sidecar has read the 2xx and counted it.
+        #expect(await Poll.until(timeout: 10) { sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0 >= 2 })
         #expect(sidecar.metric("keel_sidecar_alert_notifications_total{status=\"firing\"}") ?? 0 >= 1)
         let metricsText = try #require(sidecar.metricsText())
         sidecar.process.send(SIGTERM)

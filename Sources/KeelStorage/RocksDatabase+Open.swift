@@ -1,0 +1,164 @@
+import CRocksDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RocksDatabase {
+    /// Options set through RocksDB's option string (c.h has no setters for them).
+    /// - `writable_file_max_buffer_size`: a flush or compaction writes through a buffer of this
+    ///   size (1 MiB by default), transient memory that showed as 0.5 MiB jumps of RSS.
+    /// - `track_and_verify_wals_in_manifest`: the MANIFEST records each log's size, so a log
+    ///   that is missing or cut short is refused instead of replayed with a hole in it.
+    static let extraOptions = "writable_file_max_buffer_size=131072;track_and_verify_wals_in_manifest=true"
+
+    /// The option objects and handles of one open database; frees what it made if the open fails.
+    struct Opener {
+        let options: OpaquePointer
+        let tableOptions: OpaquePointer
+        let blockCache: OpaquePointer
+        let readOptions: OpaquePointer
+        let syncWrite: OpaquePointer
+        let asyncWrite: OpaquePointer
+        let handles: Handles
+
+        init(path: String, readOnly: Bool, memory: StorageMemory, recovery: Recovery) throws {
+            // Initialise only a directory with no data in it: RocksDB asked to create a database
+            // where CURRENT is missing writes a new, empty one and deletes every table there.
+            let create = !readOnly && !DatabaseFiles.hasCurrent(path)
+            if create && DatabaseFiles.holdsData(path) {
+                throw StorageError(.corruption, "the database in \(path) is damaged: CURRENT is missing, though tables and logs are there",
+                                   cause: RocksDBStatus(text: "CURRENT is missing; tables and logs are there"), damage: StoreDamage(kind: .current, file: "CURRENT"))
+            }
+            let base = rocksdb_options_create()!
+            defer { rocksdb_options_destroy(base) }
+            rocksdb_options_set_create_if_missing(base, create ? 1 : 0)
+            rocksdb_options_set_create_missing_column_families(base, readOnly ? 0 : 1)
+            rocksdb_options_set_paranoid_checks(base, 1)
+            // Mode 0 replays a torn last record (a crash mid-write) and refuses damage anywhere
+            // else; mode 2 keeps the clean prefix before the first damage, silently, so it runs
+            // only when the operator accepts the loss.
+            rocksdb_options_set_wal_recovery_mode(base, recovery == .strict
+                ? Int32(rocksdb_tolerate_corrupted_tail_records_recovery) : Int32(rocksdb_point_in_time_recovery))
+            // RocksDB's info LOG lives in the data directory; on a full disk, logging the error
+            // there aborts the process (an assertion in Debian's build). FATAL only: nothing is
+            // written until something is past saving.
+            rocksdb_options_set_info_log_level(base, 4)
+            rocksdb_options_set_keep_log_file_num(base, 2)
+            rocksdb_options_set_max_open_files(base, 256)
+            rocksdb_options_set_db_write_buffer_size(base, memory.memtableBudget)
+            rocksdb_options_set_write_buffer_size(base, max(256 << 10, memory.memtableBudget / 4))
+            let blockCache = rocksdb_cache_create_lru(memory.blockCacheBytes)!
+            let tableOptions = rocksdb_block_based_options_create()!
+            rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
+            rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
+            // Level-0 files are read on every lookup; keeping their index and filter pinned stops
+            // a scan from evicting them.
+            rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(tableOptions, 1)
+            rocksdb_options_set_block_based_table_factory(base, tableOptions)
+            var optionsError: UnsafeMutablePointer<CChar>?
+            let options = rocksdb_options_create()!
+            rocksdb_get_options_from_string(base, RocksDatabase.extraOptions, options, &optionsError)
+            if let optionsError {
+                let status = RocksDBStatus(text: String(cString: optionsError))
+                rocksdb_free(optionsError)
+                rocksdb_options_destroy(options)
+                rocksdb_block_based_options_destroy(tableOptions)
+                rocksdb_cache_destroy(blockCache)
+                throw StorageError(.open, "cannot set RocksDB's options", cause: status)
+            }
+            let readOptions = rocksdb_readoptions_create()!
+            rocksdb_readoptions_set_verify_checksums(readOptions, 1)
+            let syncWrite = rocksdb_writeoptions_create()!
+            rocksdb_writeoptions_set_sync(syncWrite, 1)
+            let asyncWrite = rocksdb_writeoptions_create()!
+            do {
+                handles = try Opener.open(path: path, readOnly: readOnly, options: options)
+            } catch {
+                Opener.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
+                throw error
+            }
+            (self.options, self.tableOptions, self.blockCache, self.readOptions, self.syncWrite, self.asyncWrite) =
+                (options, tableOptions, blockCache, readOptions, syncWrite, asyncWrite)
+        }
+
+        private static func open(path: String, readOnly: Bool, options: OpaquePointer) throws -> Handles {
+            // Every existing family must be opened; unknown ones (from a newer build) stay opened
+            // but unused so nothing in them is touched.
+            var names = ["default"] + ColumnFamily.allCases.map(\.rawValue)
+            var listError: UnsafeMutablePointer<CChar>?
+            var count = 0
+            if let list = rocksdb_list_column_families(options, path, &count, &listError) {
+                var existing = [String]()
+                for i in 0..<count {
+                    if let cName = list[i] { existing.append(String(cString: cName)) }
+                }
+                rocksdb_list_column_families_destroy(list, count)
+                // A read-only open cannot create a family a newer schema added: open what is
+                // there, and let the schema check say what the database needs.
+                if readOnly { names = names.filter(existing.contains) }
+                for name in existing where !names.contains(name) { names.append(name) }
+            } else if let listError {
+                // A missing database is fine for a creating open; any other open reports below.
+                rocksdb_free(listError)
+            }
+            var handles = [OpaquePointer?](repeating: nil, count: names.count)
+            let familyOptions = [OpaquePointer?](repeating: options, count: names.count)
+            var openError: UnsafeMutablePointer<CChar>?
+            let cNames = names.map { strdup($0) }
+            defer { cNames.forEach { free($0) } }
+            let constNames: [UnsafePointer<CChar>?] = cNames.map { UnsafePointer($0) }
+            let db: OpaquePointer? = constNames.withUnsafeBufferPointer { namePointers in
+                familyOptions.withUnsafeBufferPointer { opts in
+                    handles.withUnsafeMutableBufferPointer { out in
+                        if readOnly {
+                            return rocksdb_open_for_read_only_column_families(
+                                options, path, Int32(names.count), namePointers.baseAddress, opts.baseAddress,
+                                out.baseAddress, 0, &openError)
+                        }
+                        return rocksdb_open_column_families(
+                            options, path, Int32(names.count), namePointers.baseAddress, opts.baseAddress,
+                            out.baseAddress, &openError)
+                    }
+                }
+            }
+            if let openError {
+                let status = RocksDBStatus(text: String(cString: openError))
+                rocksdb_free(openError)
+                if let damage = StoreDamage.classify(status.text, path: path) {
+                    throw StorageError(.corruption, "the database in \(path) is damaged: \(damage)", cause: status, damage: damage)
+                }
+                if status.text.contains("No space left") {
+                    throw StorageError(.noSpace, "cannot open the database at \(path): its disk is full", cause: status)
+                }
+                throw StorageError(.open, "cannot open the database at \(path)", cause: status)
+            }
+            var opened = Handles()
+            opened.db = db
+            for (i, name) in names.enumerated() {
+                guard let handle = handles[i] else { continue }
+                if let family = ColumnFamily(rawValue: name) { opened.families[family] = handle } else { opened.extras.append(handle) }
+            }
+            return opened
+        }
+
+        /// Frees the option objects, once: after the database closed, or when it failed to open.
+        static func destroy(options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
+                            read: OpaquePointer, writes: [OpaquePointer]) {
+            rocksdb_options_destroy(options)
+            rocksdb_block_based_options_destroy(table)
+            rocksdb_cache_destroy(cache)
+            rocksdb_readoptions_destroy(read)
+            writes.forEach { rocksdb_writeoptions_destroy($0) }
+        }
+    }
+
+    /// Rebuilds a damaged MANIFEST or CURRENT from the tables and logs (RocksDB's repair). Never
+    /// for table damage: repair moves a damaged table aside whole, with every value in it.
+    public static func repair(path: String) throws {
+        let options = rocksdb_options_create()!
+        defer { rocksdb_options_destroy(options) }
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_repair_db(options, path, &error)
+        if let error { throw failure(error, "repair the database at \(path)") }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KeelClient
+import KeelStorage
+
+struct ChainBackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Back up a node's store into a new directory, while the node runs or when it is stopped.",
+        discussion: """
+        Writes TO/chain (a consistent RocksDB checkpoint: tables hard-linked when TO is on the same \
+        filesystem, copied otherwise), TO/miner.key (mode 0600) and TO/backup.json (the copy's height, \
+        tip and UTXO hash). A running node makes the copy itself (through its API: DIR/api.url and \
+        DIR/api.token); a stopped one is opened here. TO must not exist; its parent must.
+
+        A backup on the node's own disk shares its fate: copy TO to another machine or disk \
+        (tar, rsync). To restore, stop the node, move its data directory aside, copy the backup into \
+        its place and start it: it syncs the blocks made since from its peers. See runbook/backup-restore.md.
+
+        Exit codes: 0 written, 1 it could not be written (the reason is printed).
+        """)
+
+    @Option(name: .long, help: "The node's data directory.")
+    var dataDir: String
+
+    @Option(name: .long, help: "The new directory to write the backup into.")
+    var to: String
+
+    @Flag(name: .long, help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        let target = URL(fileURLWithPath: to).standardizedFileURL.path
+        let backup: (path: String, network: String, height: UInt64, tip: String, utxoHash: String, minerKey: Bool)
+        do {
+            if let lock = try? DataDirectoryLock(directory: dataDir) {
+                // Stopped: open the store here (holding its lock while the copy is made).
+                lock.release()
+                let network = try ChainStore(readOnlyDirectory: dataDir).network
+                let store = try ChainStore(directory: dataDir, network: network)
+                defer { store.close() }
+                let b = try store.backup(to: target)
+                backup = (b.path, b.network, b.height, b.tip, b.utxoHash, b.minerKey)
+            } else {
+                let client = NodeClient(endpoint: try NodeEndpoint.resolve(dataDirectory: dataDir, api: nil, tokenFile: nil))
+                let b = try client.backup(to: target)
+                backup = (b.path, b.network, b.height, b.tip, b.utxoHash, b.minerKey)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("keel: backup failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        if json {
+            let object: [String: Any] = ["path": backup.path, "network": backup.network, "height": backup.height, "tip": backup.tip,
+                                         "utxo_hash": backup.utxoHash, "miner_key": backup.minerKey]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("backup written to \(backup.path): \(backup.network) height \(backup.height), tip \(backup.tip), utxo_hash \(backup.utxoHash)\(backup.minerKey ? ", miner.key copied (keep it private)" : "")")
+        }
+    }
+}
