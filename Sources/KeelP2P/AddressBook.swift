@@ -1,4 +1,7 @@
 import KeelStorage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The peer addresses a node knows and the hosts it has banned: plain state, persisted by the
 /// caller (every change returns what to write), bounded so `addr` floods cannot grow it.
@@ -75,14 +78,33 @@ public struct AddressBook: Sendable {
     }
 
     /// Bans `host` until `until`.
+    /// An IPv6 host is banned by its /64 (one subscriber's prefix: a host holds 2^64
+    /// addresses, so banning one would cost it nothing), as Bitcoin Core's misbehaviour bans do.
     public mutating func ban(host: String, until: UInt64, reason: String) -> BanRecord {
-        let ban = BanRecord(host: host, until: until, reason: reason)
-        bans[host] = ban
+        let key = AddressBook.banKey(host)
+        let ban = BanRecord(host: key, until: until, reason: reason)
+        bans[key] = ban
         return ban
     }
 
-    /// Whether `host` is banned at `now`.
-    public func isBanned(_ host: String, now: UInt64) -> Bool { (bans[host]?.until ?? 0) > now }
+    /// Whether `host` (or, for IPv6, its /64) is banned at `now`.
+    public func isBanned(_ host: String, now: UInt64) -> Bool { (bans[AddressBook.banKey(host)]?.until ?? 0) > now }
+
+    /// What a ban on `host` is kept under: an IPv4 address as it is (an IPv4-mapped IPv6 address
+    /// as its IPv4 form), an IPv6 address as its /64 (`2001:db8:1:2::/64`), anything else as given.
+    public static func banKey(_ host: String) -> String {
+        var v6 = in6_addr()
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard bare.contains(":"), inet_pton(AF_INET6, bare, &v6) == 1 else { return host }
+        var bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            return bytes[12..<16].map(String.init).joined(separator: ".")
+        }
+        for i in 8..<16 { bytes[i] = 0 }
+        var groups = [String]()
+        for i in stride(from: 0, to: 8, by: 2) { groups.append(String(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]), radix: 16)) }
+        return groups.joined(separator: ":") + "::/64"
+    }
 
     /// Drops expired bans; returns the hosts to delete from storage.
     public mutating func expireBans(now: UInt64) -> [String] {

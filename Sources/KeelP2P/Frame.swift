@@ -11,6 +11,10 @@ public struct Frame: Sendable, Equatable {
     public static let headerSize = 24
     /// The largest payload accepted: a maximum-size block (2 MB) with room to spare.
     public static let maxPayload = 4 << 20
+    /// The largest payload accepted from a peer before its `verack`: a `version` is a few
+    /// hundred bytes, so an unauthenticated socket cannot make the node buffer 4 MiB.
+    /// (Bitcoin Core accepts full-size messages before the handshake; Keel does not need to.)
+    public static let maxHandshakePayload = 4 << 10
 
     /// The message type.
     public let command: String
@@ -67,39 +71,58 @@ public struct FrameDecoder: Sendable {
     /// The network magic expected.
     public let magic: UInt32
     private var buffer: [UInt8] = []
+    /// Where the next frame starts in `buffer`: consumed bytes are dropped in one move when they
+    /// are over half of it, not once per frame (which is quadratic in many small frames).
+    private var start = 0
+    /// The largest payload accepted now: `beforeHandshake` until the peer's `verack`, then
+    /// `Frame.maxPayload`.
+    public private(set) var payloadLimit: Int
 
-    /// A decoder for frames carrying `magic`.
-    public init(magic: UInt32) { self.magic = magic }
+    /// A decoder for frames carrying `magic`, accepting at most `beforeHandshake` bytes of
+    /// payload until a `verack` arrives (the whole `Frame.maxPayload` by default).
+    public init(magic: UInt32, beforeHandshake: Int = Frame.maxPayload) {
+        self.magic = magic
+        payloadLimit = min(beforeHandshake, Frame.maxPayload)
+    }
 
     /// Bytes held waiting for the rest of a frame.
-    public var buffered: Int { buffer.count }
+    public var buffered: Int { buffer.count - start }
 
     /// Adds `bytes` and returns every complete frame. After an error the stream is unusable:
     /// the peer is disconnected.
     public mutating func feed(_ bytes: [UInt8]) throws(FrameError) -> [Frame] {
         buffer.append(contentsOf: bytes)
         var frames = [Frame]()
-        while buffer.count >= Frame.headerSize {
-            let got = UInt32(buffer[0]) | UInt32(buffer[1]) << 8 | UInt32(buffer[2]) << 16 | UInt32(buffer[3]) << 24
+        while buffer.count - start >= Frame.headerSize {
+            let b = start
+            let got = UInt32(buffer[b]) | UInt32(buffer[b + 1]) << 8 | UInt32(buffer[b + 2]) << 16 | UInt32(buffer[b + 3]) << 24
             guard got == magic else {
                 throw FrameError(kind: .badMagic, message: "magic \(String(got, radix: 16)) is not \(String(magic, radix: 16))")
             }
-            let name = buffer[4..<16]
-            guard let end = name.firstIndex(of: 0) ?? Optional(16), end > 4,
-                  name[4..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), name[end...].allSatisfy({ $0 == 0 }) else {
+            let name = buffer[(b + 4)..<(b + 16)]
+            let nameStart = name.startIndex
+            guard let end = name.firstIndex(of: 0) ?? Optional(name.endIndex), end > nameStart,
+                  name[nameStart..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), name[end...].allSatisfy({ $0 == 0 }) else {
                 throw FrameError(kind: .badCommand, message: "command bytes are not zero-padded printable ASCII")
             }
-            let length = Int(UInt32(buffer[16]) | UInt32(buffer[17]) << 8 | UInt32(buffer[18]) << 16 | UInt32(buffer[19]) << 24)
-            guard length <= Frame.maxPayload else {
-                throw FrameError(kind: .oversized, message: "payload length \(length) is above \(Frame.maxPayload)")
+            let length = Int(UInt32(buffer[b + 16]) | UInt32(buffer[b + 17]) << 8 | UInt32(buffer[b + 18]) << 16 | UInt32(buffer[b + 19]) << 24)
+            guard length <= payloadLimit else {
+                let when = payloadLimit < Frame.maxPayload ? " before the handshake" : ""
+                throw FrameError(kind: .oversized, message: "payload length \(length) is above \(payloadLimit)\(when)")
             }
-            guard buffer.count >= Frame.headerSize + length else { break }
-            let payload = Array(buffer[Frame.headerSize..<(Frame.headerSize + length)])
-            guard Frame.checksum(payload) == Array(buffer[20..<24]) else {
+            guard buffer.count - b >= Frame.headerSize + length else { break }
+            let payload = Array(buffer[(b + Frame.headerSize)..<(b + Frame.headerSize + length)])
+            guard Frame.checksum(payload) == Array(buffer[(b + 20)..<(b + 24)]) else {
                 throw FrameError(kind: .badChecksum, message: "payload of \(length) bytes does not match its checksum")
             }
-            frames.append(Frame(command: String(decoding: name[4..<end], as: UTF8.self), payload: payload))
-            buffer.removeFirst(Frame.headerSize + length)
+            let command = String(decoding: name[nameStart..<end], as: UTF8.self)
+            if command == "verack" { payloadLimit = Frame.maxPayload }
+            frames.append(Frame(command: command, payload: payload))
+            start = b + Frame.headerSize + length
+        }
+        if start > 0 && start * 2 >= buffer.count {
+            buffer.removeFirst(start)
+            start = 0
         }
         return frames
     }

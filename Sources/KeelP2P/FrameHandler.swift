@@ -14,7 +14,7 @@ final class FrameHandler: ChannelDuplexHandler {
 
     init(magic: UInt32) {
         self.magic = magic
-        decoder = FrameDecoder(magic: magic)
+        decoder = FrameDecoder(magic: magic, beforeHandshake: Frame.maxHandshakePayload)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

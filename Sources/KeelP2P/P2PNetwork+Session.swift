@@ -172,7 +172,13 @@ extension P2PNetwork {
         batch.putBan(record)
         try? store.write(batch, sync: true)
         metrics.banned(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation")
-        logger.warning("banned peer host", metadata: ["host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)"])
+        // The ban is on the host: its other connections go too, or a host could keep one good
+        // connection open while it misbehaves on others.
+        let key = AddressBook.banKey(peer.host)
+        let others = state.withLock { s in s.peers.values.filter { AddressBook.banKey($0.host) == key && $0.id != peer.id } }
+        for other in others { other.close(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation") }
+        logger.warning("banned peer host", metadata: ["host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)",
+                                                      "other_connections_closed": "\(others.count)"])
     }
 
     /// Counts and sets under the network lock, so concurrent handshakes cannot leave a stale

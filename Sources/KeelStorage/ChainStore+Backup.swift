@@ -49,7 +49,8 @@ extension ChainStore {
             let backup = Backup(path: target, network: copy.network.name, height: tip?.height ?? 0, tip: tip?.hash.hex ?? Hash256.zero.hex,
                                 utxoHash: utxo.hash.hex, minerKey: hasKey)
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase  // as `keel chain info --json` spells them
             try AtomicFile.write(try encoder.encode(backup), to: target + "/backup.json", mode: 0o600)
             return backup
         } catch {

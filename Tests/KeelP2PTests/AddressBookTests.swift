@@ -5,6 +5,20 @@ import Testing
 
 @Suite("Address book and seen cache")
 struct AddressBookTests {
+    @Test("an IPv6 ban covers the host's /64; IPv4 and IPv4-mapped addresses are banned alone")
+    func banPrefixes() {
+        var book = AddressBook()
+        let record = book.ban(host: "2001:db8:1:2:aaaa::1", until: 5_000, reason: "flood")
+        #expect(record.host == "2001:db8:1:2::/64")
+        #expect(book.isBanned("2001:db8:1:2:ffff:ffff:ffff:ffff", now: 1))
+        #expect(book.isBanned("[2001:db8:1:2::9]", now: 1))
+        #expect(!book.isBanned("2001:db8:1:3::1", now: 1))
+        _ = book.ban(host: "::ffff:127.0.0.9", until: 5_000, reason: "flood")
+        #expect(book.isBanned("127.0.0.9", now: 1))
+        #expect(!book.isBanned("127.0.0.8", now: 1))
+        #expect(AddressBook.banKey("127.0.0.1") == "127.0.0.1")
+    }
+
     @Test("bans hold until their expiry and are dropped after it")
     func banExpiry() {
         var book = AddressBook()

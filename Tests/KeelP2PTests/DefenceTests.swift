@@ -33,6 +33,9 @@ struct DefenceTests {
         Case(name: "an oversized length", reason: "oversized") { raw, _ in
             try await raw.send(bytes: header(magic: Network.dev.magic, command: Array("block".utf8), length: 5 << 20, checksum: [0, 0, 0, 0]))
         },
+        Case(name: "a 64 KiB frame before the handshake", reason: "oversized") { raw, _ in
+            try await raw.send(bytes: header(magic: Network.dev.magic, command: Array("tx".utf8), length: 64 << 10, checksum: [0, 0, 0, 0]))
+        },
         Case(name: "a bad checksum", reason: "bad_checksum") { raw, _ in
             var bytes = Message.ping(7).frame.encoded(magic: Network.dev.magic)
             bytes[20] ^= 0xff
@@ -61,7 +64,8 @@ struct DefenceTests {
             let raw = try await RawPeer.connect(to: node.address, from: source)
             try await c.act(raw, node)
             #expect(await raw.waitClosed(timeout: 10), "\(c.name): the node kept the connection")
-            let banned = await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"\(c.reason)\"}") == 1 }
+            let expected = Double(DefenceTests.cases[0...i].filter { $0.reason == c.reason }.count)
+            let banned = await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"\(c.reason)\"}") == expected }
             #expect(banned, "\(c.name): no ban with reason \(c.reason)")
             let again = try await RawPeer.connect(to: node.address, from: source)
             #expect(await again.waitClosed(timeout: 5), "\(c.name): the banned host got back in")
@@ -73,6 +77,21 @@ struct DefenceTests {
         #expect(node.network.health().bannedHosts == DefenceTests.cases.count)
         #expect(node.network.peers().count == 1)
         await net.stop()
+    }
+
+    @Test("a ban closes every connection of the host, not only the one that misbehaved")
+    func banClosesTheHost() async throws {
+        let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
+        let quiet = try await RawPeer.connect(to: node.address, from: "127.0.0.30")
+        try await quiet.handshake()
+        let other = try await RawPeer.connect(to: node.address, from: "127.0.0.31")
+        try await other.handshake()
+        let noisy = try await RawPeer.connect(to: node.address, from: "127.0.0.30")
+        try await noisy.send(bytes: DefenceTests.header(magic: Network.main.magic, command: Array("ping".utf8), length: 0, checksum: [0, 0, 0, 0]))
+        #expect(await noisy.waitClosed(timeout: 10))
+        #expect(await quiet.waitClosed(timeout: 10), "the banned host's well-behaved connection was kept")
+        #expect(!other.isClosed, "another host is untouched")
+        await node.stop()
     }
 
     @Test("getdata for more than 2,000 objects costs score; addresses that are not IP literals are not learned")

@@ -59,6 +59,35 @@ struct FrameTests {
         #expect((#expect(throws: FrameError.self) { try command.feed(badName) })?.kind == .badCommand)
     }
 
+    @Test("before the peer's verack a frame over 4 KiB is refused; after it, up to the full size")
+    func handshakeLimit() throws {
+        let big = Message.tx(Network.dev.genesis.transactions[0]).frame
+        var padded = Frame(command: "tx", payload: big.payload + [UInt8](repeating: 0, count: Frame.maxHandshakePayload))
+        var early = FrameDecoder(magic: magic, beforeHandshake: Frame.maxHandshakePayload)
+        let refused = #expect(throws: FrameError.self) { try early.feed(padded.encoded(magic: magic)) }
+        #expect(refused?.kind == .oversized && refused?.message.contains("before the handshake") == true)
+
+        var decoder = FrameDecoder(magic: magic, beforeHandshake: Frame.maxHandshakePayload)
+        let version = Message.version(VersionInfo(network: "dev", genesis: Network.dev.genesis.hash, nonce: 1, listenPort: 1, bestHeight: 0, userAgent: "t"))
+        #expect(try decoder.feed(version.frame.encoded(magic: magic) + Message.verack.frame.encoded(magic: magic)).count == 2)
+        #expect(decoder.payloadLimit == Frame.maxPayload)
+        padded = Frame(command: "tx", payload: big.payload + [UInt8](repeating: 0, count: 1 << 20))
+        #expect(try decoder.feed(padded.encoded(magic: magic)).count == 1)
+    }
+
+    @Test("many small frames in one read all come out, in order, with nothing left over")
+    func manySmallFrames() throws {
+        var decoder = FrameDecoder(magic: magic)
+        let stream = (0..<20_000).flatMap { Message.ping(UInt64($0)).frame.encoded(magic: magic) }
+        var frames = [Frame]()
+        for chunk in stride(from: 0, to: stream.count, by: 65_536) {
+            frames += try decoder.feed(Array(stream[chunk..<min(chunk + 65_536, stream.count)]))
+        }
+        #expect(frames.count == 20_000)
+        #expect(try frames.enumerated().allSatisfy { try Message(frame: $1) == .ping(UInt64($0)) })
+        #expect(decoder.buffered == 0)
+    }
+
     @Test("random garbage never traps: it is refused or waits for more bytes")
     func garbage() {
         var rng = SeededGenerator(seed: 77)
