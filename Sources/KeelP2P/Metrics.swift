@@ -39,6 +39,11 @@ public final class P2PMetrics: Sendable {
     let rejected: [String: Counter]
     /// `keel_p2p_addresses_refused_total{source}`.
     let refusedAddresses: [String: Counter]
+    /// `keel_p2p_dial_backs_refused_total{reason}`: reach-check requests not acted on.
+    let refusedDialBacks: [String: Counter]
+    /// Why a dial-back request is refused: the peer already has one running, or the node has
+    /// `P2PNetwork.maxDialBacks` running.
+    public static let dialBackRefusals = ["busy", "limit"]
     /// `keel_p2p_address_book_size`.
     public let addressBookSize: Gauge
     /// `keel_p2p_banned_hosts`.
@@ -82,6 +87,11 @@ public final class P2PMetrics: Sendable {
         })
         refusedAddresses = Dictionary(uniqueKeysWithValues: P2PMetrics.refusedSources.map {
             ($0, r.makeCounter(descriptor: .keel("keel_p2p_addresses_refused_total", "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled."), labels: [("source", $0)]))
+        })
+        refusedDialBacks = Dictionary(uniqueKeysWithValues: P2PMetrics.dialBackRefusals.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_dial_backs_refused_total",
+                                                 "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), or the node had its limit running (limit)."),
+                               labels: [("reason", $0)]))
         })
         addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))
         bannedHosts = r.makeGauge(descriptor: .keel("keel_p2p_banned_hosts", "Hosts currently banned."))

@@ -70,6 +70,8 @@ public final class P2PNetwork: Service, Sendable {
         var retryDelay: Double = 1
         var wake = false
         var reachChecks: [UInt64: ReachCheck] = [:]
+        /// Peers with a dial-back running for them (at most one each, `maxDialBacks` in all).
+        var dialBacks: Set<UInt64> = []
         var server: (any Channel)?
         var stopping = false
         var lastSeedWarning: UInt64 = 0

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeelChain
 import KeelCore
 import KeelP2P
@@ -91,6 +94,45 @@ struct DefenceTests {
         #expect(await noisy.waitClosed(timeout: 10))
         #expect(await quiet.waitClosed(timeout: 10), "the banned host's well-behaved connection was kept")
         #expect(!other.isClosed, "another host is untouched")
+        await node.stop()
+    }
+
+    /// A TCP listener on every loopback address that accepts connections and never speaks, so
+    /// a dial to it holds its socket until the connect timeout.
+    static func silentListener() throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 64) == 0 else { throw PollTimeout(what: "a listener") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("dial-back requests are bounded: one at a time per peer, four in all; the rest are answered unreachable and counted")
+    func dialBacksBounded() async throws {
+        let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
+        let (fd, port) = try Self.silentListener()
+        defer { close(fd) }
+        let first = try await RawPeer.connect(to: node.address, from: "127.0.0.40")
+        try await first.handshake()
+        for nonce in 0..<10 { try await first.send(.reachCheck(port: port, nonce: UInt64(nonce))) }
+        #expect(await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"busy\"}") == 9 })
+        var others = [RawPeer]()
+        for i in 0..<5 {
+            let peer = try await RawPeer.connect(to: node.address, from: "127.0.0.\(41 + i)")
+            try await peer.handshake()
+            try await peer.send(.reachCheck(port: port, nonce: 100 + UInt64(i)))
+            others.append(peer)
+        }
+        #expect(await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}") == 2 },
+                "\(String(describing: node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}")))")
+        let answered = await Poll.until(timeout: 5) {
+            first.messages().filter { if case .reachResult(_, false, _) = $0 { return true } else { return false } }.count == 9
+        }
+        #expect(answered, "refused requests are answered unreachable at once")
         await node.stop()
     }
 
