@@ -31,6 +31,8 @@ extension P2PNetwork {
                             channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
             s.nextID += 1
             s.peers[peer.id] = peer
+            let remembered = s.hostScores.score(for: host, now: clock.nowMilliseconds())
+            peer.state.withLock { $0.score = remembered }
             return peer
         }
         peer.state.withLock { $0.outcome = outcome }
@@ -68,11 +70,13 @@ extension P2PNetwork {
 
     /// Forgets a closed peer and records why it went.
     private func finish(_ peer: Peer) {
-        let (reason, wasEstablished, outcome, node) = peer.state.withLock {
-            ($0.closing ?? "closed", $0.establishedAt != nil, $0.outcome, $0.version?.nonce)
+        let (reason, wasEstablished, outcome, node, score) = peer.state.withLock {
+            ($0.closing ?? "closed", $0.establishedAt != nil, $0.outcome, $0.version?.nonce, $0.score.value)
         }
         outcome?.complete(false)
+        let until = clock.nowMilliseconds() + UInt64(configuration.banSeconds * 1000)
         state.withLock { s in
+            s.hostScores.remember(host: peer.host, score: score, until: until)
             s.peers[peer.id] = nil
             if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
             if !s.aliases.isEmpty { s.aliases = s.aliases.filter { $0.value != peer.id } }

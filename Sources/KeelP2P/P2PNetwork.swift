@@ -72,6 +72,8 @@ public final class P2PNetwork: Service, Sendable {
         var reachChecks: [UInt64: ReachCheck] = [:]
         /// Peers with a dial-back running for them (at most one each, `maxDialBacks` in all).
         var dialBacks: Set<UInt64> = []
+        /// Scores of hosts that left with points lost, for the ban period.
+        var hostScores = HostScores()
         var server: (any Channel)?
         var stopping = false
         var lastSeedWarning: UInt64 = 0

@@ -19,6 +19,23 @@ struct AddressBookTests {
         #expect(AddressBook.banKey("127.0.0.1") == "127.0.0.1")
     }
 
+    @Test("host scores: kept per host (IPv6 by /64) until their expiry, the lower one wins, bounded")
+    func hostScores() {
+        var scores = HostScores(capacity: 2)
+        scores.remember(host: "127.0.0.5", score: 60, until: 1_000)
+        scores.remember(host: "127.0.0.5", score: 90, until: 1_000)
+        #expect(scores.score(for: "127.0.0.5", now: 10).value == 60)
+        #expect(scores.score(for: "127.0.0.5", now: 1_000).value == 100, "expired")
+        scores.remember(host: "2001:db8::1", score: 40, until: 5_000)
+        #expect(scores.score(for: "2001:db8::ffff", now: 10).value == 40)
+        scores.remember(host: "127.0.0.6", score: 100, until: 9_000)
+        #expect(scores.count == 1, "a clean score is not stored")
+        scores.remember(host: "127.0.0.7", score: 10, until: 9_000)
+        scores.remember(host: "127.0.0.8", score: 10, until: 8_000)
+        #expect(scores.count == 2)
+        #expect(scores.score(for: "2001:db8::1", now: 10).value == 100, "the soonest to expire was dropped")
+    }
+
     @Test("bans hold until their expiry and are dropped after it")
     func banExpiry() {
         var book = AddressBook()

@@ -136,6 +136,25 @@ struct DefenceTests {
         await node.stop()
     }
 
+    @Test("a score lost is kept for the host across reconnects, within the ban period")
+    func scoreSurvivesReconnect() async throws {
+        let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
+        let raw = try await RawPeer.connect(to: node.address, from: "127.0.0.50")
+        try await raw.handshake()
+        let items = (0..<2_001).map { InventoryItem(kind: .block, hash: Hash256(bytes: Array(repeating: UInt8($0 % 251), count: 32))!) }
+        try await raw.send(.getdata(items))
+        #expect(await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 })
+        await raw.close()
+        #expect(await Poll.until(timeout: 10) { node.network.peers().isEmpty })
+        let again = try await RawPeer.connect(to: node.address, from: "127.0.0.50")
+        try await again.handshake()
+        #expect(await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }, "\(node.network.peers().map(\.score))")
+        let other = try await RawPeer.connect(to: node.address, from: "127.0.0.51")
+        try await other.handshake()
+        #expect(await Poll.until(timeout: 10) { node.network.peers().contains { $0.score == 100 } }, "another host starts clean")
+        await node.stop()
+    }
+
     @Test("getdata for more than 2,000 objects costs score; addresses that are not IP literals are not learned")
     func oversizedRequests() async throws {
         var config = TestNetwork.configuration()
