@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "KeelSidecar", dependencies: [
-            "CKeelSupport", "KeelClient", "KeelMetrics",
+            "CKeelSupport", "KeelClient", "KeelMetrics", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),

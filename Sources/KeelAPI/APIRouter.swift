@@ -77,7 +77,7 @@ public enum APIRouter {
         guarded.post("/backup") { request, context in
             let body = try await request.decode(as: BackupBody.self, context: context)
             // A checkpoint flushes and links files: blocking work, kept off the event loop.
-            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BackupJSON, any Error>) in
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChainStore.Backup, any Error>) in
                 DispatchQueue.global().async { continuation.resume(with: Result { try handlers.backup(body) }) }
             }
         }

@@ -80,8 +80,8 @@ public enum AtomicFile {
         return temporary
     }
 
-    /// fsyncs the directory holding `path`, so a rename or link in it is durable.
-    static func syncDirectory(of path: String) {
+    /// fsyncs the directory holding `path`, so a rename, link or removal in it is durable.
+    public static func syncDirectory(of path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }

@@ -31,6 +31,11 @@ public struct DialPolicy: Sendable, Equatable {
     /// The scope for learned and imported addresses.
     public let scope: Scope
 
+    /// Test only: learned addresses must also start with this. A prefix of loopback (such as
+    /// `127.0.0.`) stands in for "this machine", so end-to-end tests show the refusals with other
+    /// loopback addresses (127.9.x.y) and never hand a running node an address off loopback.
+    public var testPrefix: String?
+
     /// A policy with `scope`.
     public init(scope: Scope) { self.scope = scope }
 
@@ -47,7 +52,8 @@ public struct DialPolicy: Sendable, Equatable {
             return .dial
         case .imported, .addr, .inbound:
             guard scope == .loopback else { return .dial }
-            return DialPolicy.isLoopback(host) ? .dial : .refuse("not a loopback address (the dev network dials only 127.0.0.0/8 and ::1 it learns; --allow-remote-peers lifts this)")
+            let inTestRange = testPrefix.map { host.hasPrefix($0) } ?? true
+            return DialPolicy.isLoopback(host) && inTestRange ? .dial : .refuse("not a loopback address (the dev network dials only 127.0.0.0/8 and ::1 it learns; --allow-remote-peers lifts this)")
         }
     }
 

@@ -25,6 +25,8 @@ public struct P2PConfiguration: Sendable {
     /// On the dev network, also dial learned and imported addresses that are not loopback
     /// (`--allow-remote-peers`). Main and test dial any address regardless.
     public var allowRemotePeers: Bool
+    /// Test only: learned addresses must also start with this (`DialPolicy.testPrefix`).
+    public var testDialPrefix: String?
 
     /// Creates a configuration; the defaults are the node's.
     public init(listenHost: String? = "127.0.0.1", listenPort: Int = 9333, connect: [String] = [], seeds: [String] = [],

@@ -88,7 +88,9 @@ public final class P2PNetwork: Service, Sendable {
                 clock: any WallClock = SystemClock(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onListening: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.configuration = configuration
-        dialPolicy = DialPolicy(network: chain.network, allowRemote: configuration.allowRemotePeers)
+        var policy = DialPolicy(network: chain.network, allowRemote: configuration.allowRemotePeers)
+        policy.testPrefix = configuration.testDialPrefix
+        dialPolicy = policy
         self.chain = chain
         self.store = chain.store
         self.metrics = metrics

@@ -1,4 +1,5 @@
 import Foundation
+import KeelFiles
 import Synchronization
 
 /// The durable queue of webhook deliveries: one JSON file per (notification, receiver) in
@@ -79,14 +80,16 @@ public final class Outbox: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(entry)
-        try DurableFile.write(data, to: path(entry.id), directory: directory)
+        do { try AtomicFile.write(data, to: path(entry.id)) } catch {
+            throw SidecarError(.storage, "cannot write the outbox entry \(entry.id)", cause: error)
+        }
         entries.withLock { $0[entry.id] = entry }
     }
 
     /// Removes a delivered entry.
     public func remove(_ id: String) {
         try? FileManager.default.removeItem(atPath: path(id))
-        DurableFile.syncDirectory(directory)
+        AtomicFile.syncDirectory(of: path(id))
         _ = entries.withLock { $0.removeValue(forKey: id) }
     }
 
@@ -97,43 +100,10 @@ public final class Outbox: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if let data = try? encoder.encode(failed) {
-            try? DurableFile.write(data, to: directory + "/failed/" + entry.id + ".json", directory: directory + "/failed")
+            try? AtomicFile.write(data, to: directory + "/failed/" + entry.id + ".json")
         }
         remove(entry.id)
     }
 
     private func path(_ id: String) -> String { directory + "/" + id + ".json" }
-}
-
-/// Crash-safe file writes: temporary file, fsync, rename, fsync of the directory.
-enum DurableFile {
-    static func write(_ data: Data, to path: String, directory: String) throws {
-        let temporary = directory + "/.tmp-" + UUID().uuidString
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SidecarError(.storage, "cannot write \(temporary)", cause: Errno(errno)) }
-        var ok = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
-        let saved = errno
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw SidecarError(.storage, "cannot write \(path)", cause: Errno(ok ? errno : saved))
-        }
-        syncDirectory(directory)
-    }
-
-    static func syncDirectory(_ directory: String) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
-    }
 }

@@ -17,6 +17,13 @@ extension ChainStore {
         public let utxoHash: String
         /// Whether the miner's key was copied beside it.
         public let minerKey: Bool
+
+        /// As `keel chain info --json` and the API spell them.
+        enum CodingKeys: String, CodingKey {
+            case path, network, height, tip
+            case utxoHash = "utxo_hash"
+            case minerKey = "miner_key"
+        }
     }
 
     /// Writes a backup of this store to `directory` (which must not exist; its parent must) while
@@ -50,7 +57,6 @@ extension ChainStore {
                                 utxoHash: utxo.hash.hex, minerKey: hasKey)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase  // as `keel chain info --json` spells them
             try AtomicFile.write(try encoder.encode(backup), to: target + "/backup.json", mode: 0o600)
             return backup
         } catch {

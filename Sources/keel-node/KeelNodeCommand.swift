@@ -104,6 +104,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "On dev, also dial addresses learned from peers or imports that are not loopback (by default a dev node dials only 127.0.0.0/8 and ::1 it learns).")
     var allowRemotePeers = false
 
+    @Option(name: .long, help: ArgumentHelp("Test only: learned addresses must also start with this loopback prefix.", visibility: .hidden))
+    var testDialPrefix: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -158,6 +161,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
                                        threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
                                        apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
         config.acceptDataLoss = acceptDataLoss
+        config.p2p.testDialPrefix = testDialPrefix
         let node: Node
         do {
             node = try Node(configuration: config, logger: logger,

@@ -37,6 +37,16 @@ struct DialPolicyTests {
         #expect(policy.allows(PeerRecord(host: "127.0.0.9", port: 9333, source: .addr, lastSeen: 0)))
     }
 
+    @Test("a test prefix narrows the loopback scope, so end-to-end tests need no address off loopback")
+    func testPrefix() {
+        var policy = DialPolicy(network: .dev, allowRemote: false)
+        policy.testPrefix = "127.0.0."
+        #expect(policy.decide(host: "127.0.0.1", source: .addr) == .dial)
+        #expect(policy.decide(host: "127.9.0.1", source: .addr) != .dial)
+        #expect(policy.decide(host: "::ffff:127.9.0.8", source: .imported) != .dial)
+        #expect(policy.decide(host: "127.9.0.1", source: .manual) == .dial, "operator addresses still go where they say")
+    }
+
     @Test("--connect, --seed and connect requests go where the operator says, on every network")
     func operatorAddressesAlwaysDialled() {
         for policy in [DialPolicy(network: .dev, allowRemote: false), DialPolicy(network: .main, allowRemote: false)] {

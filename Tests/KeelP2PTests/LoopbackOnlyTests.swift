@@ -8,11 +8,13 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-/// Addresses off the machine, from documentation ranges (never routed) and private ranges.
-/// They reach a running node only where `NetworkIsolation.isLoopbackOnly` holds, so even a
-/// regressed policy cannot send a packet anywhere.
+/// Stand-ins for addresses off the machine: loopback addresses outside the test dial prefix
+/// (`127.0.0.`), which the node's policy then treats as it treats public and private ones. A
+/// running node is never handed an address off loopback; `DialPolicyTests` shows, without any
+/// node, that real public and private addresses are refused the same way.
 enum OffMachine {
-    static let hosts = ["192.0.2.1", "198.51.100.7", "203.0.113.9", "10.1.2.3", "172.16.0.1", "192.168.1.1", "2001:db8::1", "::ffff:10.0.0.1"]
+    static let testPrefix = "127.0.0."
+    static let hosts = ["127.9.0.1", "127.9.0.2", "127.9.0.3", "127.9.0.4", "127.9.0.5", "127.9.0.6", "127.9.0.7", "::ffff:127.9.0.8"]
 }
 
 @Suite("Loopback only: the suites' namespace, and a dev node's stored addresses")
@@ -25,8 +27,7 @@ struct LoopbackOnlyTests {
         #expect(NetworkIsolation.routeError(to: "127.0.0.1") == 0, "loopback must still work")
     }
 
-    @Test("a dev node passes over stored addresses off loopback and dials a loopback one",
-          .enabled(if: NetworkIsolation.isLoopbackOnly, "hands a running node non-loopback addresses: only inside make test's namespace"))
+    @Test("a dev node passes over stored addresses outside its dial scope and dials one inside it")
     func storedAddressesPassedOver() async throws {
         let listener = try await TestPeerNode.start(index: 1, configuration: TestNetwork.configuration())
         let (host, port) = try #require(P2PConfiguration.parse(listener.address))
@@ -41,11 +42,12 @@ struct LoopbackOnlyTests {
         try chain.store.write(batch, sync: true)
         var config = TestNetwork.configuration()
         config.targetOutbound = 1
+        config.testDialPrefix = OffMachine.testPrefix
         let node = try await TestPeerNode.start(index: 0, chain: chain, configuration: config)
         let connected = await Poll.until(timeout: 20) { node.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
         #expect(connected, "the loopback address was not dialled")
         let dials = Exposition.total("keel_p2p_dials_total", in: node.metricsText())
-        #expect(dials == 1, "dialled \(dials) times: an address off loopback was tried")
+        #expect(dials == 1, "dialled \(dials) times: an address outside the scope was tried")
         #expect(node.network.exportPeers().count == OffMachine.hosts.count + 1, "stored records are kept, only passed over")
         await node.stop()
         await listener.stop()
