@@ -21,6 +21,8 @@ public struct ChainError: Error, Sendable, CustomStringConvertible {
         public static let mempoolFull = Code(rawValue: "mempool_full")
         /// The block is already known to be invalid.
         public static let knownInvalid = Code(rawValue: "known_invalid")
+        /// The block's branch has too little work to be stored (not the sender's fault as such).
+        public static let lowWork = Code(rawValue: "low_work")
     }
 
     /// The kind of failure.

@@ -3,15 +3,44 @@ import KeelStorage
 import Logging
 
 extension ChainState {
+    /// How much work a block's branch must show to be stored (Bitcoin Core's anti-DoS rule for
+    /// blocks from peers): siblings of old blocks cost the sender one block's proof of work each
+    /// but would cost us disk for good.
+    public enum WorkRule: Sendable, Equatable {
+        /// No rule: the miner, the API, tests.
+        case none
+        /// A block nobody asked for: its branch needs at least the tip's work.
+        case unrequested
+        /// A block asked for after its headers were checked, which proved `claimedWork` for a
+        /// chain through it: that, or its own work, must come within `workMarginBlocks` of the tip.
+        case requested(claimedWork: UInt256)
+
+        var claimedWork: UInt256 {
+            if case .requested(let work) = self { return work }
+            return .zero
+        }
+
+        func threshold(tip: HeaderIndex.Entry) -> UInt256? {
+            switch self {
+            case .none: nil
+            case .unrequested: tip.work
+            case .requested: ChainState.threshold(tip: tip)
+            }
+        }
+    }
+
     /// Validates and stores `block`, then moves the active chain to the branch with the most
     /// work. Throws the `ConsensusError` of the rule it breaks; an invalid block is remembered
     /// so it is never re-validated.
+    ///
+    /// A block under a `WorkRule` (P2P's) is stored only if its branch can soon win; otherwise
+    /// it throws `ChainError.lowWork` and stores nothing.
     @discardableResult
-    public func submit(_ block: Block, origin: Origin) throws -> SubmitResult {
-        try state.withLock { s in try accept(block, origin: origin, &s) }
+    public func submit(_ block: Block, origin: Origin, rule: WorkRule = .none) throws -> SubmitResult {
+        try state.withLock { s in try accept(block, origin: origin, rule: rule, &s) }
     }
 
-    private func accept(_ block: Block, origin: Origin, _ s: inout State) throws -> SubmitResult {
+    private func accept(_ block: Block, origin: Origin, rule: WorkRule, _ s: inout State) throws -> SubmitResult {
         let hash = block.hash
         if let known = try s.index.entry(hash) {
             guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
@@ -22,6 +51,12 @@ extension ChainState {
         }
         guard parent.isValid else {
             throw ConsensusError(.previousHash, "previous block \(parent.hash) is invalid")
+        }
+        if let needed = rule.threshold(tip: s.tip) {
+            let work = max(parent.work + block.header.target.work, rule.claimedWork)
+            guard work >= needed else {
+                throw ChainError(.lowWork, "block \(hash) at height \(block.header.height) is on a branch with too little work to be stored")
+            }
         }
         let context = try s.index.context(of: parent, network: network)
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())

@@ -39,6 +39,45 @@ extension ChainState {
         }
     }
 
+    /// The header of a stored block (nil if unknown).
+    public func header(_ hash: Hash256) -> BlockHeader? { state.withLock { (try? $0.index.entry(hash))??.header } }
+
+    /// A header check that continues from the stored block `hash` (nil if the block is unknown
+    /// or invalid): P2P checks a peer's headers with it before asking for any of their blocks.
+    public func headerCheck(extending hash: Hash256) -> HeaderChainCheck? {
+        state.withLock { s -> HeaderChainCheck? in
+            guard let parent = try? s.index.entry(hash), parent.isValid,
+                  let context = try? s.index.context(of: parent, network: network) else { return nil }
+            var timestamps = [parent.header.timestamp]
+            var cursor = parent
+            while timestamps.count < HeaderChainCheck.lookBack(network), cursor.height > 0,
+                  let previous = try? s.index.entry(cursor.header.previousHash) {
+                timestamps.append(previous.header.timestamp)
+                cursor = previous
+            }
+            return HeaderChainCheck(network: network, parent: context, ancestorTimestamps: timestamps.reversed(), work: parent.work)
+        }
+    }
+
+    /// Blocks this many tip blocks' worth of work below the tip may still be stored (a short
+    /// reorg); below that a branch costs disk and memory and can never win soon. Bitcoin Core
+    /// uses the same 144 (`GetAntiDoSWorkThreshold`).
+    public static let workMarginBlocks: UInt64 = 144
+
+    /// The least cumulative work a branch must show before its headers are followed or its
+    /// blocks stored: the tip's work less `workMarginBlocks` blocks at the tip's target.
+    public var antiDoSWorkThreshold: UInt256 {
+        state.withLock { s in ChainState.threshold(tip: s.tip) }
+    }
+
+    static func threshold(tip: HeaderIndex.Entry) -> UInt256 {
+        let (margin, overflow) = tip.header.target.work.multipliedReportingOverflow(by: workMarginBlocks)
+        return overflow || margin >= tip.work ? .zero : tip.work - margin
+    }
+
+    /// The active tip's cumulative work.
+    public var tipWork: UInt256 { state.withLock { $0.tip.work } }
+
     /// Active-chain headers after the first `locator` hash on the active chain (genesis if none
     /// is), up to `stop` or `limit` headers.
     public func headers(after locator: [Hash256], stop: Hash256?, limit: Int) throws -> [BlockHeader] {

@@ -3,7 +3,8 @@
 public enum ConsensusRules {
     /// Checks a header against its parent: previous hash, height, difficulty, proof of work and
     /// timestamp window.
-    public static func checkHeader(_ header: BlockHeader, parent: ParentContext, network: Network,
+    /// `hash` is the header's hash when the caller already has it (hashing is most of the cost).
+    public static func checkHeader(_ header: BlockHeader, hash: Hash256? = nil, parent: ParentContext, network: Network,
                                    now: UInt64) throws(ConsensusError) {
         guard header.previousHash == parent.hash else {
             throw ConsensusError(.previousHash, "previous hash \(header.previousHash) is not the parent \(parent.hash)")
@@ -15,8 +16,9 @@ public enum ConsensusRules {
         guard header.target == expected else {
             throw ConsensusError(.difficulty, "target \(header.target) should be \(expected)")
         }
-        guard header.target.isMet(by: header.hash) else {
-            throw ConsensusError(.proofOfWork, "hash \(header.hash) is above target \(header.target)")
+        let hash = hash ?? header.hash
+        guard header.target.isMet(by: hash) else {
+            throw ConsensusError(.proofOfWork, "hash \(hash) is above target \(header.target)")
         }
         guard header.timestamp > parent.medianTimePast else {
             throw ConsensusError(.timestampTooOld, "timestamp \(header.timestamp) is not above the median time past \(parent.medianTimePast)")

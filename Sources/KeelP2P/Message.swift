@@ -127,8 +127,11 @@ public enum Message: Sendable, Equatable {
     public static let maxAddresses = 1_000
     /// Bound on inventory items per `inv`, `getdata` or `notfound`.
     public static let maxInventory = 50_000
-    /// Bound on headers per `headers` (and locator hashes per `getheaders`).
+    /// Bound on headers per `headers`.
     public static let maxHeaders = 2_000
+    /// Bound on locator hashes per `getheaders` (Bitcoin Core's `MAX_LOCATOR_SZ`): each costs a
+    /// lookup under the chain's lock, and an honest locator has about 10 + log2(height).
+    public static let maxLocator = 101
 
     /// Opens the handshake.
     case version(VersionInfo)
@@ -233,7 +236,7 @@ public enum Message: Sendable, Equatable {
         case "getdata": self = .getdata(try list(Message.maxInventory, "inventory"))
         case "notfound": self = .notfound(try list(Message.maxInventory, "inventory"))
         case "getheaders":
-            let locator: [Hash256] = try list(Message.maxHeaders, "locator")
+            let locator: [Hash256] = try list(Message.maxLocator, "locator")
             self = .getheaders(locator: locator, stop: try Hash256(from: &r))
         case "headers": self = .headers(try list(Message.maxHeaders, "headers"))
         case "block": self = .block(try Block(from: &r))

@@ -13,7 +13,7 @@ public final class P2PMetrics: Sendable {
     public static let reasons = ["bad_magic", "bad_command", "oversized", "bad_checksum", "malformed_message", "invalid_block",
                                  "invalid_transaction", "flood", "protocol_violation", "wrong_network", "wrong_genesis",
                                  "self_connection", "handshake_timeout", "ping_timeout", "slow_reader", "closed", "shutdown",
-                                 "duplicate", "requested"]
+                                 "duplicate", "requested", "stalling"]
     /// Dial outcomes.
     public static let dialResults = ["connected", "refused", "timeout", "handshake_failed"]
     /// Inbound connections turned away.
@@ -54,6 +54,27 @@ public final class P2PMetrics: Sendable {
     public let orphanBlocks: Gauge
     /// `keel_p2p_best_peer_height`.
     public let bestPeerHeight: Gauge
+    /// `keel_p2p_orphan_bytes`.
+    public let orphanBytes: Gauge
+    /// `keel_p2p_download_queue`: blocks queued for download over all peers.
+    public let downloadQueue: Gauge
+    /// `keel_p2p_blocks_in_flight`.
+    public let blocksInFlight: Gauge
+    /// `keel_p2p_download_refused_total{reason}`: blocks not queued, orphans not held.
+    let downloadRefused: [String: Counter]
+    /// Why a block was not queued or held.
+    public static let downloadRefusals = BlockDownloader.Refusal.allCases.map(\.rawValue) + OrphanPool.Refusal.allCases.map { "orphans_" + $0.rawValue }
+    /// `keel_p2p_requests_expired_total{reason}`: block requests taken back from a peer.
+    let requestsExpired: [String: Counter]
+    /// Why a request was taken back: the peer stalled while others delivered, or it went
+    /// unanswered for the request timeout.
+    public static let expiries = ["stalled", "timeout"]
+    /// `keel_p2p_ignored_total{what,reason}`: headers and blocks not followed or not stored,
+    /// without blaming the peer.
+    let ignored: [String: Counter]
+    /// What was ignored and why.
+    public static let ignoredKinds = ["headers low_work", "headers presync", "headers redownload_mismatch", "headers unconnected",
+                                      "headers from_the_future", "block low_work", "block unrequested_orphan", "block orphan_expired"]
 
     /// Creates every series at zero on `registry`.
     public init(registry: PrometheusCollectorRegistry) {
@@ -99,6 +120,25 @@ public final class P2PMetrics: Sendable {
         seedsReachable = r.makeGauge(descriptor: .keel("keel_p2p_seeds_reachable", "Seed and --connect addresses whose last dial completed a handshake."))
         orphanBlocks = r.makeGauge(descriptor: .keel("keel_p2p_orphan_blocks", "Blocks held until their parent arrives."))
         bestPeerHeight = r.makeGauge(descriptor: .keel("keel_p2p_best_peer_height", "The highest tip height a connected peer announced."))
+        orphanBytes = r.makeGauge(descriptor: .keel("keel_p2p_orphan_bytes", "Bytes of blocks held until their parent arrives."))
+        downloadQueue = r.makeGauge(descriptor: .keel("keel_p2p_download_queue", "Blocks queued for download, over all peers."))
+        blocksInFlight = r.makeGauge(descriptor: .keel("keel_p2p_blocks_in_flight", "Blocks requested from peers and not yet delivered."))
+        downloadRefused = Dictionary(uniqueKeysWithValues: P2PMetrics.downloadRefusals.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_download_refused_total",
+                                                 "Blocks not queued for download or not held as orphans because a bound was reached, by bound."),
+                               labels: [("reason", $0)]))
+        })
+        requestsExpired = Dictionary(uniqueKeysWithValues: P2PMetrics.expiries.map {
+            ($0, r.makeCounter(descriptor: .keel("keel_p2p_requests_expired_total",
+                                                 "Block requests taken back from a peer and asked of others: it stalled while others delivered, or timed out."),
+                               labels: [("reason", $0)]))
+        })
+        ignored = Dictionary(uniqueKeysWithValues: P2PMetrics.ignoredKinds.map { key in
+            let parts = key.split(separator: " ").map(String.init)
+            return (key, r.makeCounter(descriptor: .keel("keel_p2p_ignored_total",
+                                                         "Headers messages and blocks from peers not followed or not stored, without penalty, by what and why."),
+                                       labels: [("what", parts[0]), ("reason", parts[1])]))
+        })
     }
 
     func message(_ command: String, _ flow: String, bytes count: Int) {
@@ -107,6 +147,8 @@ public final class P2PMetrics: Sendable {
         bytes[key]?.increment(by: Int64(count))
     }
 
+    func ignore(_ what: String, _ reason: String, count: Int = 1) { ignored[what + " " + reason]?.increment(by: Int64(count)) }
+    func refusedDownload(_ reason: String, count: Int) { downloadRefused[reason]?.increment(by: Int64(count)) }
     func disconnected(_ reason: String) { disconnects[reason]?.increment() }
     func banned(_ reason: String) { bans[reason]?.increment() }
     func dialed(_ result: String) { dials[result]?.increment() }

@@ -27,7 +27,7 @@ extension P2PNetwork {
             perform(peer.state.withLock { $0.handshake.receive(message) }, peer)
             return
         }
-        handle(message, from: peer)
+        handle(message, from: peer, size: frame.payload.count)
     }
 
     /// A completed handshake: record the peer, learn its address, start sync and discovery.
@@ -58,6 +58,11 @@ extension P2PNetwork {
                 peer.close("duplicate")
                 return
             }
+        }
+        let monotonic = P2PNetwork.monotonicMilliseconds()
+        downloader.withLock { d in
+            d.addPeer(peer.id, now: monotonic)
+            d.setBestHeight(info.bestHeight, of: peer.id)
         }
         var batch = WriteBatch()
         var learned: PeerRecord?
@@ -101,7 +106,7 @@ extension P2PNetwork {
     func establishedPeers() -> [Peer] { state.withLock { Array($0.peers.values) }.filter { $0.isEstablished && !$0.isClosing } }
 
     /// Handles a message after the handshake.
-    func handle(_ message: Message, from peer: Peer) {
+    func handle(_ message: Message, from peer: Peer, size: Int) {
         switch message {
         case .version, .verack:
             offend(peer, .protocolViolation, "'\(message.command)' after the handshake")
@@ -125,7 +130,8 @@ extension P2PNetwork {
         case .getdata(let items):
             serve(items, to: peer)
         case .notfound(let items):
-            for item in items where item.kind == .block { releaseDownload(item.hash, from: peer) }
+            let returned = downloader.withLock { d in items.filter { $0.kind == .block }.compactMap { d.notFound($0.hash, from: peer.id) } }
+            reassign(returned, excluding: peer.id)
             requestBlocks(from: peer)
         case .getheaders(let locator, let stop):
             let headers = (try? chain.headers(after: locator, stop: stop == .zero ? nil : stop, limit: Message.maxHeaders)) ?? []
@@ -133,7 +139,7 @@ extension P2PNetwork {
         case .headers(let headers):
             handleHeaders(headers, from: peer)
         case .block(let block):
-            handleBlock(block, from: peer)
+            handleBlock(block, size: size, from: peer)
         case .tx(let tx):
             handleTransaction(tx, from: peer)
         case .reachCheck(let port, let nonce):

@@ -153,16 +153,22 @@ extension P2PNetwork {
         }
     }
 
+    /// Checks for stalled and timed-out block requests every second.
+    func downloadLoop() async {
+        while !Task.isCancelled, !state.withLock({ $0.stopping }) {
+            try? await Task.sleep(for: .seconds(1))
+            checkDownloads()
+        }
+    }
+
     private func waitForHealthTick() async {
         try? await Task.sleep(for: .milliseconds(Int64(configuration.healthInterval * 1000)))
     }
 
     func healthRound() {
         let now = clock.nowMilliseconds()
-        let monotonic = P2PNetwork.monotonicMilliseconds()
         let (expired, probes) = state.withLock { s -> ([String], [PeerRecord]) in
             let expired = s.book.expireBans(now: now)
-            s.inFlight = s.inFlight.filter { monotonic < $0.value.at + 60_000 }
             var connected = s.dialing
             for peer in s.peers.values { if let dialed = peer.dialedAddress { connected.insert(dialed) } }
             let probes = s.seeds.keys.filter { !connected.contains($0) }.compactMap { s.book.records[$0] }
@@ -179,7 +185,10 @@ extension P2PNetwork {
             spawn { await self.dial(record, outcome: outcome, probe: true) }
         }
         let tip = chain.tip.height
-        for peer in establishedPeers() where peer.state.withLock({ $0.bestHeight }) > tip {
+        // Only peers we are not already fetching from: one already syncing would answer with
+        // the headers it just sent, and checking 2,000 headers again every round is not free.
+        let busy = Set(downloader.withLock { d in d.peers.filter { $0.value.count > 0 || $0.value.inFlight > 0 }.map(\.key) })
+        for peer in establishedPeers() where peer.state.withLock({ $0.bestHeight }) > tip && !busy.contains(peer.id) {
             peer.send(.getheaders(locator: chain.locator(), stop: .zero))
         }
         updatePeerGauges()

@@ -80,9 +80,9 @@ extension P2PNetwork {
             s.peers[peer.id] = nil
             if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
             if !s.aliases.isEmpty { s.aliases = s.aliases.filter { $0.value != peer.id } }
-            for (hash, request) in s.inFlight where request.peer == peer.id { s.inFlight[hash] = nil }
             s.wake = true
         }
+        releaseDownloads(of: peer)
         metrics.disconnected(P2PMetrics.reasons.contains(reason) ? reason : "closed")
         if wasEstablished {
             updatePeerGauges()

@@ -3,117 +3,158 @@ import KeelCore
 import KeelStorage
 
 extension P2PNetwork {
-    /// Requests announced objects we lack: blocks not stored go to the peer's download queue,
-    /// transactions not seen are asked for at once.
+    /// Requests announced objects we lack: transactions not seen are asked for at once; a block
+    /// we lack makes us ask the peer for headers (a block is fetched only once its header is
+    /// checked), so an `inv` of random hashes costs one `getheaders`, not a download queue.
     func handleInventory(_ items: [InventoryItem], from peer: Peer) {
         var transactions = [InventoryItem]()
-        var blocks = [Hash256]()
+        var unknownBlock = false
         for item in items {
             peer.markKnown(item.hash)
             switch item.kind {
             case .block:
-                if !chain.knowsBlock(item.hash) { blocks.append(item.hash) }
+                if !unknownBlock, !chain.knowsBlock(item.hash) { unknownBlock = true }
             case .transaction:
                 let request = state.withLock { !$0.seenTransactions.contains(item.hash) } && chain.mempoolEntry(item.hash) == nil
                 if request { transactions.append(item) }
             }
         }
         if !transactions.isEmpty { peer.send(.getdata(transactions)) }
-        if !blocks.isEmpty {
-            schedule(blocks, from: peer)
-            requestBlocks(from: peer)
-        }
+        if unknownBlock { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
     }
 
-    /// Headers-first sync: checks the batch links up and carries proof of work, queues the
-    /// blocks we lack for download from this peer, and asks for the next batch when this one
-    /// was full.
+    /// Headers-first sync: the batch is checked against the chain rules (`HeaderSync`), and the
+    /// blocks of a branch with enough work are queued for download from this peer; the next
+    /// batch is asked for when this one was full and the peer's queue has room.
     func handleHeaders(_ headers: [BlockHeader], from peer: Peer) {
-        guard let last = headers.last else { return }
-        var previous: Hash256?
-        var hashes = [Hash256]()
-        for header in headers {
-            let hash = header.hash
-            if let previous, header.previousHash != previous {
-                offend(peer, .protocolViolation, "headers do not form a chain")
-                return
-            }
-            guard header.target.isMet(by: hash) else {
-                offend(peer, .invalidBlock, "header \(hash) lacks its proof of work")
-                return
-            }
-            previous = hash
-            hashes.append(hash)
-        }
-        peer.state.withLock { $0.bestHeight = max($0.bestHeight, last.height) }
-        let parent = headers[0].previousHash
-        guard chain.knowsBlock(parent) || peer.state.withLock({ $0.scheduled.contains(parent) })
-                || state.withLock({ $0.inFlight[parent] != nil }) else {
-            // Not connected to anything we know: the peer is on a branch past our locator's reach.
+        guard !headers.isEmpty else { return }
+        var sync = peer.state.withLock { $0.headerSync }
+        let outcome = sync.process(headers, full: headers.count == Message.maxHeaders, threshold: chain.antiDoSWorkThreshold,
+                                   now: clock.nowMilliseconds(), checkFrom: chain.headerCheck(extending:))
+        var resume: Hash256?
+        switch outcome {
+        case .fetch(let items, let more):
+            if let last = items.last { notePeerHeight(last.height, of: peer) }
+            let held = orphans.withLock { pool in Set(items.map(\.hash).filter { pool.contains($0) }) }
+            schedule(items.filter { !held.contains($0.hash) && !chain.knowsBlock($0.hash) }, for: peer)
+            if more, let last = items.last { resume = last.hash }
+        case .presync(let last):
+            metrics.ignore("headers", "presync")
+            peer.send(.getheaders(locator: [last], stop: .zero))
+        case .redownload:
             peer.send(.getheaders(locator: chain.locator(), stop: .zero))
-            return
+        case .mismatch:
+            metrics.ignore("headers", "redownload_mismatch")
+        case .lowWork:
+            metrics.ignore("headers", "low_work")
+        case .fromTheFuture:
+            metrics.ignore("headers", "from_the_future")
+            logger.notice("headers from the future (is our clock behind?)", metadata: ["peer": "\(peer.id)"])
+        case .unconnected:
+            metrics.ignore("headers", "unconnected")
+            // The peer is on a branch past our locator's reach, or announced ahead of us: ask
+            // from our locator, at most once a second.
+            let now = P2PNetwork.monotonicMilliseconds()
+            if now >= sync.lastUnconnectedAsk + 1_000 {
+                sync.lastUnconnectedAsk = now
+                peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+            }
+        case .invalid(let error):
+            offend(peer, .invalidBlock, "header: \(error.code): \(error.message)")
         }
-        schedule(hashes.filter { !chain.knowsBlock($0) }, from: peer)
+        if let resume { sync.resumeFrom = resume }
+        peer.state.withLock { $0.headerSync = sync }
         requestBlocks(from: peer)
-        if headers.count == Message.maxHeaders {
-            peer.send(.getheaders(locator: [last.hash], stop: .zero))
-        }
         metrics.bestPeerHeight.set(to: Double(bestPeerHeight()))
     }
 
-    /// Adds blocks to the peer's download queue (once each).
-    func schedule(_ hashes: [Hash256], from peer: Peer) {
-        peer.state.withLock { s in
-            for hash in hashes where s.scheduled.insert(hash).inserted { s.downloads.append(hash) }
-        }
+    func notePeerHeight(_ height: UInt64, of peer: Peer) {
+        peer.state.withLock { $0.bestHeight = max($0.bestHeight, height) }
+        downloader.withLock { $0.setBestHeight(height, of: peer.id) }
     }
 
-    /// Sends `getdata` for the next queued blocks, keeping at most `Peer.downloadWindow` in
-    /// flight from this peer and asking in batches of at least half a window. A block already stored, held as an orphan, or in flight from
-    /// another peer (for less than 30 s) is skipped.
+    /// Adds blocks to the peer's download queue (once each), counting what its bounds refused.
+    func schedule(_ items: [BlockDownloader.Item], for peer: Peer) {
+        guard !items.isEmpty else { return }
+        let refused = downloader.withLock { $0.schedule(items, for: peer.id) }
+        for (reason, count) in refused { metrics.refusedDownload(reason.rawValue, count: count) }
+    }
+
+    /// Sends `getdata` for the peer's next queued blocks (at most a window in flight), and asks
+    /// for its next header batch once its queue has room again.
     func requestBlocks(from peer: Peer) {
-        while !peer.isClosing {
-            let candidates = peer.state.withLock { s -> [Hash256] in
-                let room = Peer.downloadWindow - s.blocksInFlight
-                let queued = s.downloads.count - s.downloadHead
-                // Refill in half-windows: one getdata per 16 blocks keeps a fast sync far
-                // below the sender's rate limit for inventory messages.
-                guard queued > 0, room >= min(Peer.downloadWindow / 2, queued) else { return [] }
-                let end = min(s.downloads.count, s.downloadHead + room)
-                let taken = Array(s.downloads[s.downloadHead..<end])
-                s.downloadHead = end
-                for hash in taken { s.scheduled.remove(hash) }
-                if s.downloadHead > 4_096, s.downloadHead * 2 > s.downloads.count {
-                    s.downloads.removeFirst(s.downloadHead)
-                    s.downloadHead = 0
-                }
-                return taken
-            }
-            guard !candidates.isEmpty else { return }
-            let unknown = candidates.filter { !chain.knowsBlock($0) }
-            let now = P2PNetwork.monotonicMilliseconds()
-            let claimed = state.withLock { s -> [Hash256] in
-                unknown.filter { hash in
-                    if s.orphans[hash] != nil { return false }
-                    if let flight = s.inFlight[hash], flight.peer != peer.id, now < flight.at + 30_000 { return false }
-                    s.inFlight[hash] = (peer.id, now)
-                    return true
-                }
-            }
-            guard !claimed.isEmpty else { continue }
-            peer.state.withLock { $0.blocksInFlight += claimed.count }
-            peer.send(.getdata(claimed.map { InventoryItem(kind: .block, hash: $0) }))
+        guard !peer.isClosing else { return }
+        let now = P2PNetwork.monotonicMilliseconds()
+        let tip = chain.tip.height
+        let (claimed, room) = downloader.withLock { d in
+            (d.nextRequests(for: peer.id, now: now, tipHeight: tip) { hash in self.chain.knowsBlock(hash) }, d.wantsMoreHeaders(from: peer.id))
         }
+        if !claimed.isEmpty { peer.send(.getdata(claimed.map { InventoryItem(kind: .block, hash: $0.hash) })) }
+        if room, let resume = peer.state.withLock({ s -> Hash256? in
+            defer { s.headerSync.resumeFrom = nil }
+            return s.headerSync.resumeFrom
+        }) {
+            peer.send(.getheaders(locator: [resume], stop: .zero))
+        }
+        updateDownloadGauges()
     }
 
-    /// A block (or a `notfound` for one) came back from `peer`: it frees a download slot.
-    func releaseDownload(_ hash: Hash256, from peer: Peer) {
-        let mine = state.withLock { s -> Bool in
-            guard s.inFlight[hash]?.peer == peer.id else { return false }
-            s.inFlight[hash] = nil
-            return true
+    /// The download ceiling rose: parked blocks are queued again, and peers waiting under the
+    /// ceiling are asked for more.
+    func tipMoved(except peer: Peer) {
+        let (parked, hungry) = downloader.withLock { d in (d.unpark(), d.hungryPeers()) }
+        if !parked.isEmpty { _ = downloader.withLock { $0.reassign(parked) } }
+        guard !hungry.isEmpty || !parked.isEmpty else { return }
+        let peers = state.withLock { s in s.peers.values.filter { $0.id != peer.id && (!parked.isEmpty || hungry.contains($0.id)) } }
+        for other in peers where other.isEstablished { requestBlocks(from: other) }
+    }
+
+    /// Blocks a failed peer had queued or in flight go to peers that can serve them.
+    func reassign(_ items: [BlockDownloader.Item], excluding peer: UInt64?) {
+        let held = orphans.withLock { pool in Set(items.map(\.hash).filter { pool.contains($0) }) }
+        let wanted = items.filter { !held.contains($0.hash) && !chain.knowsBlock($0.hash) }
+        guard !wanted.isEmpty else { return }
+        _ = downloader.withLock { $0.reassign(wanted, excluding: peer) }
+        for other in establishedPeers() where other.id != peer { requestBlocks(from: other) }
+    }
+
+    /// The download round: stallers (requests unanswered while others deliver) are
+    /// disconnected and their blocks asked of others; requests past the timeout are given up.
+    func checkDownloads() {
+        let now = P2PNetwork.monotonicMilliseconds()
+        let expiry = downloader.withLock { $0.expire(now: now) }
+        let dropped = orphans.withLock { $0.expire(now: now) }
+        if dropped > 0 { metrics.ignore("block", "orphan_expired", count: dropped) }
+        if !expiry.timedOut.isEmpty {
+            metrics.requestsExpired["timeout"]?.increment(by: Int64(expiry.timedOut.count))
+            reassign(expiry.timedOut, excluding: expiry.timedOutPeers.count == 1 ? expiry.timedOutPeers.first : nil)
         }
-        if mine { peer.state.withLock { $0.blocksInFlight = max($0.blocksInFlight - 1, 0) } }
+        let (stallers, hungry) = state.withLock { s in (expiry.stallers.compactMap { s.peers[$0] }, s.peers) }
+        for peer in stallers {
+            metrics.requestsExpired["stalled"]?.increment(by: Int64(downloader.withLock { $0.inFlight(to: peer.id) }))
+            logger.notice("peer stalled the block download; disconnecting", metadata: ["peer": "\(peer.id)"])
+            peer.close("stalling")
+            releaseDownloads(of: peer)
+        }
+        let waiting = Set(downloader.withLock { $0.hungryPeers() })
+        for (id, peer) in hungry where waiting.contains(id) && peer.isEstablished { requestBlocks(from: peer) }
+        updateDownloadGauges()
+    }
+
+    /// Forgets what a leaving peer had queued, in flight or held, and asks others for it.
+    func releaseDownloads(of peer: Peer) {
+        let items = downloader.withLock { $0.removePeer(peer.id) } + orphans.withLock { $0.removePeer(peer.id) }
+        reassign(items, excluding: peer.id)
+        updateDownloadGauges()
+    }
+
+    func updateDownloadGauges() {
+        let (queued, flying) = downloader.withLock { ($0.queuedTotal, $0.inFlight.count) }
+        let (count, bytes) = orphans.withLock { ($0.count, $0.bytes) }
+        metrics.downloadQueue.set(to: Double(queued))
+        metrics.blocksInFlight.set(to: Double(flying))
+        metrics.orphanBlocks.set(to: Double(count))
+        metrics.orphanBytes.set(to: Double(bytes))
     }
 
     /// The highest tip a connected peer announced.
@@ -121,39 +162,41 @@ extension P2PNetwork {
         establishedPeers().map { $0.state.withLock { $0.bestHeight } }.max() ?? 0
     }
 
-    /// Submits a block; one whose parent is missing waits in the orphan pool while we ask the
-    /// peer for the headers between. Orphans whose parent just connected follow it.
-    func handleBlock(_ block: Block, from peer: Peer) {
+    /// Stores a block under the anti-DoS work rule. A block we asked for that overtook its
+    /// parent waits in the orphan pool; one nobody asked for whose parent is unknown is dropped
+    /// and headers are asked for instead. Held children follow their parent in.
+    func handleBlock(_ block: Block, size: Int, from peer: Peer) {
         let hash = block.hash
         peer.markKnown(hash)
-        peer.state.withLock { $0.bestHeight = max($0.bestHeight, block.header.height) }
-        releaseDownload(hash, from: peer)
+        let now = P2PNetwork.monotonicMilliseconds()
+        let requested = downloader.withLock { $0.delivered(hash, from: peer.id, now: now) }
         defer { requestBlocks(from: peer) }
         guard !chain.knowsBlock(hash) else { return }
         guard chain.knowsBlock(block.header.previousHash) else {
-            let count = state.withLock { s -> Int in
-                s.orphanSequence += 1
-                s.orphans[hash] = (block, peer.id, s.orphanSequence)
-                if s.orphans.count > P2PNetwork.maxOrphans, let oldest = s.orphans.min(by: { $0.value.order < $1.value.order }) {
-                    s.orphans[oldest.key] = nil
-                }
-                return s.orphans.count
+            guard let requested else {
+                metrics.ignore("block", "unrequested_orphan")
+                peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+                return
             }
-            metrics.orphanBlocks.set(to: Double(count))
-            peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+            let (refusal, evicted) = orphans.withLock { $0.add(block, item: requested, from: peer.id, size: size, now: now) }
+            // Not held: asked for again once the tip moves, not at once (it would come back
+            // to the same full pool).
+            if let refusal { metrics.refusedDownload("orphans_" + refusal.rawValue, count: 1) }
+            if !evicted.isEmpty { metrics.refusedDownload("orphans_full", count: evicted.count) }
+            let aside = (refusal == nil ? [] : [requested]) + evicted
+            if !aside.isEmpty { downloader.withLock { $0.park(aside) } }
+            updateDownloadGauges()
             return
         }
-        var queue = [(block, peer.id)]
-        while let (next, source) = queue.popLast() {
+        if let requested { notePeerHeight(requested.height, of: peer) }
+        var queue: [(Block, ChainState.WorkRule, UInt64)] = [(block, requested.map { .requested(claimedWork: $0.claimedWork) } ?? .unrequested, peer.id)]
+        let tipBefore = chain.tip.height
+        defer { if chain.tip.height != tipBefore { tipMoved(except: peer) } }
+        while let (next, rule, source) = queue.popLast() {
             do {
-                try chain.submit(next, origin: .peer)
-                let nextHash = next.hash
-                let children = state.withLock { s -> [(Block, UInt64)] in
-                    let found = s.orphans.filter { $0.value.block.header.previousHash == nextHash }
-                    for key in found.keys { s.orphans[key] = nil }
-                    return found.values.map { ($0.block, $0.peer) }
-                }
-                queue += children
+                try chain.submit(next, origin: .peer, rule: rule)
+                let children = orphans.withLock { $0.takeChildren(of: next.hash) }
+                queue += children.map { ($0.block, .requested(claimedWork: $0.item.claimedWork), $0.peer) }
             } catch let error as ConsensusError {
                 // A future timestamp may be our clock's fault, not the peer's.
                 guard error.code != .timestampTooNew else {
@@ -163,11 +206,14 @@ extension P2PNetwork {
                 if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, "\(error.code): \(error.message)") }
             } catch let error as ChainError where error.code == .knownInvalid {
                 if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, error.message) }
+            } catch let error as ChainError where error.code == .lowWork {
+                metrics.ignore("block", "low_work")
+                logger.debug("block with too little work not stored", metadata: ["hash": "\(next.hash)"])
             } catch {
                 logger.error("could not store a block from a peer", metadata: ["hash": "\(next.hash)", "error": "\(error)"])
             }
         }
-        metrics.orphanBlocks.set(to: Double(state.withLock { $0.orphans.count }))
+        updateDownloadGauges()
     }
 
     /// Admits a relayed transaction. Only rule violations cost the sender: a missing input may
@@ -197,7 +243,10 @@ extension P2PNetwork {
             switch change {
             case .blockConnected(let hash, _, let origin):
                 guard origin != .reindex else { continue }
-                item = InventoryItem(kind: .block, hash: hash)
+                // Announced by header, so a peer can check it before asking for the block.
+                guard let header = chain.header(hash) else { continue }
+                for peer in establishedPeers() where peer.markKnown(hash) { peer.send(.headers([header])) }
+                continue
             case .transactionAccepted(let txid):
                 state.withLock { _ = $0.seenTransactions.insert(txid) }
                 item = InventoryItem(kind: .transaction, hash: txid)

@@ -30,6 +30,10 @@ public final class P2PNetwork: Service, Sendable {
     /// Per run, to recognise a connection to ourselves.
     let nonce: UInt64
     let state: Mutex<State>
+    /// Download queues, requests in flight, stalls. Never locked together with `state`.
+    let downloader = Mutex(BlockDownloader())
+    /// Requested blocks that overtook their parent. Never locked together with another lock.
+    let orphans = Mutex(OrphanPool())
     let changes: AsyncStream<ChainState.Change>
     let changeSink: AsyncStream<ChainState.Change>.Continuation
     let jobs: AsyncStream<@Sendable () async -> Void>
@@ -59,9 +63,6 @@ public final class P2PNetwork: Service, Sendable {
         /// id: not dialled again while the session lasts (else the dialler would loop on them).
         var aliases: [String: UInt64] = [:]
         var ownAddresses: Set<String> = []
-        var orphans: [Hash256: (block: Block, peer: UInt64, order: UInt64)] = [:]
-        var orphanSequence: UInt64 = 0
-        var inFlight: [Hash256: (peer: UInt64, at: UInt64)] = [:]
         var seenTransactions = SeenCache(capacity: 50_000)
         var seeds: [String: SeedStatus] = [:]
         /// Configured addresses in the order given (`--connect` first), for dialling order.
@@ -78,9 +79,6 @@ public final class P2PNetwork: Service, Sendable {
         var stopping = false
         var lastSeedWarning: UInt64 = 0
     }
-
-    /// Most blocks held waiting for their parent.
-    static let maxOrphans = 512
 
     /// A network over `chain`, persisting its address book in `chain.store`. `onListening`
     /// receives the bound `host:port` (the port differs from the configured one when it is 0).
@@ -137,6 +135,7 @@ public final class P2PNetwork: Service, Sendable {
             group.addTask { await self.relayLoop() }
             group.addTask { await self.outboundLoop() }
             group.addTask { await self.healthLoop() }
+            group.addTask { await self.downloadLoop() }
             group.addTask {
                 await withDiscardingTaskGroup { jobGroup in
                     for await job in self.jobs { jobGroup.addTask { await job() } }

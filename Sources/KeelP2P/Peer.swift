@@ -44,16 +44,9 @@ final class Peer: Sendable {
         var establishedAt: UInt64?
         var outcome: DialOutcome?
         var bestHeight: UInt64 = 0
-        /// Blocks to fetch from this peer, in chain order (`downloadHead` is the next).
-        var downloads: [Hash256] = []
-        var downloadHead = 0
-        var scheduled: Set<Hash256> = []
-        var blocksInFlight = 0
+        /// Its headers-first sync (the download queue is the `BlockDownloader`'s).
+        var headerSync = HeaderSync()
     }
-
-    /// Blocks requested from one peer at a time: enough to keep a loopback pipe full, few enough
-    /// that a sender never queues more than `maxQueuedBytes` for us.
-    static let downloadWindow = 32
 
     /// Most bytes queued for a peer before it counts as not reading: a full download window of
     /// maximum-size blocks plus room for relay traffic.

@@ -39,7 +39,10 @@ struct BackupProcessTests {
         #expect(verify.status == 0, "\(verify.output)")
         let again = try NodeHarness.start(restored, ["--threads", "0"])
         #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(again.output) != nil || !again.isRunning })
-        #expect(NodeHarness.startupHeight(again.output) == UInt64(height))
+        // At least the backup's tip: a block the miner had stored but not yet connected when the
+        // checkpoint was taken is in the copy too, and start-up connects it (a legitimate 1 more).
+        let started = NodeHarness.startupHeight(again.output) ?? 0
+        #expect(started >= UInt64(height) && started <= UInt64(height) + 1, "started at \(started), backup at \(height)")
         again.send(SIGTERM)
         #expect(await again.waitForExit(timeout: 20) == 0)
 

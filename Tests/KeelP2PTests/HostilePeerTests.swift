@@ -1,0 +1,144 @@
+import KeelChain
+import KeelCore
+import KeelP2P
+import KeelTesting
+import Testing
+
+/// Peers that speak the protocol and lie, each from its own loopback host (127.0.0.x), against
+/// node 0 while an honest node 1 keeps it in sync. Each test asserts the bound (from metrics and
+/// the chain), the penalty where there is one, and that the honest peer still gets through.
+@Suite("Hostile peers: every lie bounded, the honest peer served")
+struct HostilePeerTests {
+    /// Node 0 synced with node 1 at `height` (past the 144-block work margin, so a branch from
+    /// genesis is far below the threshold).
+    static func synced(height: Int = 200) async throws -> TestNetwork {
+        let net = try await TestNetwork.start(2)
+        try await net[1].mine(height)
+        try await net.connect(0, 1)
+        try await net.waitForTips(timeout: 60)
+        return net
+    }
+
+    /// The honest node mines; node 0 must follow.
+    static func honestStillSyncs(_ net: TestNetwork) async throws {
+        try await net[1].mine(3)
+        try await net.waitForTips(timeout: 30)
+    }
+
+    func metric(_ node: TestPeerNode, _ series: String) -> Double { node.metric(series) ?? 0 }
+
+    @Test("siblings of genesis, announced and pushed, are neither fetched nor stored; the sender is not banned for it")
+    func lowWorkSiblings() async throws {
+        let net = try await HostilePeerTests.synced()
+        let node = net[0]
+        let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.21", bestHeight: 1)
+        let siblings = HostilePeer.siblings(on: node.chain.context(on: Network.dev.genesis.hash), count: 50)
+        for block in siblings {
+            await hostile.send(.headers([block.header]))
+            await hostile.send(.block(block))
+        }
+        let counted = await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"low_work\"}") == 50 }
+        #expect(counted, "low-work blocks counted: \(metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"low_work\"}"))")
+        #expect(metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"low_work\"}") == 50)
+        #expect(siblings.allSatisfy { !node.chain.chain.knowsBlock($0.hash) })
+        #expect(try siblings.allSatisfy { try node.chain.store.block($0.hash) == nil }, "a sibling reached the disk")
+        #expect(hostile.requested.withLock { $0.isEmpty }, "the node asked for a low-work block")
+        #expect(!hostile.isClosed)
+        try await HostilePeerTests.honestStillSyncs(net)
+        await net.stop()
+    }
+
+    @Test("headers declaring their own target are refused and banned; unconnected easy chains queue nothing and cost no penalty")
+    func forgedHeaders() async throws {
+        let net = try await HostilePeerTests.synced()
+        let node = net[0]
+        let forger = try await HostilePeer.connect(to: node.address, from: "127.0.0.22")
+        await forger.send(.headers(HostilePeer.forgedHeaders(on: node.chain.context(), count: 20, target: CompactTarget(bits: 0x2000_ffff))))
+        #expect(await forger.raw.waitClosed(timeout: 10), "a forged target went unpunished")
+        #expect(await Poll.until(timeout: 5) { metric(node, "keel_peer_bans_total{reason=\"invalid_block\"}") == 1 })
+        // Self-linked chains hanging from nothing: 20 full batches.
+        let drifter = try await HostilePeer.connect(to: node.address, from: "127.0.0.23")
+        let nowhere = ParentContext(hash: Hash256.sha256d([1, 2, 3]), height: 5_000, timestamp: node.tip.timestamp, target: Network.dev.powLimit,
+                                    medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil)
+        let batch = HostilePeer.forgedHeaders(on: nowhere, count: Message.maxHeaders, target: Network.dev.powLimit)
+        for _ in 0..<20 { await drifter.send(.headers(batch)) }
+        #expect(await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"unconnected\"}") >= 20 })
+        #expect(metric(node, "keel_p2p_download_queue") == 0)
+        #expect(metric(node, "keel_p2p_blocks_in_flight") == 0)
+        #expect(!drifter.isClosed)
+        try await HostilePeerTests.honestStillSyncs(net)
+        await net.stop()
+    }
+
+    @Test("an inv of 50,000 random block hashes costs one getheaders: nothing is queued or requested")
+    func inventoryFlood() async throws {
+        let net = try await HostilePeerTests.synced()
+        let node = net[0]
+        let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.24")
+        let serving = Task { await hostile.serve(headers: [], deliver: false, for: 4) }
+        // The handshake's own getheaders first.
+        #expect(await Poll.until(timeout: 10) { hostile.headerRequests.load(ordering: .relaxed) == 1 })
+        let before = hostile.headerRequests.load(ordering: .relaxed)
+        let items = (0..<Message.maxInventory).map { InventoryItem(kind: .block, hash: Hash256.sha256d(Array("random \($0)".utf8))) }
+        await hostile.send(.inv(items))
+        #expect(await Poll.until(timeout: 10) { hostile.headerRequests.load(ordering: .relaxed) > before })
+        await serving.value
+        #expect(hostile.headerRequests.load(ordering: .relaxed) - before == 1)
+        #expect(metric(node, "keel_p2p_download_queue") == 0)
+        #expect(hostile.requested.withLock { $0.isEmpty })
+        try await HostilePeerTests.honestStillSyncs(net)
+        await net.stop()
+    }
+
+    @Test("blocks pushed with unknown parents are not held, however many and however large")
+    func orphanFlood() async throws {
+        let net = try await HostilePeerTests.synced()
+        let node = net[0]
+        let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.25")
+        let orphans = HostilePeer.orphans(count: 40, size: 200_000)
+        for block in orphans { await hostile.send(.block(block)) }
+        let counted = await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"unrequested_orphan\"}") == 40 }
+        #expect(counted)
+        #expect(metric(node, "keel_p2p_orphan_blocks") == 0)
+        #expect(metric(node, "keel_p2p_orphan_bytes") == 0)
+        try await HostilePeerTests.honestStillSyncs(net)
+        await net.stop()
+    }
+
+    @Test("a peer that announces the chain and never delivers is found stalling, disconnected, and its blocks fetched from the honest peer")
+    func staller() async throws {
+        let net = try await TestNetwork.start(2)
+        let node = net[0], honest = net[1]
+        try await honest.mine(300)
+        let headers = try honest.chain.chain.headers(after: [Network.dev.genesis.hash], stop: nil, limit: Message.maxHeaders)
+        let staller = try await HostilePeer.connect(to: node.address, from: "127.0.0.26", bestHeight: 300)
+        let serving = Task { await staller.serve(headers: headers, deliver: false, for: 60) }
+        #expect(await Poll.until(timeout: 10) { staller.requested.withLock { $0.count } > 0 }, "the node never asked the staller")
+        try await net.connect(0, 1)
+        do { try await net.waitForTips(timeout: 20) } catch {
+            print(node.metricsText().split(separator: "\n").filter { $0.contains("keel_p2p") && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total") }.joined(separator: "\n"))
+            print(node.metricsText().split(separator: "\n").filter { $0.contains("messages_total") && !$0.hasSuffix(" 0") }.joined(separator: "\n"))
+            throw error
+        }
+        #expect(node.tip.height == 300)
+        #expect(await staller.raw.waitClosed(timeout: 10))
+        #expect(metric(node, "keel_peer_disconnects_total{reason=\"stalling\"}") == 1)
+        #expect(metric(node, "keel_p2p_requests_expired_total{reason=\"stalled\"}") >= 1)
+        #expect(metric(node, "keel_p2p_blocks_in_flight") == 0)
+        serving.cancel()
+        await net.stop()
+    }
+
+    @Test("a getheaders locator of more than 101 hashes is malformed: disconnected and banned")
+    func longLocator() async throws {
+        let net = try await HostilePeerTests.synced(height: 10)
+        let node = net[0]
+        let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.27")
+        let locator = (0..<Message.maxHeaders).map { Hash256.sha256d(Array("locator \($0)".utf8)) }
+        await hostile.send(.getheaders(locator: locator, stop: .zero))
+        #expect(await hostile.raw.waitClosed(timeout: 10))
+        #expect(await Poll.until(timeout: 5) { metric(node, "keel_peer_bans_total{reason=\"malformed_message\"}") == 1 })
+        try await HostilePeerTests.honestStillSyncs(net)
+        await net.stop()
+    }
+}
