@@ -73,10 +73,11 @@ enum P2PBench {
         let baseline = rss(node.process.pid)
         let started = MonotonicTime.now()
         let peers = try await withThrowingTaskGroup(of: (RawPeer, UInt64).self) { group in
-            for _ in 0..<count {
+            for i in 0..<count {
                 group.addTask {
                     let dialled = MonotonicTime.now()
-                    let raw = try await RawPeer.connect(to: node.p2pAddress)
+                    // Each from its own loopback host: one host may hold only --max-inbound-per-host.
+                    let raw = try await RawPeer.connect(to: node.p2pAddress, from: RawPeer.source(i))
                     try await raw.handshake(timeout: 120)
                     return (raw, dialled)
                 }
@@ -114,10 +115,10 @@ enum P2PBench {
             .bind(host: "127.0.0.1", port: 0).get()
         let address = "127.0.0.1:\(listener.localAddress!.port!)"
         let results = try await withThrowingTaskGroup(of: (RawPeer, Double).self) { group in
-            for _ in 0..<count {
+            for i in 0..<count {
                 group.addTask {
                     let started = MonotonicTime.now()
-                    let raw = try await RawPeer.connect(to: address)
+                    let raw = try await RawPeer.connect(to: address, from: RawPeer.source(i))
                     return (raw, MonotonicTime.seconds(since: started))
                 }
             }

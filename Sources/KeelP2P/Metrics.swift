@@ -13,11 +13,11 @@ public final class P2PMetrics: Sendable {
     public static let reasons = ["bad_magic", "bad_command", "oversized", "bad_checksum", "malformed_message", "invalid_block",
                                  "invalid_transaction", "flood", "protocol_violation", "wrong_network", "wrong_genesis",
                                  "self_connection", "handshake_timeout", "ping_timeout", "slow_reader", "closed", "shutdown",
-                                 "duplicate", "requested", "stalling"]
+                                 "duplicate", "requested", "stalling", "evicted"]
     /// Dial outcomes.
     public static let dialResults = ["connected", "refused", "timeout", "handshake_failed"]
     /// Inbound connections turned away.
-    public static let rejections = ["banned", "limit"]
+    public static let rejections = ["banned", "limit", "host_limit"]
     /// Where an address the dial policy refused came from.
     public static let refusedSources = ["addr", "inbound", "imported"]
 
@@ -35,7 +35,8 @@ public final class P2PMetrics: Sendable {
     let disconnects: [String: Counter]
     /// `keel_p2p_dials_total{result}`.
     let dials: [String: Counter]
-    /// `keel_p2p_inbound_rejected_total{reason}`.
+    /// `keel_p2p_inbound_rejected_total{reason}`: banned, all slots full of peers worth keeping
+    /// (limit), or the host's own limit reached (host_limit).
     let rejected: [String: Counter]
     /// `keel_p2p_addresses_refused_total{source}`.
     let refusedAddresses: [String: Counter]

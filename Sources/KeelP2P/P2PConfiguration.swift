@@ -14,8 +14,10 @@ public struct P2PConfiguration: Sendable {
     public var healthInterval: Double
     /// Seconds between pings to each peer.
     public var pingInterval: Double
-    /// Most inbound peers.
+    /// Most inbound peers; when full, the least useful is evicted for a newcomer (`InboundPolicy`).
     public var maxInbound: Int
+    /// Most inbound connections from one host (`--max-inbound-per-host`).
+    public var maxInboundPerHost: Int = 8
     /// Outbound peers the node keeps dialling towards (the minimum the health loop restores).
     public var targetOutbound: Int
     /// Seconds a ban lasts.

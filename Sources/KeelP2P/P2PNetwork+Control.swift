@@ -6,6 +6,9 @@ extension P2PNetwork {
     /// The bound listen address (`host:port`), once listening.
     public var listenAddress: String? { state.withLock { $0.listenAddress } }
 
+    /// Open connections, including those still in their handshake.
+    public var connectionCount: Int { state.withLock { $0.peers.count } }
+
     /// Peers that completed the handshake.
     public func peers() -> [PeerSummary] {
         let now = P2PNetwork.monotonicMilliseconds()

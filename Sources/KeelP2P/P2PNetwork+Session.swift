@@ -11,29 +11,41 @@ extension P2PNetwork {
         let remote = connection.channel.remoteAddress
         let host = remote?.ipAddress ?? "unknown"
         let now = clock.nowMilliseconds()
-        if direction == .inbound {
-            let rejection = state.withLock { s -> String? in
-                if s.stopping { return "shutdown" }
-                if s.book.isBanned(host, now: now) { return "banned" }
-                return s.peers.values.count(where: { $0.direction == .inbound }) >= configuration.maxInbound ? "limit" : nil
-            }
-            if let rejection {
-                if rejection != "shutdown" { metrics.rejectedInbound(rejection) }
-                try? await connection.channel.close()
-                return
-            }
-        }
         let (stream, sink) = AsyncStream.makeStream(of: Frame.self)
         let timeout = UInt64((handshakeTimeout ?? configuration.connectTimeout) * 1000)
         let handshake = Handshake(local: versionInfo(), direction: direction, now: P2PNetwork.monotonicMilliseconds(), timeout: timeout)
-        let peer = state.withLock { s -> Peer in
+        let policy = InboundPolicy(maxInbound: configuration.maxInbound, maxPerHost: configuration.maxInboundPerHost)
+        // Admission and registration under one lock, so concurrent accepts cannot overfill.
+        let admitted = state.withLock { s -> (peer: Peer?, evict: Peer?, rejection: String?) in
+            var evict: Peer?
+            if direction == .inbound {
+                if s.stopping { return (nil, nil, "shutdown") }
+                if s.book.isBanned(host, now: now) { return (nil, nil, "banned") }
+                let inbound = s.peers.values.filter { $0.direction == .inbound && !$0.isClosing }.map { $0.evictionCandidate }
+                switch policy.admit(host: host, inbound: inbound) {
+                case .accept: break
+                case .reject(let reason): return (nil, nil, reason)
+                case .evict(let id):
+                    // Closed inside the lock, so a concurrent accept does not count it too.
+                    evict = s.peers[id]
+                    evict?.close("evicted")
+                }
+            }
             let peer = Peer(id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
                             channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
             s.nextID += 1
             s.peers[peer.id] = peer
             let remembered = s.hostScores.score(for: host, now: clock.nowMilliseconds())
             peer.state.withLock { $0.score = remembered }
-            return peer
+            return (peer, evict, nil)
+        }
+        guard let peer = admitted.peer else {
+            if let rejection = admitted.rejection, rejection != "shutdown" { metrics.rejectedInbound(rejection) }
+            try? await connection.channel.close()
+            return
+        }
+        if let evicted = admitted.evict {
+            logger.info("inbound slots full: evicted the least useful inbound peer", metadata: ["peer": "\(evicted.id)", "for": "\(peer.id)"])
         }
         peer.state.withLock { $0.outcome = outcome }
         do {

@@ -195,6 +195,9 @@ extension P2PNetwork {
         while let (next, rule, source) = queue.popLast() {
             do {
                 try chain.submit(next, origin: .peer, rule: rule)
+                if let sender = source == peer.id ? peer : state.withLock({ $0.peers[source] }) {
+                    sender.state.withLock { $0.lastBlockAt = now }
+                }
                 let children = orphans.withLock { $0.takeChildren(of: next.hash) }
                 queue += children.map { ($0.block, .requested(claimedWork: $0.item.claimedWork), $0.peer) }
             } catch let error as ConsensusError {

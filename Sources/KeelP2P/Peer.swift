@@ -44,6 +44,8 @@ final class Peer: Sendable {
         var establishedAt: UInt64?
         var outcome: DialOutcome?
         var bestHeight: UInt64 = 0
+        /// When it last sent a block new to us (monotonic ms): such peers are kept on eviction.
+        var lastBlockAt: UInt64?
         /// Its headers-first sync (the download queue is the `BlockDownloader`'s).
         var headerSync = HeaderSync()
     }
@@ -85,6 +87,13 @@ final class Peer: Sendable {
 
     /// Whether the handshake completed.
     var isEstablished: Bool { state.withLock { $0.handshake.isEstablished } }
+
+    /// What inbound eviction weighs.
+    var evictionCandidate: InboundPolicy.Candidate {
+        state.withLock { s in
+            InboundPolicy.Candidate(id: id, host: host, connectedAt: s.establishedAt, pingSeconds: s.lastPingSeconds, lastBlockAt: s.lastBlockAt)
+        }
+    }
 
     /// Whether the connection is being closed.
     var isClosing: Bool { state.withLock { $0.closing != nil } }

@@ -66,6 +66,11 @@ public final class RawPeer: Sendable {
         decoder = Mutex((FrameDecoder(magic: network.magic), 0))
     }
 
+    /// The `i`th of many distinct loopback source hosts (127.0.1.1, 127.0.1.2, ... 127.0.255.250),
+    /// for tests and benchmarks that open more connections than one host may hold
+    /// (`--max-inbound-per-host`). 127.0.0.x stays for tests that name their hosts.
+    public static func source(_ i: Int) -> String { "127.0.\(1 + (i / 250) % 255).\(1 + i % 250)" }
+
     /// Connects to `address` (`host:port`) from `source` (a loopback address).
     public static func connect(to address: String, from source: String = "127.0.0.1", network: Network = .dev) async throws -> RawPeer {
         guard let (host, port) = P2PConfiguration.parse(address) else { throw PollTimeout(what: "a valid address, not \(address)") }

@@ -86,8 +86,11 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a dial may take, TCP connect plus handshake.")
     var connectTimeout: Double = 10
 
-    @Option(name: .long, help: "Most inbound peers.")
+    @Option(name: .long, help: "Most inbound peers; when full, the least useful inbound peer makes room for a new one.")
     var maxInbound: Int = 1000
+
+    @Option(name: .long, help: "Most inbound connections from one host (IP address).")
+    var maxInboundPerHost: Int = 8
 
     @Option(name: .long, help: "Outbound peers to keep (the health loop dials more when below).")
     var maxOutbound: Int = 8
@@ -128,6 +131,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         }
         if connectTimeout <= 0 || connectTimeout > 600 { throw ValidationError("--connect-timeout must be between 0 and 600 seconds") }
         if maxInbound < 0 { throw ValidationError("--max-inbound must be zero or more") }
+        if maxInboundPerHost < 1 { throw ValidationError("--max-inbound-per-host must be at least 1") }
         if maxOutbound < 0 || maxOutbound > 64 { throw ValidationError("--max-outbound must be from 0 to 64") }
         if healthInterval < 0.1 { throw ValidationError("--health-interval must be at least 0.1 seconds") }
         if banSeconds < 0 { throw ValidationError("--ban-seconds must be zero or more") }
@@ -162,6 +166,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
                                        apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
         config.acceptDataLoss = acceptDataLoss
         config.p2p.testDialPrefix = testDialPrefix
+        config.p2p.maxInboundPerHost = maxInboundPerHost
         let node: Node
         do {
             node = try Node(configuration: config, logger: logger,

@@ -50,18 +50,15 @@ struct BootstrapTests {
         await net.stop()
     }
 
-    @Test("inbound connections beyond the limit are turned away")
+    @Test("inbound slots full of peers still in their handshake: a newcomer is turned away")
     func inboundLimit() async throws {
         var config = TestNetwork.configuration()
         config.maxInbound = 3
         let node = try await TestPeerNode.start(index: 0, configuration: config)
         var peers = [RawPeer]()
-        for _ in 0..<3 {
-            let raw = try await RawPeer.connect(to: node.address)
-            try await raw.handshake()
-            peers.append(raw)
-        }
-        let extra = try await RawPeer.connect(to: node.address)
+        for i in 0..<3 { peers.append(try await RawPeer.connect(to: node.address, from: RawPeer.source(i))) }
+        #expect(await Poll.until(timeout: 5) { node.network.connectionCount == 3 })
+        let extra = try await RawPeer.connect(to: node.address, from: RawPeer.source(3))
         #expect(await extra.waitClosed(timeout: 5))
         #expect(node.metric("keel_p2p_inbound_rejected_total{reason=\"limit\"}") == 1)
         #expect(peers.allSatisfy { !$0.isClosed })

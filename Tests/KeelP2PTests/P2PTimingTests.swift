@@ -65,9 +65,9 @@ struct P2PTimingTests {
         let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
         let count = 500
         let peers = try await withThrowingTaskGroup(of: RawPeer.self) { group in
-            for _ in 0..<count {
+            for i in 0..<count {
                 group.addTask {
-                    let raw = try await RawPeer.connect(to: node.address)
+                    let raw = try await RawPeer.connect(to: node.address, from: RawPeer.source(i))
                     try await raw.handshake(timeout: 60)
                     return raw
                 }
