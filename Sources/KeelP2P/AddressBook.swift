@@ -1,35 +1,82 @@
+import KeelCore
 import KeelStorage
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The peer addresses a node knows and the hosts it has banned: plain state, persisted by the
-/// caller (every change returns what to write), bounded so `addr` floods cannot grow it.
+/// caller (every change returns what to write, and `takeDeletions()` what to delete), bounded so
+/// `addr` floods cannot grow it or fill it from one place.
+///
+/// Learned addresses (`addr`, inbound peers' listen ports) live in buckets, as in Bitcoin Core's
+/// addrman "new" table: an address goes to the bucket chosen by a salted hash of its network
+/// group and the group of the peer that told us, and one source group reaches only 16 of the
+/// buckets. A full bucket evicts its stalest entry, so an insert costs one bucket's scan, and
+/// one host on many ports, or one peer's whole address list, can fill only its own buckets: it
+/// cannot crowd out what other peers taught us (eclipse). Addresses the operator gave (seeds,
+/// `--connect`, imports) are kept apart and never evicted. Keel keeps one table where Core keeps
+/// "new" and "tried" (a success is recorded on the entry and ranks it first instead), and 256
+/// buckets where Core has 1,024 + 256, because its book is a tenth of the size.
 public struct AddressBook: Sendable {
-    /// Most addresses kept; learned addresses beyond it replace the stalest learned one.
+    /// Most learned addresses kept (`bucketCount` buckets of `capacity / bucketCount`).
     public let capacity: Int
     /// Entries by `host:port`.
     public private(set) var records: [String: PeerRecord] = [:]
     /// Bans by host.
     public private(set) var bans: [String: BanRecord] = [:]
+    /// Learned addresses by bucket.
+    private var buckets: [[String]]
+    private var bucketOf: [String: Int] = [:]
+    private let bucketSize: Int
+    private let salt: UInt64
+    private var deletions: [String] = []
+
+    /// Buckets for learned addresses (fewer for a smaller capacity).
+    public static let maxBuckets = 256
+    /// Buckets one source group can reach.
+    public static let bucketsPerSource = 16
 
     /// An empty book.
-    public init(capacity: Int = 10_000) { self.capacity = capacity }
-
-    /// A book loaded from storage, dropping expired bans.
-    public init(peers: [PeerRecord], bans: [BanRecord], now: UInt64, capacity: Int = 10_000) {
+    public init(capacity: Int = 10_000, salt: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         self.capacity = capacity
-        for record in peers { records[record.address] = record }
+        self.salt = salt
+        let count = max(1, min(AddressBook.maxBuckets, capacity))
+        buckets = Array(repeating: [], count: count)
+        bucketSize = max(1, capacity / count)
+    }
+
+    /// A book loaded from storage, dropping expired bans. Learned addresses go through the
+    /// buckets like new ones, so a book stored by an older or larger node comes back within the
+    /// bounds; what does not fit is in `takeDeletions()`.
+    public init(peers: [PeerRecord], bans: [BanRecord], now: UInt64, capacity: Int = 10_000) {
+        self.init(capacity: capacity)
+        // Most useful first, so a full bucket keeps those.
+        for record in peers.sorted(by: { ($0.lastSuccess, $0.lastSeen) > ($1.lastSuccess, $1.lastSeen) }) {
+            if AddressBook.isLearned(record.source) {
+                if !insertLearned(record, from: nil) { deletions.append(record.address) }
+            } else {
+                records[record.address] = record
+            }
+        }
         for ban in bans where ban.until > now { self.bans[ban.host] = ban }
     }
 
     /// Number of addresses.
     public var count: Int { records.count }
 
-    /// Adds or refreshes an address. A stronger source (seed, manual, imported) replaces a
-    /// weaker one; learned addresses never overwrite what the operator configured. Returns the
-    /// record to persist, or nil when nothing changed or the book is full of better entries.
-    public mutating func add(host: String, port: UInt16, source: PeerRecord.Source, seen: UInt64) -> PeerRecord? {
+    /// Addresses dropped from the book since the last call, to delete from storage.
+    public mutating func takeDeletions() -> [String] {
+        defer { deletions = [] }
+        return deletions
+    }
+
+    static func isLearned(_ source: PeerRecord.Source) -> Bool { source == .addr || source == .inbound }
+
+    /// Adds or refreshes an address; `from` is the host of the peer that told us (nil: the
+    /// address's own host). A stronger source (seed, manual, imported) replaces a weaker one;
+    /// learned addresses never overwrite what the operator configured. Returns the record to
+    /// persist, or nil when nothing changed or its bucket is full of better entries.
+    public mutating func add(host: String, port: UInt16, source: PeerRecord.Source, seen: UInt64, from: String? = nil) -> PeerRecord? {
         guard port != 0, !host.isEmpty else { return nil }
         let key = PeerRecord(host: host, port: port, source: source, lastSeen: seen).address
         if var existing = records[key] {
@@ -37,6 +84,7 @@ public struct AddressBook: Sendable {
             if source.rawValue < existing.source.rawValue {
                 existing.source = source
                 changed = true
+                if !AddressBook.isLearned(source) { unbucket(key) }
             }
             if seen > existing.lastSeen + 60_000 {
                 existing.lastSeen = seen
@@ -46,18 +94,71 @@ public struct AddressBook: Sendable {
             records[key] = existing
             return existing
         }
-        if records.count >= capacity {
-            guard let victim = records.values.filter({ $0.source == .addr || $0.source == .inbound })
-                .min(by: { ($0.lastSuccess, $0.lastSeen) < ($1.lastSuccess, $1.lastSeen) }) else { return nil }
-            records[victim.address] = nil
-        }
         let record = PeerRecord(host: host, port: port, source: source, lastSeen: seen)
+        if AddressBook.isLearned(source) {
+            return insertLearned(record, from: from) ? record : nil
+        }
         records[key] = record
         return record
     }
 
+    /// Puts a learned record in its bucket, evicting the bucket's stalest entry when full (if
+    /// that is staler than the newcomer). Returns whether it went in.
+    @discardableResult
+    private mutating func insertLearned(_ record: PeerRecord, from: String?) -> Bool {
+        let index = bucket(host: record.host, source: from ?? record.host)
+        if buckets[index].count >= bucketSize {
+            let rank = { (r: PeerRecord) in (r.lastSuccess, r.lastSeen) }
+            guard let victim = buckets[index].compactMap({ records[$0] }).min(by: { rank($0) < rank($1) }),
+                  rank(victim) < rank(record) else { return false }
+            records[victim.address] = nil
+            unbucket(victim.address)
+            deletions.append(victim.address)
+        }
+        records[record.address] = record
+        buckets[index].append(record.address)
+        bucketOf[record.address] = index
+        return true
+    }
+
+    private mutating func unbucket(_ address: String) {
+        guard let index = bucketOf.removeValue(forKey: address) else { return }
+        buckets[index].removeAll { $0 == address }
+    }
+
+    /// The bucket of an address in `host`'s network group told by a peer in `source`'s.
+    func bucket(host: String, source: String) -> Int {
+        let group = AddressBook.networkGroup(host), sourceGroup = AddressBook.networkGroup(source)
+        let slot = AddressBook.hash(salt, group, sourceGroup) % UInt64(AddressBook.bucketsPerSource)
+        return Int(AddressBook.hash(salt, sourceGroup, String(slot)) % UInt64(buckets.count))
+    }
+
+    /// FNV-1a over the salt and the strings: cheap, and the salt keeps buckets unpredictable.
+    static func hash(_ salt: UInt64, _ a: String, _ b: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ salt
+        for byte in a.utf8 + [0] + b.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+
+    /// The network group of a host, for spreading the book and outbound peers: IPv4 /16, IPv6
+    /// /32, IPv4-mapped IPv6 as IPv4; a loopback or private host is its own group (a dev or LAN
+    /// network has no other diversity to offer).
+    public static func networkGroup(_ host: String) -> String {
+        var bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.hasPrefix("::ffff:"), bare.contains(".") { bare.removeFirst(7) }
+        if DialPolicy.isLoopback(bare) || DialPolicy.isPrivate(bare) { return bare }
+        if bare.contains(".") { return bare.split(separator: ".").prefix(2).joined(separator: ".") }
+        return AddressBook.banKey(bare).split(separator: ":").prefix(2).joined(separator: ":")
+    }
+
     /// Removes an address (for example our own, found by dialling it).
-    public mutating func remove(_ address: String) -> Bool { records.removeValue(forKey: address) != nil }
+    public mutating func remove(_ address: String) -> Bool {
+        unbucket(address)
+        return records.removeValue(forKey: address) != nil
+    }
 
     /// Records a completed handshake with `address`.
     public mutating func markSuccess(_ address: String, now: UInt64) -> PeerRecord? {
@@ -144,4 +245,7 @@ public struct AddressBook: Sendable {
 
     /// Addresses learned through address exchange.
     public var learnedCount: Int { records.values.filter { $0.source == .addr }.count }
+
+    /// Learned addresses per bucket (for tests and the bound's proof).
+    public var bucketFill: [Int] { buckets.map(\.count) }
 }

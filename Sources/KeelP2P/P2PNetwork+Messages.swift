@@ -81,6 +81,7 @@ extension P2PNetwork {
                     batch.putPeer(record)
                     learned = record
                 }
+                for address in s.book.takeDeletions() { batch.deletePeer(address: address) }
             }
         }
         try? store.write(batch, sync: false)
@@ -183,10 +184,14 @@ extension P2PNetwork {
                     metrics.refusedAddress(.addr)
                     continue
                 }
-                if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now)) {
+                if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now),
+                                           from: peer.host) {
                     batch.putPeer(record)
                 }
             }
+            // Evicted from a full bucket: gone from the database too, so a reload cannot bring
+            // them back.
+            for address in s.book.takeDeletions() { batch.deletePeer(address: address) }
             s.wake = true
         }
         try? store.write(batch, sync: false)

@@ -34,7 +34,19 @@ extension P2PNetwork {
                     // Records kept from an earlier run (or one with --allow-remote-peers) may
                     // fall outside today's policy: they stay in the book but are passed over.
                     let candidates = s.book.candidates(now: now, excluding: connected, lastAttempt: s.lastAttempt, priority: s.priority)
-                    return (need, candidates.first(where: dialPolicy.allows))
+                    // One outbound peer per network group for learned addresses (Bitcoin Core's
+                    // rule): one host on many ports, or one /16, cannot take every outbound slot.
+                    // On loopback (a dev network on one machine) each node is its own group.
+                    func group(_ address: String) -> String? {
+                        guard let host = P2PConfiguration.parse(address)?.host else { return nil }
+                        return DialPolicy.isLoopback(host) ? address : AddressBook.networkGroup(host)
+                    }
+                    let groups = Set(s.peers.values.filter { $0.direction == .outbound }.compactMap { $0.dialedAddress.flatMap(group) }
+                                     + s.dialing.compactMap(group))
+                    let pick = candidates.first { record in
+                        dialPolicy.allows(record) && (!AddressBook.isLearned(record.source) || !groups.contains(group(record.address) ?? ""))
+                    }
+                    return (need, pick)
                 }
                 guard need > 0 else {
                     await waitForWake(seconds: configuration.healthInterval)

@@ -88,6 +88,12 @@ public final class P2PNetwork: Service, Sendable {
         self.configuration = configuration
         var policy = DialPolicy(network: chain.network, allowRemote: configuration.allowRemotePeers)
         policy.testPrefix = configuration.testDialPrefix
+        // The non-public networks the operator put this node on.
+        for address in configuration.connect + configuration.seeds {
+            if let host = P2PConfiguration.parse(address)?.host { policy.localClasses.insert(DialPolicy.classify(host)) }
+        }
+        if let listen = configuration.listenHost { policy.localClasses.insert(DialPolicy.classify(listen)) }
+        policy.localClasses.subtract([.routable, .unroutable])
         dialPolicy = policy
         self.chain = chain
         self.store = chain.store
@@ -103,6 +109,11 @@ public final class P2PNetwork: Service, Sendable {
         var seeds = [String: SeedStatus]()
         var priority = [String: Int]()
         var batch = WriteBatch()
+        // A stored book over today's bounds (an older node's, a larger capacity's) is trimmed
+        // for good, not reloaded in full at every start.
+        let trimmed = book.takeDeletions()
+        for address in trimmed { batch.deletePeer(address: address) }
+        if !trimmed.isEmpty { logger.notice("address book trimmed to its bounds", metadata: ["dropped": "\(trimmed.count)"]) }
         for (list, source) in [(configuration.connect, PeerRecord.Source.manual), (configuration.seeds, .seed)] {
             for address in list {
                 guard let (host, port) = P2PConfiguration.parse(address) else { continue }

@@ -85,16 +85,49 @@ struct AddressBookTests {
         #expect(!book.candidates(now: 3_000, excluding: ["10.0.0.1:1"], lastAttempt: attempts).map(\.address).contains("10.0.0.3:1"))
     }
 
-    @Test("the book is bounded: learned addresses beyond capacity replace the stalest learned one")
-    func capacity() {
+    @Test("a full bucket evicts its stalest learned entry (reported for deletion), never a configured one")
+    func bucketEviction() {
         var book = AddressBook(capacity: 3)
         _ = book.add(host: "10.0.0.1", port: 1, source: .seed, seen: 0)
-        _ = book.add(host: "10.0.0.2", port: 1, source: .addr, seen: 10)
-        _ = book.add(host: "10.0.0.3", port: 1, source: .addr, seen: 20)
-        _ = book.add(host: "10.0.0.4", port: 1, source: .addr, seen: 30)
-        #expect(book.count == 3)
+        // One source, one group: one bucket of one.
+        _ = book.add(host: "10.0.0.2", port: 1, source: .addr, seen: 10, from: "10.9.9.9")
+        _ = book.add(host: "10.0.0.2", port: 2, source: .addr, seen: 20, from: "10.9.9.9")
         #expect(book.records["10.0.0.1:1"] != nil, "the seed was evicted")
-        #expect(book.records["10.0.0.2:1"] == nil)
+        #expect(book.records["10.0.0.2:1"] == nil && book.records["10.0.0.2:2"] != nil)
+        #expect(book.takeDeletions() == ["10.0.0.2:1"])
+        #expect(book.takeDeletions().isEmpty)
+        // A staler newcomer does not push out a fresher entry.
+        #expect(book.add(host: "10.0.0.2", port: 3, source: .addr, seen: 5, from: "10.9.9.9") == nil)
+    }
+
+    @Test("one peer's flood fills at most its sixteen buckets; one host on many ports fills one; others' addresses still get in")
+    func spread() {
+        var book = AddressBook()
+        let bucketSize = 10_000 / AddressBook.maxBuckets
+        for i in 0..<50_000 {
+            _ = book.add(host: "\(1 + i % 200).\(i / 200 % 250).1.1", port: UInt16(1 + i % 7), source: .addr, seen: UInt64(i), from: "203.0.113.5")
+        }
+        #expect(book.count <= AddressBook.bucketsPerSource * bucketSize, "one source holds \(book.count)")
+        #expect(book.bucketFill.allSatisfy { $0 <= bucketSize })
+        var ports = AddressBook()
+        for port in 1...5_000 { _ = ports.add(host: "198.51.100.7", port: UInt16(port), source: .addr, seen: UInt64(port), from: "198.51.100.7") }
+        #expect(ports.count <= bucketSize, "one host on many ports holds \(ports.count)")
+        // Other sources, other buckets: the flood did not crowd them out.
+        var kept = 0
+        for i in 0..<200 where book.add(host: "\(i + 1).200.7.7", port: 9333, source: .addr, seen: 100_000, from: "\(i + 1).99.0.1") != nil { kept += 1 }
+        #expect(kept >= 150, "only \(kept) of 200 addresses from 200 other peers got in")
+    }
+
+    @Test("a stored book bigger than the bounds comes back within them, the rest reported for deletion")
+    func reloadRespectsCap() {
+        let stored = (0..<30_000).map { i in
+            PeerRecord(host: "\(1 + i % 220).\(i / 220 % 250).3.4", port: 9333, source: .addr, lastSeen: UInt64(i))
+        } + [PeerRecord(host: "127.0.0.1", port: 9333, source: .seed, lastSeen: 0)]
+        var book = AddressBook(peers: stored, bans: [], now: 0)
+        #expect(book.count <= book.capacity + 1)
+        #expect(book.records["127.0.0.1:9333"] != nil)
+        let deleted = book.takeDeletions()
+        #expect(book.count + deleted.count == stored.count)
     }
 
     @Test("the seen cache forgets the oldest hash first and never grows past its capacity")

@@ -64,8 +64,27 @@ struct DialPolicyTests {
                        DialPolicy(network: .test, allowRemote: false)] {
             #expect(policy.scope == .anywhere)
             for source in DialPolicyTests.learned {
-                #expect(policy.decide(host: "10.1.2.3", source: source) == .dial)
+                #expect(policy.decide(host: "1.2.3.4", source: source) == .dial)
+                #expect(policy.decide(host: "2a01:4f8::1", source: source) == .dial)
             }
         }
+    }
+
+    @Test("on main and test, learned loopback and LAN addresses are refused unless the node is on such a network; unroutable ones always")
+    func mainRefusesLocal() {
+        var policy = DialPolicy(network: .main, allowRemote: false)
+        for source in DialPolicyTests.learned {
+            for host in ["127.0.0.1", "::1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.1.1", "fe80::1", "fd00::1", "::ffff:192.168.0.1"] {
+                #expect(policy.decide(host: host, source: source) != .dial, "\(host) from \(source.name)")
+            }
+            for host in ["0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "192.0.2.1", "2001:db8::1", "ff02::1", "localhost"] {
+                #expect(policy.decide(host: host, source: source) == .refuse("not a routable address"), "\(host)")
+            }
+        }
+        policy.localClasses = [.local]
+        #expect(policy.decide(host: "192.168.1.1", source: .addr) == .dial)
+        #expect(policy.decide(host: "127.0.0.1", source: .addr) != .dial)
+        #expect(policy.decide(host: "10.0.0.1", source: .seed) == .dial, "operator addresses go where they say")
+        #expect(DialPolicy.classify("8.8.8.8") == .routable && DialPolicy.classify("10.0.0.1") == .local && DialPolicy.classify("127.0.0.2") == .loopback)
     }
 }

@@ -129,6 +129,38 @@ struct HostilePeerTests {
         await net.stop()
     }
 
+    @Test("an addr flood of 20,000 loopback addresses fills only the sender's share of the book; what is evicted leaves the database too")
+    func addressFlood() async throws {
+        // Discovery on, and no outbound dialling: the flooded addresses are never dialled.
+        let node = try await TestPeerNode.start(index: 0, configuration: {
+            var config = TestNetwork.configuration()
+            config.discovery = true
+            return config
+        }())
+        let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.28")
+        for batch in 0..<20 {
+            let addresses = (0..<Message.maxAddresses).map { i in
+                PeerAddress(host: "127.\(1 + batch).\(i / 250).\(1 + i % 250)", port: 20_000 + UInt16(i % 50), lastSeen: UInt64(batch * 1_000 + i))
+            }
+            await hostile.send(.addr(addresses))
+        }
+        let share = AddressBook.bucketsPerSource * (10_000 / AddressBook.maxBuckets)
+        // Settled: the book's size stops changing once every message is handled.
+        var last = -1.0
+        let settled = await Poll.until(timeout: 20, interval: 0.5) {
+            let size = metric(node, "keel_p2p_address_book_size")
+            defer { last = size }
+            return size > 0 && size == last
+        }
+        #expect(settled)
+        let size = Int(metric(node, "keel_p2p_address_book_size"))
+        #expect(size > 0 && size <= share, "one peer filled \(size) entries")
+        let stored = try node.chain.store.peerRecords().peers.count
+        #expect(stored == size, "\(stored) stored for \(size) in the book: evicted addresses stayed on disk")
+        #expect(!hostile.isClosed)
+        await node.stop()
+    }
+
     @Test("a getheaders locator of more than 101 hashes is malformed: disconnected and banned")
     func longLocator() async throws {
         let net = try await HostilePeerTests.synced(height: 10)

@@ -67,7 +67,7 @@ struct InboundPolicyTests {
         try await newcomer.handshake()
         #expect(await idle[2].waitClosed(timeout: 5), "the newest idle peer was not evicted")
         #expect(!idle[0].isClosed && !idle[1].isClosed && !newcomer.isClosed)
-        #expect(node.metric("keel_peer_disconnects_total{reason=\"evicted\"}") == 1)
+        #expect(await Poll.until(timeout: 5) { node.metric("keel_peer_disconnects_total{reason=\"evicted\"}") == 1 })
         try await honest.mine(2)
         try await net.waitForTips(timeout: 20)
         // 127.0.0.50 holds one slot of its two; a second is fine, a third is turned away.
