@@ -34,11 +34,12 @@ run: build
 ## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
 test: deps
 	$(SWIFT) build --build-tests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests --skip LoadProcessTests
 	# The soaks (three dev nodes mining for two minutes) run next, so their load cannot starve the
-	# parallel suites' own nodes; then assertions about time (suites named *TimingTests), alone.
+	# parallel suites' own nodes; then assertions about time (suites named *TimingTests) and the
+	# hostile-peer load (*LoadProcessTests), alone.
 	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --filter SoakProcessTests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --no-parallel --filter TimingTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --no-parallel --filter "TimingTests|LoadProcessTests"
 
 ## bench: release build, then every benchmark beside its reference from the same run, loopback only.
 bench: deps

@@ -34,7 +34,7 @@ enum MemoryBench {
             var samples = [Double]()
             for _ in 0..<3 {
                 try await Task.sleep(for: .seconds(1))
-                samples.append(Double(P2PBench.rss(node.process.pid)))
+                samples.append(Double(NodeProcess.rss(node.process.pid)))
             }
             let text = try MetricsText(node.client.metrics())
             let caches = (text.value("keel_rocksdb_block_cache_bytes") ?? 0) + (text.sum("keel_rocksdb_memtable_bytes") ?? 0)

@@ -70,7 +70,7 @@ enum P2PBench {
         let dir = TemporaryDirectory("bench-peers")
         let node = try await NodeProcess.start(directory: dir.path, ["--max-inbound", "2000", "--max-tip-age", "100000000"])
         try await Task.sleep(for: .seconds(1))
-        let baseline = rss(node.process.pid)
+        let baseline = NodeProcess.rss(node.process.pid)
         let started = MonotonicTime.now()
         let peers = try await withThrowingTaskGroup(of: (RawPeer, UInt64).self) { group in
             for i in 0..<count {
@@ -90,7 +90,7 @@ enum P2PBench {
         }
         precondition(established, "the node did not report \(count) inbound peers")
         try await Task.sleep(for: .seconds(1))
-        let loaded = rss(node.process.pid)
+        let loaded = NodeProcess.rss(node.process.pid)
         let handshakes = peers.map { Double($0.0.verackAt - $0.1) / 1e9 }
         for (peer, _) in peers { await peer.close() }
         await node.stop()
@@ -156,11 +156,4 @@ enum P2PBench {
     }
 
     static func ms(_ seconds: Double) -> String { Measure.format(seconds * 1000, 2) }
-
-    /// Resident bytes of `pid` from /proc.
-    static func rss(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * 4096 : 0
-    }
 }

@@ -75,6 +75,9 @@ extension ChainState {
         return overflow || margin >= tip.work ? .zero : tip.work - margin
     }
 
+    /// The cumulative work of the chain ending at the stored block `hash` (nil if unknown).
+    public func work(of hash: Hash256) -> UInt256? { state.withLock { (try? $0.index.entry(hash))??.work } }
+
     /// The active tip's cumulative work.
     public var tipWork: UInt256 { state.withLock { $0.tip.work } }
 

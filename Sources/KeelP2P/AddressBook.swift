@@ -189,7 +189,7 @@ public struct AddressBook: Sendable {
     }
 
     /// Whether `host` (or, for IPv6, its /64) is banned at `now`.
-    public func isBanned(_ host: String, now: UInt64) -> Bool { (bans[AddressBook.banKey(host)]?.until ?? 0) > now }
+    public func isBanned(_ host: String, now: UInt64) -> Bool { !bans.isEmpty && (bans[AddressBook.banKey(host)]?.until ?? 0) > now }
 
     /// What a ban on `host` is kept under: an IPv4 address as it is (an IPv4-mapped IPv6 address
     /// as its IPv4 form), an IPv6 address as its /64 (`2001:db8:1:2::/64`), anything else as given.

@@ -105,6 +105,9 @@ struct BlockDownloader: Sendable {
     /// Whether `peer`'s queue has room for another header batch's blocks.
     func wantsMoreHeaders(from peer: UInt64) -> Bool { queued(peer) <= limits.queuePerPeer / 2 }
 
+    /// Whether `hash` is requested from `peer`.
+    func isRequested(_ hash: Hash256, from peer: UInt64) -> Bool { inFlight[hash]?.peer == peer }
+
     /// Whether `hash` is requested from any peer.
     func isInFlight(_ hash: Hash256) -> Bool { inFlight[hash] != nil }
 

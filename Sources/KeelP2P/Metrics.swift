@@ -55,6 +55,9 @@ public final class P2PMetrics: Sendable {
     public let orphanBlocks: Gauge
     /// `keel_p2p_best_peer_height`.
     public let bestPeerHeight: Gauge
+    /// `keel_p2p_addresses_rate_limited_total`: addresses in `addr` messages beyond the
+    /// sender's rate, dropped unread.
+    public let addressesRateLimited: Counter
     /// `keel_p2p_orphan_bytes`.
     public let orphanBytes: Gauge
     /// `keel_p2p_download_queue`: blocks queued for download over all peers.
@@ -121,6 +124,8 @@ public final class P2PMetrics: Sendable {
         seedsReachable = r.makeGauge(descriptor: .keel("keel_p2p_seeds_reachable", "Seed and --connect addresses whose last dial completed a handshake."))
         orphanBlocks = r.makeGauge(descriptor: .keel("keel_p2p_orphan_blocks", "Blocks held until their parent arrives."))
         bestPeerHeight = r.makeGauge(descriptor: .keel("keel_p2p_best_peer_height", "The highest tip height a connected peer announced."))
+        addressesRateLimited = r.makeCounter(descriptor: .keel("keel_p2p_addresses_rate_limited_total",
+                                                               "Addresses in addr messages over the sender's rate (1,000 at once, 0.1 a second), dropped unread."))
         orphanBytes = r.makeGauge(descriptor: .keel("keel_p2p_orphan_bytes", "Bytes of blocks held until their parent arrives."))
         downloadQueue = r.makeGauge(descriptor: .keel("keel_p2p_download_queue", "Blocks queued for download, over all peers."))
         blocksInFlight = r.makeGauge(descriptor: .keel("keel_p2p_blocks_in_flight", "Blocks requested from peers and not yet delivered."))

@@ -7,6 +7,7 @@ extension P2PNetwork {
     /// Handles one frame from `peer`: decode, rate-limit, then the handshake or the message.
     func receive(_ frame: Frame, from peer: Peer) {
         metrics.message(frame.command, "received", bytes: Frame.headerSize + frame.payload.count)
+        if frame.command == "block", peer.isEstablished, skipUnwantedBlock(frame, from: peer) { return }
         let message: Message
         do {
             message = try Message(frame: frame)
@@ -17,7 +18,7 @@ extension P2PNetwork {
         let now = P2PNetwork.monotonicMilliseconds()
         let (allowed, established) = peer.state.withLock { s in
             s.lastReceived = now
-            return (s.buckets[Peer.MessageClass(message)]?.take(now: now) ?? true, s.handshake.isEstablished)
+            return (s.buckets[Peer.MessageClass(message)]?.take(Peer.cost(of: message), now: now) ?? true, s.handshake.isEstablished)
         }
         guard allowed else {
             offend(peer, .flood, "'\(message.command)' over its rate limit")
@@ -28,6 +29,39 @@ extension P2PNetwork {
             return
         }
         handle(message, from: peer, size: frame.payload.count)
+    }
+
+    /// A block nobody asked this peer for is judged by its header before the rest is decoded
+    /// (decoding a 4 MB block is most of what it costs us): one whose parent we lack, or whose
+    /// branch has less work than our tip, is dropped unread. Returns true when it was.
+    func skipUnwantedBlock(_ frame: Frame, from peer: Peer) -> Bool {
+        guard frame.payload.count >= BlockHeader.encodedSize else { return false }
+        var reader = ByteReader(Array(frame.payload.prefix(BlockHeader.encodedSize)))
+        guard let header = try? BlockHeader(from: &reader) else { return false }
+        let hash = header.hash
+        guard !downloader.withLock({ $0.isRequested(hash, from: peer.id) }) else { return false }
+        guard let parentWork = chain.work(of: header.previousHash) else {
+            metrics.ignore("block", "unrequested_orphan")
+            askForHeadersIfUnconnected(peer)
+            return true
+        }
+        guard parentWork + header.target.work >= chain.tipWork else {
+            metrics.ignore("block", "low_work")
+            return true
+        }
+        return false
+    }
+
+    /// Asks `peer` for headers from our locator, at most once a second (its announcements do
+    /// not connect to what we have).
+    func askForHeadersIfUnconnected(_ peer: Peer) {
+        let now = P2PNetwork.monotonicMilliseconds()
+        let ask = peer.state.withLock { s -> Bool in
+            guard now >= s.headerSync.lastUnconnectedAsk + 1_000 else { return false }
+            s.headerSync.lastUnconnectedAsk = now
+            return true
+        }
+        if ask { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
     }
 
     /// A completed handshake: record the peer, learn its address, start sync and discovery.
@@ -92,6 +126,8 @@ extension P2PNetwork {
             "peer": "\(peer.id)", "direction": "\(peer.direction.rawValue)", "height": "\(info.bestHeight)", "agent": "\(info.userAgent)",
         ])
         if configuration.discovery {
+            // Asked for: its answer may be a full addr.
+            peer.state.withLock { $0.addrTokens.refill(Double(Message.maxAddresses)) }
             peer.send(.getaddr)
             // Teach the others a newly heard listener, so a node that knows only us learns it.
             if let learned {
@@ -171,19 +207,26 @@ extension P2PNetwork {
         guard configuration.discovery else { return }
         let now = clock.nowMilliseconds()
         var batch = WriteBatch()
+        let allowed = peer.state.withLock { s in min(addresses.count, s.addrTokens.available(now: P2PNetwork.monotonicMilliseconds())) }
+        peer.state.withLock { _ = $0.addrTokens.take(Double(allowed), now: P2PNetwork.monotonicMilliseconds()) }
+        if allowed < addresses.count { metrics.addressesRateLimited.increment(by: Int64(addresses.count - allowed)) }
+        // Checked before the lock: the book's lock is the dialler's and every session's too.
+        let wanted = addresses.prefix(allowed).filter { address in
+            // Learned addresses must be IP literals: a name would make us resolve whatever a
+            // peer chooses.
+            guard (try? SocketAddress(ipAddress: address.host, port: 0)) != nil else { return false }
+            // Dropped, not kept: a book full of addresses we will never dial would only
+            // crowd out ones we can, and would be passed on to other peers.
+            guard dialPolicy.decide(host: address.host, source: .addr) == .dial else {
+                metrics.refusedAddress(.addr)
+                return false
+            }
+            return true
+        }
         state.withLock { s in
-            for address in addresses {
-                // Learned addresses must be IP literals: a name would make us resolve whatever a
-                // peer chooses.
-                guard (try? SocketAddress(ipAddress: address.host, port: 0)) != nil else { continue }
+            for address in wanted {
                 let key = PeerRecord.format(host: address.host, port: address.port)
                 guard !s.ownAddresses.contains(key), key != s.listenAddress else { continue }
-                // Dropped, not kept: a book full of addresses we will never dial would only
-                // crowd out ones we can, and would be passed on to other peers.
-                guard dialPolicy.decide(host: address.host, source: .addr) == .dial else {
-                    metrics.refusedAddress(.addr)
-                    continue
-                }
                 if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now),
                                            from: peer.host) {
                     batch.putPeer(record)

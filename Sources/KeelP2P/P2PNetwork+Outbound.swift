@@ -68,6 +68,9 @@ extension P2PNetwork {
                 }
                 tasks.addTask { await self.dial(candidate, outcome: outcome) }
                 _ = await outcome.wait()
+                // At most ten dials a second: a book full of dead addresses (an addr flood) must
+                // not turn the dialler into a busy loop.
+                try? await Task.sleep(for: .milliseconds(100))
                 state.withLock { _ = $0.dialing.remove(candidate.address) }
             }
         }

@@ -9,12 +9,16 @@ extension P2PNetwork {
     func handleInventory(_ items: [InventoryItem], from peer: Peer) {
         var transactions = [InventoryItem]()
         var unknownBlock = false
-        for item in items {
-            peer.markKnown(item.hash)
+        // Marked as known for the first 1,000 only: marking costs a cache insert each, and an
+        // honest peer announces a handful at a time.
+        for (i, item) in items.enumerated() {
+            if i < 1_000 { peer.markKnown(item.hash) }
             switch item.kind {
             case .block:
                 if !unknownBlock, !chain.knowsBlock(item.hash) { unknownBlock = true }
             case .transaction:
+                // A thousand asked for per inv at most: the rest will be announced again.
+                guard transactions.count < 1_000 else { continue }
                 let request = state.withLock { !$0.seenTransactions.contains(item.hash) } && chain.mempoolEntry(item.hash) == nil
                 if request { transactions.append(item) }
             }
@@ -175,7 +179,7 @@ extension P2PNetwork {
         guard chain.knowsBlock(block.header.previousHash) else {
             guard let requested else {
                 metrics.ignore("block", "unrequested_orphan")
-                peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+                askForHeadersIfUnconnected(peer)
                 return
             }
             let (refusal, evicted) = orphans.withLock { $0.add(block, item: requested, from: peer.id, size: size, now: now) }

@@ -39,6 +39,10 @@ final class Peer: Sendable {
         var lastPingSeconds: Double?
         var lastReceived: UInt64
         var answeredGetaddr = false
+        /// Addresses this peer may still teach us: Bitcoin Core's addr rate limit, 1,000 at once
+        /// and 0.1 a second after, plus 1,000 each time we ask it (`getaddr`). The rest of an
+        /// `addr` is dropped unread, so a flood costs us a counter, not the book's lock.
+        var addrTokens: TokenBucket
         var queuedBytes = 0
         var closing: String?
         var establishedAt: UInt64?
@@ -79,8 +83,21 @@ final class Peer: Sendable {
         self.outbox = outbox
         var buckets = [MessageClass: TokenBucket]()
         for c in MessageClass.allCases { buckets[c] = TokenBucket(capacity: c.limits.capacity, rate: c.limits.rate, now: now) }
-        state = Mutex(State(handshake: handshake, buckets: buckets, lastReceived: now))
+        state = Mutex(State(handshake: handshake, buckets: buckets, lastReceived: now, addrTokens: Peer.addrBucket(now: now)))
     }
+
+    /// Tokens a message takes from its class's bucket: one, plus one per 50 items of an
+    /// inventory list, so 50,000 hashes cost what 1,000 small messages do (every item is decoded
+    /// and looked at) while an honest `getdata` of a download window costs one.
+    static func cost(of message: Message) -> Double {
+        switch message {
+        case .inv(let items), .getdata(let items), .notfound(let items): 1 + Double(items.count / 50)
+        default: 1
+        }
+    }
+
+    /// A full addr token bucket.
+    static func addrBucket(now: UInt64) -> TokenBucket { TokenBucket(capacity: Double(Message.maxAddresses), rate: 0.1, now: now) }
 
     /// The peer's version, once the handshake is complete.
     var version: VersionInfo? { state.withLock { $0.handshake.isEstablished ? $0.version : nil } }

@@ -62,6 +62,18 @@ public struct TokenBucket: Sendable, Equatable {
         updated = now
     }
 
+    /// Tokens available at `now`, whole.
+    public mutating func available(now: UInt64) -> Int {
+        if now > updated {
+            tokens = min(capacity, tokens + Double(now - updated) / 1000 * rate)
+            updated = now
+        }
+        return Int(tokens)
+    }
+
+    /// Adds `count` tokens (up to the capacity).
+    public mutating func refill(_ count: Double) { tokens = min(capacity, tokens + count) }
+
     /// Takes `cost` tokens if there are enough; false means the peer is flooding.
     public mutating func take(_ cost: Double = 1, now: UInt64) -> Bool {
         if now > updated {

@@ -49,6 +49,16 @@ public final class NodeProcess: Sendable {
         (try? client.metrics()).flatMap { Exposition.value(series, in: $0) }
     }
 
+    /// Resident bytes of process `pid`, from /proc (0 if it is gone).
+    public static func rss(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    /// Its resident bytes now.
+    public var rss: Int { NodeProcess.rss(process.pid) }
+
     /// Its tip height (nil if the API does not answer).
     public var height: UInt64? { status()?.height }
 
