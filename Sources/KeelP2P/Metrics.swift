@@ -42,9 +42,8 @@ public final class P2PMetrics: Sendable {
     let refusedAddresses: [String: Counter]
     /// `keel_p2p_dial_backs_refused_total{reason}`: reach-check requests not acted on.
     let refusedDialBacks: [String: Counter]
-    /// Why a dial-back request is refused: the peer already has one running, or the node has
-    /// `P2PNetwork.maxDialBacks` running.
-    public static let dialBackRefusals = ["busy", "limit"]
+    /// Why a dial-back request is refused (`DialBacks.Refusal`).
+    public static let dialBackRefusals = DialBacks.Refusal.allCases.map(\.rawValue)
     /// `keel_p2p_address_book_size`.
     public let addressBookSize: Gauge
     /// `keel_p2p_banned_hosts`.
@@ -115,7 +114,7 @@ public final class P2PMetrics: Sendable {
         })
         refusedDialBacks = Dictionary(uniqueKeysWithValues: P2PMetrics.dialBackRefusals.map {
             ($0, r.makeCounter(descriptor: .keel("keel_p2p_dial_backs_refused_total",
-                                                 "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), or the node had its limit running (limit)."),
+                                                 "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), asked within 10 s of its last (rate), or the node had four running (limit)."),
                                labels: [("reason", $0)]))
         })
         addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))

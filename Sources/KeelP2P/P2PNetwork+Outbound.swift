@@ -212,26 +212,19 @@ extension P2PNetwork {
     }
 
     /// Answers a peer's dial-back request: dials the host it connects from at `port`, then
-    /// reports whether a handshake completed and how long it took.
-    /// Dial-backs running at once, over all peers. Each holds a socket (a file descriptor, which
-    /// RocksDB needs too) for up to the connect timeout; a peer may have one running at a time.
-    static let maxDialBacks = 4
-
+    /// reports whether a handshake completed and how long it took (bounded by `DialBacks`;
+    /// a refused request is answered unreachable at once).
     func dialBack(_ peer: Peer, port: UInt16, nonce: UInt64) {
-        let refusal = state.withLock { s -> String? in
-            if s.dialBacks.contains(peer.id) { return "busy" }
-            if s.dialBacks.count >= P2PNetwork.maxDialBacks { return "limit" }
-            s.dialBacks.insert(peer.id)
-            return nil
-        }
+        let now = P2PNetwork.monotonicMilliseconds()
+        let refusal = state.withLock { $0.dialBacks.start(for: peer.id, now: now) }
         if let refusal {
-            metrics.refusedDialBacks[refusal]?.increment()
+            metrics.refusedDialBacks[refusal.rawValue]?.increment()
             peer.send(.reachResult(nonce: nonce, reachable: false, milliseconds: 0))
             return
         }
         let record = PeerRecord(host: peer.host, port: port, source: .addr, lastSeen: 0)
         spawn {
-            defer { _ = self.state.withLock { $0.dialBacks.remove(peer.id) } }
+            defer { self.state.withLock { $0.dialBacks.finish(for: peer.id) } }
             let started = P2PNetwork.monotonicMilliseconds()
             let outcome = DialOutcome(eventLoop: self.group.next())
             self.spawn { await self.dial(record, outcome: outcome, probe: true) }

@@ -92,6 +92,7 @@ extension P2PNetwork {
             s.peers[peer.id] = nil
             if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
             if !s.aliases.isEmpty { s.aliases = s.aliases.filter { $0.value != peer.id } }
+            s.dialBacks.forget(peer.id)
             s.wake = true
         }
         releaseDownloads(of: peer)

@@ -71,8 +71,8 @@ public final class P2PNetwork: Service, Sendable {
         var retryDelay: Double = 1
         var wake = false
         var reachChecks: [UInt64: ReachCheck] = [:]
-        /// Peers with a dial-back running for them (at most one each, `maxDialBacks` in all).
-        var dialBacks: Set<UInt64> = []
+        /// Dial-backs running for peers, with their bounds.
+        var dialBacks = DialBacks()
         /// Scores of hosts that left with points lost, for the ban period.
         var hostScores = HostScores()
         var server: (any Channel)?

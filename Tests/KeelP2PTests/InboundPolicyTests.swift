@@ -81,3 +81,23 @@ struct InboundPolicyTests {
         await net.stop()
     }
 }
+
+@Suite("Dial-backs: one at a time per peer, one per 10 s per peer, four in all")
+struct DialBacksTests {
+    @Test("busy, rate and limit refusals, in that order; finishing frees the slot, not the rate")
+    func bounds() {
+        var d = DialBacks()
+        #expect(d.start(for: 1, now: 0) == nil)
+        #expect(d.start(for: 1, now: 1) == .busy)
+        d.finish(for: 1)
+        #expect(d.start(for: 1, now: 5_000) == .rate)
+        #expect(d.start(for: 1, now: DialBacks.perPeerInterval) == nil)
+        for peer in 2..<5 { #expect(d.start(for: UInt64(peer), now: 0) == nil) }
+        #expect(d.start(for: 9, now: 0) == .limit)
+        d.finish(for: 2)
+        #expect(d.start(for: 9, now: 0) == nil)
+        d.forget(1)
+        d.finish(for: 1)
+        #expect(d.start(for: 1, now: DialBacks.perPeerInterval + 1) == nil, "a peer that left keeps no rate")
+    }
+}
