@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A proof-of-work target in the 32-bit compact form of Bitcoin's `nBits`: one exponent byte
 /// (the target's length in bytes) and a three-byte mantissa.
 public struct CompactTarget: Hashable, Sendable, CustomStringConvertible {
@@ -35,8 +37,20 @@ public struct CompactTarget: Hashable, Sendable, CustomStringConvertible {
         return value
     }
 
-    /// The work a block at this target adds to its chain.
-    public var work: UInt256 { target.map { UInt256.work(forTarget: $0) } ?? .zero }
+    /// The work a block at this target adds to its chain. Remembered per target: the 256-bit
+    /// division behind it is slow, every block and header needs it, and a chain has few targets.
+    public var work: UInt256 {
+        if let known = CompactTarget.workCache.withLock({ $0[bits] }) { return known }
+        let work = target.map { UInt256.work(forTarget: $0) } ?? .zero
+        CompactTarget.workCache.withLock { cache in
+            // A retarget every interval: a bounded handful live at once.
+            if cache.count >= 1_024 { cache.removeAll(keepingCapacity: true) }
+            cache[bits] = work
+        }
+        return work
+    }
+
+    private static let workCache = Mutex<[UInt32: UInt256]>([:])
 
     /// Whether `hash`, read big-endian, is at or below this target.
     public func isMet(by hash: Hash256) -> Bool {
