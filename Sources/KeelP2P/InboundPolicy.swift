@@ -40,9 +40,15 @@ struct InboundPolicy: Sendable {
 
     /// Decides on a connection from `host` given the inbound peers now connected.
     func admit(host: String, inbound: [Candidate]) -> Decision {
-        if inbound.count(where: { $0.host == host }) >= maxPerHost { return .reject("host_limit") }
-        guard inbound.count >= maxInbound else { return .accept }
-        guard maxInbound > 0, let victim = InboundPolicy.selectToEvict(inbound) else { return .reject("limit") }
+        admit(fromHost: inbound.count(where: { $0.host == host }), inbound: inbound.count) { inbound }
+    }
+
+    /// Decides given the counts, building the eviction candidates only when every slot is taken
+    /// (an accept must not cost a pass over a thousand peers).
+    func admit(fromHost: Int, inbound: Int, candidates: () -> [Candidate]) -> Decision {
+        if fromHost >= maxPerHost { return .reject("host_limit") }
+        guard inbound >= maxInbound else { return .accept }
+        guard maxInbound > 0, let victim = InboundPolicy.selectToEvict(candidates()) else { return .reject("limit") }
         return .evict(victim)
     }
 

@@ -21,20 +21,28 @@ extension P2PNetwork {
             if direction == .inbound {
                 if s.stopping { return (nil, nil, "shutdown") }
                 if s.book.isBanned(host, now: now) { return (nil, nil, "banned") }
-                let inbound = s.peers.values.filter { $0.direction == .inbound && !$0.isClosing }.map { $0.evictionCandidate }
-                switch policy.admit(host: host, inbound: inbound) {
+                let decision = policy.admit(fromHost: s.inboundByHost[host, default: 0], inbound: s.inboundCounted.count) {
+                    s.inboundCounted.compactMap { s.peers[$0]?.evictionCandidate }
+                }
+                switch decision {
                 case .accept: break
                 case .reject(let reason): return (nil, nil, reason)
                 case .evict(let id):
-                    // Closed inside the lock, so a concurrent accept does not count it too.
+                    // Closed and uncounted inside the lock, so a concurrent accept does not
+                    // count it too.
                     evict = s.peers[id]
                     evict?.close("evicted")
+                    if let evict { s.uncountInbound(evict) }
                 }
             }
             let peer = Peer(id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
                             channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
             s.nextID += 1
             s.peers[peer.id] = peer
+            if direction == .inbound {
+                s.inboundCounted.insert(peer.id)
+                s.inboundByHost[host, default: 0] += 1
+            }
             let remembered = s.hostScores.score(for: host, now: clock.nowMilliseconds())
             peer.state.withLock { $0.score = remembered }
             return (peer, evict, nil)
@@ -93,6 +101,7 @@ extension P2PNetwork {
             if let node, s.outboundNodes[node] == peer.id { s.outboundNodes[node] = nil }
             if !s.aliases.isEmpty { s.aliases = s.aliases.filter { $0.value != peer.id } }
             s.dialBacks.forget(peer.id)
+            s.uncountInbound(peer)
             s.wake = true
         }
         releaseDownloads(of: peer)

@@ -71,6 +71,10 @@ public final class P2PNetwork: Service, Sendable {
         var retryDelay: Double = 1
         var wake = false
         var reachChecks: [UInt64: ReachCheck] = [:]
+        /// Inbound sessions counted against the slots, in all and by host (an evicted peer stops
+        /// counting when it is evicted, not when its session ends).
+        var inboundCounted: Set<UInt64> = []
+        var inboundByHost: [String: Int] = [:]
         /// Dial-backs running for peers, with their bounds.
         var dialBacks = DialBacks()
         /// Scores of hosts that left with points lost, for the ban period.
@@ -253,4 +257,13 @@ final class DialOutcome: Sendable {
 
     /// The result (false if the promise fails, which it never does by construction).
     func wait() async -> Bool { (try? await promise.futureResult.get()) ?? false }
+}
+
+extension P2PNetwork.State {
+    /// Stops counting `peer` against the inbound slots (once).
+    mutating func uncountInbound(_ peer: Peer) {
+        guard inboundCounted.remove(peer.id) != nil else { return }
+        inboundByHost[peer.host, default: 1] -= 1
+        if inboundByHost[peer.host] == 0 { inboundByHost[peer.host] = nil }
+    }
 }
