@@ -118,6 +118,7 @@ extension ChainState {
         }
         if changed {
             try s.index.prune(tip: s.tip)
+            pruneSideBranchesIfDue(&s)
             s.generation += 1
             if !disconnected.isEmpty { try rebuildMempool(&s, adding: disconnected) }
         }

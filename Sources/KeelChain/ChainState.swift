@@ -101,6 +101,8 @@ public final class ChainState: Sendable {
         var mempool: Mempool
         var generation: UInt64 = 0
         var template: (payTo: AddressHash, template: BlockTemplate)?
+        /// Dead side branches below this height are pruned (`MetaKey.prunedHeight`).
+        var prunedHeight: UInt64 = 0
     }
 
     /// The store under this state.
@@ -143,7 +145,7 @@ public final class ChainState: Sendable {
         guard try store.header(network.genesis.hash) != nil else {
             throw ChainError(.inconsistent, "the database's genesis block is not the \(network.name) network's genesis")
         }
-        state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits)))
+        state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits), prunedHeight: try store.prunedHeight()))
         try state.withLock { s in
             if s.index.entry(inMemory: tipEntry.hash) == nil { s.index.insert(tipEntry) }
             _ = try activateBestChain(&s, submitted: nil, origin: .reorg)

@@ -58,6 +58,13 @@ struct HeaderIndex: Sendable {
         self.nextSequence = nextSequence
     }
 
+    /// Forgets `hash` (its block was pruned from the store). Never the best entry, which has at
+    /// least the tip's work.
+    mutating func remove(_ hash: Hash256) {
+        guard best?.hash != hash else { return }
+        entries[hash] = nil
+    }
+
     /// Loads the window above `tipHeight` (every branch, and anything above the tip) from
     /// `header_heights`: a range scan whose size depends on the window alone.
     static func load(store: ChainStore, limits: Limits, tipHeight: UInt64) throws -> HeaderIndex {

@@ -224,15 +224,26 @@ public final class ChainStore: Sendable {
 
     /// Hashes of every stored header at `height` or above, on any branch, lowest first.
     public func headerHashes(fromHeight height: UInt64) throws -> [Hash256] {
-        var hashes = [Hash256]()
+        try headerEntries(fromHeight: height).map(\.hash)
+    }
+
+    /// Every stored header at `height` or above, on any branch, with its height, lowest first.
+    public func headerEntries(fromHeight height: UInt64) throws -> [(height: UInt64, hash: Hash256)] {
+        var entries = [(height: UInt64, hash: Hash256)]()
         try scan(.headerHeights, from: Keys.height(height)) { key, _ in
             guard key.count == 40, let hash = Hash256(bytes: Array(key[8...])) else {
                 throw StorageError(.corruption, "malformed header_heights key \(Hex.encode(key))")
             }
-            hashes.append(hash)
+            entries.append((key[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, hash))
             return true
         }
-        return hashes
+        return entries
+    }
+
+    /// The height below which dead side branches are pruned (0: none yet).
+    public func prunedHeight() throws -> UInt64 {
+        guard let bytes = try read(.meta, Keys.meta(.prunedHeight)), bytes.count == 8 else { return 0 }
+        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// The first-seen sequence the next new header gets (0 for a new database).

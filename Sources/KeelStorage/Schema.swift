@@ -58,6 +58,9 @@ public enum MetaKey: String, Sendable {
     /// Value: one byte, 1 while a reindex runs: a node killed mid-reindex has a consistent but
     /// partial chain state, and the next start resumes the reindex instead of serving it.
     case reindexing
+    /// Value: UInt64 BE. Dead side branches below this height have been pruned (their headers,
+    /// heights entries, bodies and undo data deleted); absent: none yet.
+    case prunedHeight = "pruned_height"
 }
 
 /// The schema version this build writes. Version 2 added `header_heights` and

@@ -12,6 +12,20 @@ extension WriteBatch {
         putSealed(family, key, record.encoded)
     }
 
+    /// Deletes everything stored for a block off the active chain: header, its place in
+    /// `header_heights`, body and undo data (pruning a dead side branch).
+    public mutating func deleteSideBlock(_ hash: Hash256, height: UInt64) {
+        delete(.headers, hash.bytes)
+        delete(.headerHeights, Keys.headerHeight(height, hash))
+        delete(.blocks, hash.bytes)
+        delete(.undo, hash.bytes)
+    }
+
+    /// Records that dead side branches below `height` are pruned.
+    public mutating func setPrunedHeight(_ height: UInt64) {
+        putSealed(.meta, Keys.meta(.prunedHeight), Keys.height(height))
+    }
+
     /// Stores a header record, and its place in `header_heights`.
     public mutating func putHeader(_ record: HeaderRecord, hash: Hash256) {
         put(.headers, hash.bytes, record: record)

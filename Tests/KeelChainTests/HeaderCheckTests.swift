@@ -73,3 +73,38 @@ struct HeaderCheckTests {
         #expect(try a.chain.submit(old, origin: .api).status == .sideBranch)
     }
 }
+
+@Suite("Dead side branches are pruned from the store")
+struct SideBranchPruneTests {
+    @Test("a side branch far below the tip is deleted (header, heights entry, body); the active chain and a live branch stay; a restart keeps the prune height")
+    func prunes() throws {
+        let directory = TemporaryDirectory("prune")
+        var a: TestChain? = try TestChain(directory: directory)
+        let chain = a!
+        let main = try chain.extend(20)
+        let dead = try chain.branch(from: main[4].hash, count: 3)
+        #expect(dead.allSatisfy { chain.chain.knowsBlock($0.hash) })
+        try chain.extend(Int(ChainState.pruneDepth + ChainState.pruneEvery) + 10)
+        // A branch near the tip stays: it may still win.
+        let tipHeight = chain.chain.tip.height
+        let parent = try #require(try chain.chain.block(atHeight: tipHeight - 2))
+        let near = try chain.branch(from: parent.hash, count: 1)
+        try chain.extend(1)
+        for block in dead {
+            #expect(!chain.chain.knowsBlock(block.hash), "a dead side block is still known")
+            #expect(try chain.store.block(block.hash) == nil, "a dead side block's body is still stored")
+            #expect(try chain.store.header(block.hash) == nil)
+        }
+        #expect(try !chain.store.headerHashes(fromHeight: 0).contains(dead[0].hash))
+        #expect(chain.chain.knowsBlock(near[0].hash))
+        for block in main { #expect(try chain.store.block(block.hash) != nil, "an active block was pruned") }
+        let pruned = try chain.store.prunedHeight()
+        #expect(pruned > 0)
+        let miner = chain.miner
+        chain.close()
+        a = nil
+        let again = try TestChain(directory: directory, miner: miner)
+        #expect(try again.store.prunedHeight() == pruned)
+        #expect(again.chain.tip.height == tipHeight + 1)
+    }
+}
