@@ -122,7 +122,7 @@ public final class NodeMetrics: Sendable {
         reorgs = r.makeCounter(descriptor: .keel("keel_reorgs_total", "Reorganizations: switches to a branch with more work."))
         reorgDepth = r.makeValueHistogram(descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
         blockConnectSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
-        blockPropagationSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_propagation_seconds", "Arrival time minus the block's timestamp, for blocks not mined by this node, in seconds."), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
+        blockPropagationSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_propagation_seconds", "Arrival time minus the block's timestamp, for blocks not mined by this node that arrive at the network's tip (not those fetched while catching up), in seconds."), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
         signatureSeconds = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {
             ($0, r.makeValueHistogram(descriptor: .keel("keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode."), labels: [("mode", $0)], buckets: fast))
         })

@@ -7,6 +7,27 @@ import Testing
 
 @Suite("keel-node P2P as real processes on 127.0.0.1", .serialized)
 struct NodeP2PProcessTests {
+    @Test("a node catching up times no propagation for the blocks it fetches; blocks arriving at the tip are timed")
+    func propagationOnlyAtTheTip() async throws {
+        let dirA = TemporaryDirectory("propA"), dirB = TemporaryDirectory("propB")
+        let a = try await NodeProcess.start(directory: dirA.path, ["--threads", "1"])
+        defer { a.process.send(SIGKILL) }
+        #expect(await Poll.until(timeout: 120, interval: 0.2) { (a.height ?? 0) >= 300 })
+        _ = try a.client.stopMining()
+        let b = try await NodeProcess.start(directory: dirB.path)
+        defer { b.process.send(SIGKILL) }
+        try b.connect(to: a)
+        try await NodeProcess.waitForTips([a, b])
+        let synced = b.metric("keel_block_propagation_seconds_count") ?? -1
+        #expect(synced >= 0 && synced <= 2, "\(synced) of \((b.height ?? 0)) caught-up blocks timed as propagation")
+        _ = try a.client.startMining(threads: 1)
+        let target = (a.height ?? 0) + 5
+        #expect(await Poll.until(timeout: 60, interval: 0.1) { (b.height ?? 0) >= target })
+        #expect((b.metric("keel_block_propagation_seconds_count") ?? 0) >= synced + 4, "new blocks at the tip were not timed")
+        await b.stop()
+        await a.stop()
+    }
+
     @Test("imported peers survive a restart: B reconnects without flags and follows A's next blocks")
     func importedPeersSurviveRestart() async throws {
         let dirA = TemporaryDirectory("peersA"), dirB = TemporaryDirectory("peersB"), bundle = TemporaryDirectory("bundle")
