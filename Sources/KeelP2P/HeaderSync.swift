@@ -72,9 +72,12 @@ struct HeaderSync: Sendable {
                 return error.code == .timestampTooNew ? .fromTheFuture : .invalid(error)
             }
         }
-        // A block announced at our tip must not end a sync followed further ahead.
+        // A block announced at our tip must not end a sync followed further ahead: fetched if
+        // its own branch has the work, without replacing the check.
         guard continued || check == nil || current.work >= check!.work || redownload != nil else {
-            return .fetch(items, more: false)
+            guard current.work >= threshold else { return .lowWork }
+            let work = current.work
+            return .fetch(items.map { BlockDownloader.Item(hash: $0.hash, height: $0.height, claimedWork: work) }, more: false)
         }
         if !continued, redownload == nil { commitments = [] }
         check = current

@@ -68,6 +68,27 @@ struct HeaderSyncTests {
         }
     }
 
+    @Test("while a sync is followed further ahead, a low-work header announced off our chain is not fetched and does not end the sync")
+    func lowWorkAnnouncementDuringSync() throws {
+        let (ours, branch) = try HeaderSyncTests.setUp()
+        var sync = HeaderSync()
+        guard case .fetch = HeaderSyncTests.process(&sync, branch[0..<250], full: false, ours) else {
+            Issue.record("the branch was not fetched")
+            return
+        }
+        let stranger = try TestChain()
+        let sibling = try stranger.extend(1)[0].header
+        guard case .lowWork = HeaderSyncTests.process(&sync, [sibling][...], full: false, ours) else {
+            Issue.record("a sibling of genesis announced during a sync was fetched")
+            return
+        }
+        guard case .fetch(let next, _) = HeaderSyncTests.process(&sync, branch[250..<300], full: false, ours) else {
+            Issue.record("the sync did not continue where it was")
+            return
+        }
+        #expect(next.first?.height == 251)
+    }
+
     @Test("a header with a self-declared target is invalid; headers that connect to nothing are reported, not followed")
     func invalidAndUnconnected() throws {
         let (ours, branch) = try HeaderSyncTests.setUp()
