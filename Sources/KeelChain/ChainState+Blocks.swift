@@ -27,6 +27,11 @@ extension ChainState {
             case .requested: ChainState.threshold(tip: tip)
             }
         }
+
+        func admits(parentWork: UInt256, header: BlockHeader, tip: HeaderIndex.Entry) -> Bool {
+            guard let needed = threshold(tip: tip) else { return true }
+            return max(parentWork + header.target.work, claimedWork) >= needed
+        }
     }
 
     /// Validates and stores `block`, then moves the active chain to the branch with the most
@@ -52,11 +57,8 @@ extension ChainState {
         guard parent.isValid else {
             throw ConsensusError(.previousHash, "previous block \(parent.hash) is invalid")
         }
-        if let needed = rule.threshold(tip: s.tip) {
-            let work = max(parent.work + block.header.target.work, rule.claimedWork)
-            guard work >= needed else {
-                throw ChainError(.lowWork, "block \(hash) at height \(block.header.height) is on a branch with too little work to be stored")
-            }
+        guard rule.admits(parentWork: parent.work, header: block.header, tip: s.tip) else {
+            throw ChainError(.lowWork, "block \(hash) at height \(block.header.height) is on a branch with too little work to be stored")
         }
         let context = try s.index.context(of: parent, network: network)
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())

@@ -75,8 +75,14 @@ extension ChainState {
         return overflow || margin >= tip.work ? .zero : tip.work - margin
     }
 
-    /// The cumulative work of the chain ending at the stored block `hash` (nil if unknown).
-    public func work(of hash: Hash256) -> UInt256? { state.withLock { (try? $0.index.entry(hash))??.work } }
+    /// Whether a block with `header` would pass `rule` (nil if its parent is unknown): the check
+    /// `submit` makes, for judging a block before decoding the rest of it.
+    public func admits(_ header: BlockHeader, rule: WorkRule) -> Bool? {
+        state.withLock { s in
+            guard let parent = (try? s.index.entry(header.previousHash)) ?? nil else { return nil }
+            return rule.admits(parentWork: parent.work, header: header, tip: s.tip)
+        }
+    }
 
     /// The active tip's cumulative work.
     public var tipWork: UInt256 { state.withLock { $0.tip.work } }

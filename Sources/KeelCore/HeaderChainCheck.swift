@@ -15,9 +15,6 @@ public struct HeaderChainCheck: Sendable {
     /// Timestamps by height, oldest first, ending at `tip`'s.
     private var timestamps: [UInt64]
     private var firstHeight: UInt64
-    /// The work of the last target seen: targets change once per retarget interval at most,
-    /// and the 256-bit division behind `work` is most of a header's cost.
-    private var lastWork: (target: CompactTarget, work: UInt256)?
 
     /// How many timestamps before the parent the rules need.
     public static func lookBack(_ network: Network) -> Int { Int(max(11, network.retargetInterval + 1)) }
@@ -45,8 +42,7 @@ public struct HeaderChainCheck: Sendable {
             timestamps.removeFirst(timestamps.count - limit)
             firstHeight = header.height + 1 - UInt64(timestamps.count)
         }
-        if lastWork?.target != header.target { lastWork = (header.target, header.target.work) }
-        work = work + lastWork!.work
+        work = work + header.target.work
         tip = context(after: header, hash: hash)
         return hash
     }

@@ -25,7 +25,7 @@ public struct NetworkService: Service {
         let network = try P2PNetwork(configuration: node.configuration.p2p, chain: chain, metrics: node.p2pMetrics,
                                      logger: logger, onListening: onListening)
         node.p2p.withLock { $0 = network }
-        node.telemetry.peerHeight.set { network.bestPeerHeightSeen }
+        node.telemetry.peerHeight.set { network.bestPeerHeight() }
         try await network.run()
     }
 

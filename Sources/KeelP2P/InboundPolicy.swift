@@ -6,9 +6,9 @@
 /// new blocks (4), the lowest pings (8), and the longest connected half of the rest, so an
 /// attacker cannot push out the peers that serve us by reconnecting idle sockets; then take the
 /// network group with the most connections and evict its newest member. Core protects 4 more by
-/// keyed network group and 4 by recent transactions; Keel's network groups are the /16 (IPv4)
-/// and /32 (IPv6), unkeyed, and it has no per-host limit in Core (Keel adds one because a dev
-/// or LAN network lacks the address diversity Core's group protection relies on).
+/// keyed network group and 4 by recent transactions; Keel's network groups are the address
+/// book's (`AddressBook.networkGroup`), unkeyed, and Core has no per-host limit (Keel adds one
+/// because a dev or LAN network lacks the address diversity Core's group protection relies on).
 struct InboundPolicy: Sendable {
     /// An inbound peer as eviction sees it.
     struct Candidate: Sendable, Equatable {
@@ -63,20 +63,11 @@ struct InboundPolicy: Sendable {
         protect(protectedByPing, by: { ($0.pingSeconds ?? .infinity) < ($1.pingSeconds ?? .infinity) }, where: { $0.pingSeconds != nil })
         protect(pool.count / 2, by: { $0.connectedAt! < $1.connectedAt! })
         guard !pool.isEmpty else { return nil }
-        let groups = Dictionary(grouping: pool, by: { networkGroup($0.host) })
+        let groups = Dictionary(grouping: pool, by: { AddressBook.networkGroup($0.host) })
         // The biggest group; ties go to the group whose newest member is newest.
         let biggest = groups.values.max { a, b in
             a.count != b.count ? a.count < b.count : a.map { $0.connectedAt! }.max()! < b.map { $0.connectedAt! }.max()!
         }
         return biggest?.max { $0.connectedAt! < $1.connectedAt! }?.id
-    }
-
-    /// The network group of a host: its IPv4 /16 or IPv6 /32 (IPv4-mapped IPv6 as IPv4).
-    static func networkGroup(_ host: String) -> String {
-        var bare = host
-        if bare.hasPrefix("::ffff:"), bare.contains(".") { bare.removeFirst(7) }
-        if bare.contains(".") { return bare.split(separator: ".").prefix(2).joined(separator: ".") }
-        let key = AddressBook.banKey(bare)
-        return String(key.split(separator: ":").prefix(2).joined(separator: ":"))
     }
 }

@@ -6,9 +6,6 @@ extension P2PNetwork {
     /// The bound listen address (`host:port`), once listening.
     public var listenAddress: String? { state.withLock { $0.listenAddress } }
 
-    /// The highest tip a connected peer announced (0 with no peers).
-    public var bestPeerHeightSeen: UInt64 { bestPeerHeight() }
-
     /// Open connections, including those still in their handshake.
     public var connectionCount: Int { state.withLock { $0.peers.count } }
 

@@ -40,16 +40,17 @@ extension P2PNetwork {
         guard let header = try? BlockHeader(from: &reader) else { return false }
         let hash = header.hash
         guard !downloader.withLock({ $0.isRequested(hash, from: peer.id) }) else { return false }
-        guard let parentWork = chain.work(of: header.previousHash) else {
+        switch chain.admits(header, rule: .unrequested) {
+        case nil:
             metrics.ignore("block", "unrequested_orphan")
             askForHeadersIfUnconnected(peer)
             return true
-        }
-        guard parentWork + header.target.work >= chain.tipWork else {
+        case false?:
             metrics.ignore("block", "low_work")
             return true
+        case true?:
+            return false
         }
-        return false
     }
 
     /// Asks `peer` for headers from our locator, at most once a second (its announcements do

@@ -36,6 +36,7 @@ extension P2PNetwork {
         let outcome = sync.process(headers, full: headers.count == Message.maxHeaders, threshold: chain.antiDoSWorkThreshold,
                                    now: clock.nowMilliseconds(), checkFrom: chain.headerCheck(extending:))
         var resume: Hash256?
+        var unconnected = false
         switch outcome {
         case .fetch(let items, let more):
             if let last = items.last { notePeerHeight(last.height, of: peer) }
@@ -56,18 +57,14 @@ extension P2PNetwork {
             logger.notice("headers from the future (is our clock behind?)", metadata: ["peer": "\(peer.id)"])
         case .unconnected:
             metrics.ignore("headers", "unconnected")
-            // The peer is on a branch past our locator's reach, or announced ahead of us: ask
-            // from our locator, at most once a second.
-            let now = P2PNetwork.monotonicMilliseconds()
-            if now >= sync.lastUnconnectedAsk + 1_000 {
-                sync.lastUnconnectedAsk = now
-                peer.send(.getheaders(locator: chain.locator(), stop: .zero))
-            }
+            // The peer is on a branch past our locator's reach, or announced ahead of us.
+            unconnected = true
         case .invalid(let error):
             offend(peer, .invalidBlock, "header: \(error.code): \(error.message)")
         }
         if let resume { sync.resumeFrom = resume }
         peer.state.withLock { $0.headerSync = sync }
+        if unconnected { askForHeadersIfUnconnected(peer) }
         requestBlocks(from: peer)
         metrics.bestPeerHeight.set(to: Double(bestPeerHeight()))
     }
@@ -161,8 +158,8 @@ extension P2PNetwork {
         metrics.orphanBytes.set(to: Double(bytes))
     }
 
-    /// The highest tip a connected peer announced.
-    func bestPeerHeight() -> UInt64 {
+    /// The highest tip a connected peer announced (0 with no peers).
+    public func bestPeerHeight() -> UInt64 {
         establishedPeers().map { $0.state.withLock { $0.bestHeight } }.max() ?? 0
     }
 

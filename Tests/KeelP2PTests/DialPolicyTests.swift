@@ -3,7 +3,8 @@ import KeelP2P
 import KeelStorage
 import Testing
 
-/// The decision alone: nothing here dials, so other ranges may appear as plain literals.
+/// The decision alone: this file starts no node and opens no socket, so addresses off the
+/// machine may appear here as plain literals; they never reach a running node.
 @Suite("Dial policy: a dev node dials only loopback addresses it learns")
 struct DialPolicyTests {
     static let loopback = ["127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]
