@@ -104,11 +104,18 @@ public final class ChildProcess: Sendable {
 
 /// Polling with a deadline: the way tests wait for a condition instead of sleeping.
 public enum Poll {
+    /// What every deadline is multiplied by: `KEEL_TIMEOUT_FACTOR` (default 1), for a machine
+    /// slower than the ones the deadlines were chosen on (valgrind, a loaded CI host).
+    public static let timeoutFactor: Double = {
+        guard let text = ProcessInfo.processInfo.environment["KEEL_TIMEOUT_FACTOR"], let factor = Double(text), factor >= 1 else { return 1 }
+        return factor
+    }()
+
     /// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes
-    /// (false). A cancelled task stops polling at once (false): a cancelled sleep throws
-    /// immediately, and looping on it would spin.
+    /// (false), the timeout scaled by `timeoutFactor`. A cancelled task stops polling at once
+    /// (false): a cancelled sleep throws immediately, and looping on it would spin.
     public static func until(timeout: Double, interval: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * timeoutFactor)
         while true {
             if try condition() { return true }
             if Date() > deadline || Task.isCancelled { return false }

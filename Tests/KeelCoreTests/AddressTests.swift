@@ -1,7 +1,8 @@
 import KeelCore
+import KeelTesting
 import Testing
 
-@Suite("Bech32m and addresses")
+@Suite("Bech32m and addresses", .ownThread)
 struct AddressTests {
     static let valid = [
         "A1LQFN3A", "a1lqfn3a",

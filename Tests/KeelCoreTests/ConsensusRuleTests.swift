@@ -3,7 +3,7 @@ import KeelTesting
 import Testing
 
 /// One test per consensus rule: a block that breaks exactly that rule is refused with its code.
-@Suite("Consensus rules")
+@Suite("Consensus rules", .ownThread)
 struct ConsensusRuleTests {
     let network = Network.dev
     let key = SigningKey()

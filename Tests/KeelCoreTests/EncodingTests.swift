@@ -2,7 +2,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("Canonical encoding")
+@Suite("Canonical encoding", .ownThread)
 struct EncodingTests {
     @Test("round trips of random transactions, headers and blocks", arguments: [1, 2, 3, 4] as [UInt64])
     func roundTrips(seed: UInt64) throws {

@@ -2,7 +2,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("Amounts, 256-bit numbers and compact targets")
+@Suite("Amounts, 256-bit numbers and compact targets", .ownThread)
 struct NumberTests {
     @Test("amount decimal strings have exactly 8 decimals and parse back")
     func amounts() {

@@ -2,7 +2,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("Signature verification")
+@Suite("Signature verification", .ownThread)
 struct SignatureVerifierTests {
     static let keys = (0..<8).map { _ in SigningKey() }
 

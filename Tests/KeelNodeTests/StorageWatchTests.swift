@@ -1,8 +1,9 @@
 import KeelNode
 import KeelStorage
+import KeelTesting
 import Testing
 
-@Suite("The storage watch: pause for space, say it once, probe, resume, give up")
+@Suite("The storage watch: pause for space, say it once, probe, resume, give up", .ownThread)
 struct StorageWatchTests {
     let floor: UInt64 = 30 << 20
 

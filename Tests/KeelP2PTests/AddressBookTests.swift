@@ -1,9 +1,10 @@
 import KeelCore
 import KeelP2P
 import KeelStorage
+import KeelTesting
 import Testing
 
-@Suite("Address book and seen cache")
+@Suite("Address book and seen cache", .ownThread)
 struct AddressBookTests {
     @Test("an IPv6 ban covers the host's /64; IPv4 and IPv4-mapped addresses are banned alone")
     func banPrefixes() {

@@ -1,9 +1,10 @@
 import KeelCore
 @testable import KeelP2P
+import KeelTesting
 import Testing
 
 /// The download state machine, driven by a hand-held clock.
-@Suite("Block downloader: bounded queues, slots returned, stallers found")
+@Suite("Block downloader: bounded queues, slots returned, stallers found", .ownThread)
 struct BlockDownloaderTests {
     static func items(_ range: Range<Int>) -> [BlockDownloader.Item] {
         range.map { i in
@@ -159,7 +160,7 @@ struct BlockDownloaderTests {
     }
 }
 
-@Suite("Orphan pool: requested blocks only, bounded, charged to the peer")
+@Suite("Orphan pool: requested blocks only, bounded, charged to the peer", .ownThread)
 struct OrphanPoolTests {
     static func block(_ i: Int) -> Block {
         let coinbase = Transaction.coinbase(height: UInt64(i), amount: Amount(units: 1), to: .burn)

@@ -50,13 +50,9 @@ struct DefenceTests {
             BlockFactory.antiGrind(&block)
             try await raw.send(.block(block))
         },
-        Case(name: "a message flood", reason: "flood") { raw, _ in
-            try await raw.handshake()
-            // The node may hang up mid-flood; that is the point.
-            for i in 0..<600 where !raw.isClosed { try? await raw.send(.ping(UInt64(i))) }
-        },
     ]
 
+    // A message flood is a matter of rate, so its test is in P2PTimingTests, run alone.
     @Test("each kind of bad input disconnects and bans its sender; the ban holds; a good peer keeps syncing")
     func badInputIsBanned() async throws {
         let net = try await TestNetwork.start(2)

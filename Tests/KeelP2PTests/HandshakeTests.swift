@@ -1,8 +1,9 @@
 import KeelCore
 import KeelP2P
+import KeelTesting
 import Testing
 
-@Suite("Handshake, scores and token buckets")
+@Suite("Handshake, scores and token buckets", .ownThread)
 struct HandshakeTests {
     static func info(nonce: UInt64, network: String = "dev", genesis: Hash256 = Network.dev.genesis.hash) -> VersionInfo {
         VersionInfo(network: network, genesis: genesis, nonce: nonce, listenPort: 9333, bestHeight: 3, userAgent: "test")

@@ -37,6 +37,27 @@ struct P2PTimingTests {
     }
 
 
+    @Test("a flood of pings over the control rate is disconnected and banned for flood; a peer within it is not")
+    func pingFlood() async throws {
+        let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
+        // Within the burst (200 control messages): served.
+        let calm = try await RawPeer.connect(to: node.address, from: "127.0.0.2")
+        try await calm.handshake()
+        try await calm.send(bytes: (0..<150).flatMap { Message.ping(UInt64($0)).frame.encoded(magic: Network.dev.magic) })
+        // 600 in one write: over the burst faster than the bucket refills (50/s). The node may
+        // hang up mid-flood; that is the point.
+        let flood = try await RawPeer.connect(to: node.address, from: "127.0.0.3")
+        try await flood.handshake()
+        try? await flood.send(bytes: (0..<600).flatMap { Message.ping(UInt64($0)).frame.encoded(magic: Network.dev.magic) })
+        #expect(await flood.waitClosed(timeout: 10), "the node kept the flooding connection")
+        #expect(await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"flood\"}") == 1 })
+        let again = try await RawPeer.connect(to: node.address, from: "127.0.0.3")
+        #expect(await again.waitClosed(timeout: 5), "the banned host got back in")
+        #expect(!calm.isClosed, "a peer within the burst was disconnected")
+        #expect(node.network.health().bannedHosts == 1)
+        await node.stop()
+    }
+
     @Test("every seed down: no call hangs, the status says so, and dials are retried with backoff")
     func allSeedsDown() async throws {
         var config = TestNetwork.configuration()

@@ -1,8 +1,9 @@
 import Foundation
 import KeelSidecar
+import KeelTesting
 import Testing
 
-@Suite("alert state machine, rules, payloads, signatures and retry policy")
+@Suite("alert state machine, rules, payloads, signatures and retry policy", .ownThread)
 struct AlertingTests {
     @Test("an alert goes pending, fires after `for`, repeats, and resolves")
     func stateMachine() {

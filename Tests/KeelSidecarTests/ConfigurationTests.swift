@@ -1,7 +1,8 @@
 import KeelSidecar
+import KeelTesting
 import Testing
 
-@Suite("Sidecar configuration, restart policy, log buffers")
+@Suite("Sidecar configuration, restart policy, log buffers", .ownThread)
 struct ConfigurationTests {
     @Test("an empty file gives every default; fields override them")
     func defaultsAndOverrides() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelTesting
 import Logging
 import NIOPosix
 import ServiceLifecycle
@@ -62,7 +63,7 @@ final class TestReceiver: Sendable {
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         running.withLock { $0 = (group, task) }
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(60 * Poll.timeoutFactor)
         while listening.withLock({ $0 }) == nil {
             guard Date() < deadline else { throw TestReceiverError(message: "the receiver did not start listening on port \(port)") }
             try await Task.sleep(for: .milliseconds(10))

@@ -3,7 +3,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("RocksDB store")
+@Suite("RocksDB store", .ownThread)
 struct ChainStoreTests {
     @Test("closing and reopening the same directory in one process works, and values survive")
     func reopen() throws {
@@ -102,7 +102,7 @@ struct ChainStoreTests {
 import Glibc
 #endif
 
-@Suite("RocksDB memory bounds")
+@Suite("RocksDB memory bounds", .ownThread)
 struct RocksMemoryTests {
     @Test("reading far more than the block cache holds fills it and keeps it within its capacity")
     func blockCacheBounded() throws {
