@@ -115,7 +115,9 @@ struct HostilePeerTests {
         let serving = Task { await staller.serve(headers: headers, deliver: false, for: 60) }
         #expect(await Poll.until(timeout: 10) { staller.requested.withLock { $0.count } > 0 }, "the node never asked the staller")
         try await net.connect(0, 1)
-        do { try await net.waitForTips(timeout: 20) } catch {
+        // Each staller round costs a stall timeout (5 s, doubling); under the parallel suites' load a
+        // 300-block sync through them took over 20 s on CI-sized machines.
+        do { try await net.waitForTips(timeout: 60) } catch {
             print(node.metricsText().split(separator: "\n").filter { $0.contains("keel_p2p") && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total") }.joined(separator: "\n"))
             print(node.metricsText().split(separator: "\n").filter { $0.contains("messages_total") && !$0.hasSuffix(" 0") }.joined(separator: "\n"))
             throw error
