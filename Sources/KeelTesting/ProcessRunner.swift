@@ -81,8 +81,9 @@ public final class ChildProcess: Sendable {
         return process.terminationStatus
     }
 
-    /// Whether the process died from a signal.
-    public var exitedBySignal: Bool { process.terminationReason == .uncaughtSignal }
+    /// Whether the process died from a signal (false while it runs: Foundation traps on asking
+    /// a running process why it ended, which took the whole test runner down once).
+    public var exitedBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
 
     /// Waits until a line satisfies `predicate`; returns it, or nil at the deadline or exit.
     public func waitForLine(timeout: Double, _ predicate: @escaping @Sendable (String) -> Bool) async -> String? {
