@@ -7,6 +7,9 @@ BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 # Suites and benchmarks run in a network namespace holding only loopback: nothing they start
 # can reach beyond 127.0.0.0/8 (scripts/isolated). Installing and building happen outside it.
 ISOLATED := scripts/isolated
+# Swift Testing starts every test at once unless told otherwise; on two cores dozens of nodes,
+# RocksDB chains and Prometheus at the same time made deadlines fail at random. Six at a time.
+WIDTH := --experimental-maximum-parallelization-width 6
 
 .PHONY: deps build run test bench soak-crash clean
 
@@ -34,7 +37,7 @@ run: build
 ## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
 test: deps
 	$(SWIFT) build --build-tests
-	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests --skip LoadProcessTests
+	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests --skip LoadProcessTests $(WIDTH)
 	# The soaks (three dev nodes mining for two minutes) run next, so their load cannot starve the
 	# parallel suites' own nodes; then assertions about time (suites named *TimingTests) and the
 	# hostile-peer load (*LoadProcessTests), alone.
