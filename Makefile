@@ -1,7 +1,7 @@
 # Keel: the two commands are `make run` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev openssl prometheus prometheus-alertmanager wrk iproute2
+APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev openssl prometheus prometheus-alertmanager jsonnet wrk iproute2
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 # Suites and benchmarks run in a network namespace holding only loopback: nothing they start
@@ -11,7 +11,7 @@ ISOLATED := scripts/isolated
 # RocksDB chains and Prometheus at the same time made deadlines fail at random. Six at a time.
 WIDTH := --experimental-maximum-parallelization-width 6
 
-.PHONY: deps build run test bench soak-crash clean
+.PHONY: deps build run test bench soak-crash mixin clean
 
 ## deps: install the Debian packages Keel builds against, only those missing.
 deps:
@@ -55,6 +55,11 @@ bench: deps
 soak-crash: deps
 	$(SWIFT) build --build-tests
 	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(ISOLATED) $(SWIFT) test --skip-build --filter CrashConsistencyTests
+
+## mixin: render the monitoring mixin (monitoring/) into prometheus/rules, grafana/dashboards and
+## the sidecar's alert model (Sources/KeelSidecar/AlertRule+Model.swift); commit the result.
+mixin: deps
+	scripts/render-mixin
 
 clean:
 	rm -rf .build bench/out

@@ -128,6 +128,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "KeelP2PTests", dependencies: [
             "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelMetrics", "KeelTesting",

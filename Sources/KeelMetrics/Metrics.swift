@@ -91,6 +91,17 @@ public final class NodeMetrics: Sendable {
     public let storageFreeFloorBytes: Gauge
     /// `keel_storage_writable`: 1 while the store takes writes, 0 while they are paused.
     public let storageWritable: Gauge
+    /// `keel_rocksdb_write_stopped`: 1 while RocksDB stops writes (too many L0 files, memtables
+    /// or pending compaction bytes), read at scrape time.
+    public let rocksdbWriteStopped: Gauge
+    /// `keel_rocksdb_delayed_write_rate_bytes`: the rate RocksDB slows writes to (0: not delayed).
+    public let rocksdbDelayedWriteRate: Gauge
+    /// `keel_rocksdb_pending_compaction_bytes`: bytes compaction must rewrite to reach its target
+    /// shape, summed over column families (RocksDB delays writes as it grows).
+    public let rocksdbPendingCompactionBytes: Gauge
+    /// `keel_chain_tip_timestamp_seconds`: the tip block's own timestamp, so that tip age is
+    /// `time() - keel_chain_tip_timestamp_seconds` without relying on scrape history.
+    public let chainTipTimestamp: Gauge
     /// `keel_storage_write_failures_total`: writes RocksDB refused.
     public let storageWriteFailures: MonotonicCounter
     /// `keel_storage_records_dropped_total{column_family}`: damaged records dropped from the
@@ -168,6 +179,12 @@ public final class NodeMetrics: Sendable {
                                                               "Free space below which the node pauses writes (and will not start): room for RocksDB's memtable flushes and MANIFEST."))
         storageWritable = r.makeGauge(descriptor: .keel("keel_storage_writable", "1 while the store takes writes; 0 while they are paused (disk full, I/O error), see /ready for why."))
         storageWritable.set(to: 1)
+        rocksdbWriteStopped = r.makeGauge(descriptor: .keel("keel_rocksdb_write_stopped", "1 while RocksDB stops writes until compaction or flushes catch up (rocksdb.is-write-stopped)."))
+        rocksdbDelayedWriteRate = r.makeGauge(descriptor: .keel("keel_rocksdb_delayed_write_rate_bytes",
+                                                                "Bytes per second RocksDB slows writes to while compaction is behind; 0 when writes are not delayed (rocksdb.actual-delayed-write-rate)."))
+        rocksdbPendingCompactionBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_pending_compaction_bytes",
+                                                                      "Estimated bytes compaction still has to rewrite, summed over column families (rocksdb.estimate-pending-compaction-bytes)."))
+        chainTipTimestamp = r.makeGauge(descriptor: .keel("keel_chain_tip_timestamp_seconds", "The tip block's timestamp, Unix seconds: time() minus this is the tip's age."))
         recordsDropped = Dictionary(uniqueKeysWithValues: ["peers", "mempool"].map {
             ($0, MonotonicCounter(r.makeCounter(descriptor: .keel("keel_storage_records_dropped_total",
                                                                   "Damaged records skipped and deleted from a disposable column family (the address book, the persisted mempool)."),

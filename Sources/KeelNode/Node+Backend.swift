@@ -75,7 +75,9 @@ extension Node: NodeBackend {
         metrics.render {
             let parts = loaded.withLock { $0 }
             if let chain = parts?.chain {
-                metrics.chainHeight.set(to: Double(chain.tip.height))
+                let tip = chain.tip
+                metrics.chainHeight.set(to: Double(tip.height))
+                metrics.chainTipTimestamp.set(to: Double(tip.timestamp) / 1000)
                 let pool = chain.mempoolSize
                 metrics.mempoolTransactions.set(to: Double(pool.count))
                 metrics.mempoolBytes.set(to: Double(pool.bytes))
@@ -86,11 +88,26 @@ extension Node: NodeBackend {
                     gauge.set(to: Double(bytes))
                 }
             }
+            refreshStallGauges()
             let account = memoryAccount()
             metrics.blockCacheCapacityBytes.set(to: Double(store.database.blockCacheCapacity))
             metrics.blockCacheBytes.set(to: Double(account.blockCache))
             return account
         }
+    }
+
+    /// RocksDB's write-stall state: stopped, the delayed rate, and the compaction backlog behind them.
+    func refreshStallGauges() {
+        let database = store.database
+        var stopped: UInt64 = 0, delayed: UInt64 = 0, pending: UInt64 = 0
+        for family in ColumnFamily.allCases {
+            stopped = max(stopped, database.integerProperty(family, "rocksdb.is-write-stopped") ?? 0)
+            delayed = max(delayed, database.integerProperty(family, "rocksdb.actual-delayed-write-rate") ?? 0)
+            pending += database.integerProperty(family, "rocksdb.estimate-pending-compaction-bytes") ?? 0
+        }
+        metrics.rocksdbWriteStopped.set(to: Double(stopped))
+        metrics.rocksdbDelayedWriteRate.set(to: Double(delayed))
+        metrics.rocksdbPendingCompactionBytes.set(to: Double(pending))
     }
 
     /// What the bounded parts hold now (block cache, memtables, table readers, header window,

@@ -14,6 +14,35 @@ final class PeerHeightSource: Sendable {
     func current() -> UInt64 { source.withLock { $0 }?() ?? 0 }
 }
 
+/// Whether a block arriving now is news at the network's tip, for `keel_block_propagation_seconds`.
+/// Being within one block of the best peer height is not enough: the last block of an initial
+/// sync is too, yet it was mined before we caught up, so its age is the sync's length, not its
+/// travel time. So: the node counts as in step from the moment it reaches the best peer height
+/// (from start-up, if no peer is ahead) until a peer is more than one block ahead, and only
+/// blocks mined since it has been in step are timed.
+public final class PropagationWindow: Sendable {
+    private let inStepSince: Mutex<UInt64?>
+
+    /// In step from `start` (ms): a node starts with no peer ahead of it.
+    public init(start: UInt64) { inStepSince = Mutex(start) }
+
+    /// Whether a block at `height` with `timestamp` (ms), connected at `now` while the best peer
+    /// height is `best`, is timed.
+    public func admits(height: UInt64, timestamp: UInt64, best: UInt64, now: UInt64) -> Bool {
+        inStepSince.withLock { since in
+            guard height + 1 >= best else {
+                since = nil
+                return false
+            }
+            guard let from = since else {
+                since = now
+                return false
+            }
+            return timestamp >= from
+        }
+    }
+}
+
 /// The hooks that feed chain and signature events into the node's metrics.
 struct NodeTelemetry: Sendable {
     let verifier: SignatureVerifier
@@ -23,6 +52,7 @@ struct NodeTelemetry: Sendable {
 
     init(metrics: NodeMetrics) {
         let peerHeight = peerHeight
+        let window = PropagationWindow(start: SystemClock().nowMilliseconds())
         verifier = SignatureVerifier { mode, count, seconds in
             metrics.signatureSeconds[mode.rawValue]?.record(seconds)
             metrics.signaturesVerified[mode.rawValue]?.increment(by: Int64(count))
@@ -33,11 +63,11 @@ struct NodeTelemetry: Sendable {
                 metrics.blockConnectSeconds.record(event.seconds)
                 metrics.chainHeight.set(to: Double(event.height))
                 // Propagation is about blocks that travelled (from peers or external miners) and
-                // arrived new: at most one below the best height any peer announced. A block
-                // fetched while catching up is old by design; timing it would make a whole
-                // initial sync look like slow propagation.
-                if event.origin == .peer || event.origin == .api, event.height + 1 >= peerHeight.current() {
-                    let now = SystemClock().nowMilliseconds()
+                // arrived new (see PropagationWindow). A block fetched while catching up is old by
+                // design; timing it would make an initial sync look like slow propagation.
+                let now = SystemClock().nowMilliseconds()
+                if window.admits(height: event.height, timestamp: event.timestamp, best: peerHeight.current(), now: now),
+                   event.origin == .peer || event.origin == .api {
                     metrics.blockPropagationSeconds.record(Double(now &- event.timestamp) / 1000)
                 }
             },

@@ -16,10 +16,13 @@ public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
     public let bestHeight: UInt64
     /// The sender's software, e.g. `keel-node/0.1.0`.
     public let userAgent: String
+    /// The sender's clock when it sent this (ms since the epoch; 0: not sent, from a node
+    /// before this field): how far our clock is from our peers'.
+    public let timestamp: UInt64
 
     /// Creates version info.
     public init(protocolVersion: UInt32 = 1, network: String, genesis: Hash256, nonce: UInt64, listenPort: UInt16,
-                bestHeight: UInt64, userAgent: String) {
+                bestHeight: UInt64, userAgent: String, timestamp: UInt64 = 0) {
         self.protocolVersion = protocolVersion
         self.network = network
         self.genesis = genesis
@@ -27,6 +30,7 @@ public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
         self.listenPort = listenPort
         self.bestHeight = bestHeight
         self.userAgent = userAgent
+        self.timestamp = timestamp
     }
 
     /// Encodes the fields in order.
@@ -38,6 +42,7 @@ public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
         writer.writeLE(listenPort)
         writer.writeLE(bestHeight)
         writer.writeVarBytes(Array(userAgent.utf8))
+        writer.writeLE(timestamp)
     }
 
     /// Reads the fields, bounding both strings.
@@ -49,6 +54,8 @@ public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
         listenPort = try reader.readLE()
         bestHeight = try reader.readLE()
         userAgent = String(decoding: try reader.readVarBytes(max: 64, field: "user agent"), as: UTF8.self)
+        // Optional at the end: a version from a node before the field ends here.
+        timestamp = reader.remaining >= 8 ? try reader.readLE() : 0
     }
 }
 

@@ -21,6 +21,8 @@ public final class P2PMetrics: Sendable {
     /// Where an address the dial policy refused came from.
     public static let refusedSources = ["addr", "inbound", "imported"]
 
+    /// `keel_p2p_peer_clock_offset_seconds`: the median of connected peers' clocks minus ours.
+    public let peerClockOffset: Gauge
     /// `keel_peers{direction}`.
     public let peers: [String: Gauge]
     /// `keel_p2p_messages_total{command,flow}`.
@@ -85,6 +87,8 @@ public final class P2PMetrics: Sendable {
         peers = Dictionary(uniqueKeysWithValues: P2PMetrics.directions.map {
             ($0, r.makeGauge(descriptor: .keel("keel_peers", "Connected peers that completed the handshake, by who dialled."), labels: [("direction", $0)]))
         })
+        peerClockOffset = r.makeGauge(descriptor: .keel("keel_p2p_peer_clock_offset_seconds",
+                                                        "Median over connected peers of their clock minus ours at the handshake, seconds (0 without peers)."))
         var messages = [String: Counter](), bytes = [String: Counter]()
         for command in Message.commands + ["unknown"] {
             for flow in P2PMetrics.flows {

@@ -72,6 +72,8 @@ extension P2PNetwork {
             s.version = info
             s.establishedAt = P2PNetwork.monotonicMilliseconds()
             s.bestHeight = info.bestHeight
+            // Latency makes this at most a round trip off: seconds matter here, not milliseconds.
+            if info.timestamp != 0 { s.clockOffset = Int64(bitPattern: info.timestamp &- now) }
         }
         if peer.probe {
             peer.state.withLock { $0.outcome }?.complete(true)

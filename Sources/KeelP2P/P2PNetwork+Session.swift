@@ -210,10 +210,14 @@ extension P2PNetwork {
     /// Counts and sets under the network lock, so concurrent handshakes cannot leave a stale
     /// count as the last one written.
     func updatePeerGauges() {
-        state.withLock { s in
+        let established = state.withLock { s in
             let established = s.peers.values.filter { $0.isEstablished }
             metrics.peers["inbound"]?.set(to: Double(established.count(where: { $0.direction == .inbound })))
             metrics.peers["outbound"]?.set(to: Double(established.count(where: { $0.direction == .outbound })))
+            return established
         }
+        // The median, so that one peer with a wrong clock does not move it.
+        let offsets = established.compactMap { $0.state.withLock { $0.clockOffset } }.sorted()
+        metrics.peerClockOffset.set(to: offsets.isEmpty ? 0 : Double(offsets[offsets.count / 2]) / 1000)
     }
 }

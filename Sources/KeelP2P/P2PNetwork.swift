@@ -183,7 +183,7 @@ public final class P2PNetwork: Service, Sendable {
     func versionInfo() -> VersionInfo {
         let port = state.withLock { s in s.listenAddress.flatMap(P2PConfiguration.parse)?.port } ?? 0
         return VersionInfo(network: chain.network.name, genesis: chain.network.genesis.hash, nonce: nonce, listenPort: port,
-                           bestHeight: chain.tip.height, userAgent: "keel-node/0.1.0")
+                           bestHeight: chain.tip.height, userAgent: "keel-node/0.1.0", timestamp: clock.nowMilliseconds())
     }
 
     /// Milliseconds on the monotonic clock (timeouts, latencies).

@@ -48,6 +48,8 @@ final class Peer: Sendable {
         var establishedAt: UInt64?
         var outcome: DialOutcome?
         var bestHeight: UInt64 = 0
+        /// Its clock minus ours at the handshake (ms), when it sent its time.
+        var clockOffset: Int64?
         /// When it last sent a block new to us (monotonic ms): such peers are kept on eviction.
         var lastBlockAt: UInt64?
         /// Its headers-first sync (the download queue is the `BlockDownloader`'s).

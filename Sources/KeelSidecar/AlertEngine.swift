@@ -36,8 +36,6 @@ public struct AlertEngine: Sendable {
     public let generatorURL: String
     private var states: [AlertRule.Kind: AlertState] = [:]
     private var annotations: [AlertRule.Kind: [String: String]] = [:]
-    private var lastHeight: Double?
-    private var heightChangedAt: Double?
 
     /// An engine with every alert inactive.
     public init(rules: [AlertRule], labels: [String: String] = [:], repeatInterval: Double, generatorURL: String) {
@@ -52,21 +50,20 @@ public struct AlertEngine: Sendable {
 
     /// Evaluates every rule at `now` (Unix seconds) and returns the alerts to notify.
     public mutating func evaluate(_ inputs: Inputs, now: Double) -> [Alert] {
-        if let height = inputs.readings.last?.height, height != lastHeight {
-            lastHeight = height
-            heightChangedAt = now
-        }
         var out = [Alert]()
         for rule in rules {
-            let (active, description, immediate, extra) = condition(rule, inputs, now: now)
+            let (active, description, extra) = condition(rule, inputs, now: now)
             var state = states[rule.kind] ?? AlertState()
-            let action = state.evaluate(active: active, now: now, forDuration: rule.forDuration, repeatInterval: repeatInterval, immediate: immediate)
+            let action = state.evaluate(active: active, now: now, forDuration: rule.forDuration, repeatInterval: repeatInterval)
             states[rule.kind] = state
             if active {
                 var notes = ["summary": rule.summary, "description": description, "runbook_url": rule.runbookURL]
                 notes.merge(extra) { $1 }
                 // An exit's log lines stay with the alert until it resolves.
-                if extra["logs"] == nil, let logs = annotations[rule.kind]?["logs"], state.isFiring { notes["logs"] = logs }
+                if extra["logs"] == nil, let logs = annotations[rule.kind]?["logs"] {
+                    notes["logs"] = logs
+                    notes["exit"] = annotations[rule.kind]?["exit"]
+                }
                 annotations[rule.kind] = notes
             }
             guard let action else { continue }
@@ -74,6 +71,15 @@ public struct AlertEngine: Sendable {
             out.append(alert(rule, action: action, annotations: notes))
         }
         return out
+    }
+
+    /// Every alert firing now, as it was last notified (for re-sending to Alertmanagers).
+    public func firingAlerts() -> [Alert] {
+        rules.compactMap { rule in
+            guard case .firing(let since, _) = states[rule.kind]?.phase else { return nil }
+            let notes = annotations[rule.kind] ?? ["summary": rule.summary, "runbook_url": rule.runbookURL]
+            return alert(rule, action: .repeatFiring(startsAt: since), annotations: notes)
+        }
     }
 
     /// An alert for an event that is not a rule's condition (a failed soak): firing once.
@@ -91,41 +97,51 @@ public struct AlertEngine: Sendable {
         case .resolve(let startsAt, let endsAt):
             var notes = annotations
             notes["logs"] = nil
+            notes["exit"] = nil
             return Alert(firing: false, labels: all, annotations: notes, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL)
         }
     }
 
-    private func condition(_ rule: AlertRule, _ inputs: Inputs, now: Double) -> (Bool, String, Bool, [String: String]) {
+    private func condition(_ rule: AlertRule, _ inputs: Inputs, now: Double) -> (Bool, String, [String: String]) {
         let latest = inputs.readings.last
         let windowed = inputs.readings.filter { $0.time >= now - rule.window }
         func figure(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.3g", value) }
         switch rule.kind {
         case .nodeDown:
-            if let exit = inputs.exit { return (true, "The node exited: \(exit.detail).", true, ["logs": exit.logs]) }
-            return (!inputs.nodeUp, "The node is not running or does not answer /health.", false, [:])
+            // Pages only while the node stays down: an exit the supervisor fixes within `for`
+            // is NodeRestarted's (a warning), not a page.
+            return (!inputs.nodeUp, inputs.exit.map { "The node exited (\($0.detail)) and is not running." } ?? "The node is not running or does not answer /health.", [:])
+        case .nodeRestarted:
+            let count = inputs.restartTimes.filter { $0 >= now - rule.window }.count
+            let exit = inputs.exit.map { ["logs": $0.logs, "exit": $0.detail] } ?? [:]
+            return (Double(count) >= rule.threshold, "The node restarted \(count) time(s) in the last \(SidecarDuration.format(rule.window)); it is running again unless NodeDown fires too.", exit)
         case .nodeCrashLooping:
             let count = inputs.restartTimes.filter { $0 >= now - rule.window }.count
-            if inputs.suspended { return (true, "Restarts stopped at the burst limit after \(count) restart(s) in \(SidecarDuration.format(rule.window)).", true, [:]) }
-            return (Double(count) >= rule.threshold, "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", false, [:])
+            if inputs.suspended { return (true, "Restarts stopped at the burst limit after \(count) restart(s) in \(SidecarDuration.format(rule.window)).", [:]) }
+            return (Double(count) >= rule.threshold, "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", [:])
         case .memoryGrowthHigh:
             let growth = latest?.rssGrowth ?? 0
-            return (growth > rule.threshold, "Unaccounted RSS (RSS minus the bounded caches) is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", false, [:])
+            return (growth > rule.threshold, "Unaccounted RSS (RSS minus the bounded caches) is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", [:])
         case .chainHeightStalled:
-            guard inputs.nodeUp, let since = heightChangedAt, let height = lastHeight else { return (false, "", false, [:]) }
-            let age = now - since
-            return (age > rule.threshold, "Height \(figure(height)) unchanged for \(SidecarDuration.format(age.rounded())) (threshold \(SidecarDuration.format(rule.threshold))).", false, [:])
+            // The tip's own timestamp, not how long this process has watched the height: a
+            // restart or a gap in scrapes must not look like a stall (nor hide one).
+            guard inputs.nodeUp, let tipTime = latest?.tipTime, let height = latest?.height else { return (false, "", [:]) }
+            let age = now - tipTime
+            let ahead = (latest?.bestPeerHeight ?? 0) - height
+            return (age > rule.threshold && ahead <= AlertRule.stalledLagBlocks,
+                    "The newest block (height \(figure(height))) is \(SidecarDuration.format(max(0, age).rounded())) old and no peer is ahead (threshold \(SidecarDuration.format(rule.threshold))).", [:])
         case .peersLow:
-            guard let peers = latest?.peers else { return (false, "", false, [:]) }
-            return (peers < rule.threshold, "\(figure(peers)) peer(s) connected (minimum \(figure(rule.threshold))).", false, [:])
+            guard let peers = latest?.peers else { return (false, "", [:]) }
+            return (peers < rule.threshold, "\(figure(peers)) peer(s) connected (minimum \(figure(rule.threshold))).", [:])
         case .miningStopSlow, .propagationSlow:
-            guard let first = windowed.first, let last = windowed.last else { return (false, "", false, [:]) }
+            guard let first = windowed.first, let last = windowed.last else { return (false, "", [:]) }
             let pick: (Sampler.Reading) -> [(le: Double, count: Double)] = rule.kind == .miningStopSlow ? { $0.miningStop } : { $0.propagation }
             let buckets = windowed.count == 1 ? pick(last) : MetricsText.delta(from: pick(first), to: pick(last))
-            guard let p99 = MetricsText.quantile(0.99, buckets: buckets) else { return (false, "", false, [:]) }
+            guard let p99 = MetricsText.quantile(0.99, buckets: buckets) else { return (false, "", [:]) }
             let what = rule.kind == .miningStopSlow ? "mining stop" : "block propagation"
-            return (p99 > rule.threshold, "p99 \(what) over \(SidecarDuration.format(rule.window)) is \(String(format: "%.3f", p99)) s (threshold \(figure(rule.threshold)) s).", false, [:])
+            return (p99 > rule.threshold, "p99 \(what) over \(SidecarDuration.format(rule.window)) is \(String(format: "%.3f", p99)) s (threshold \(figure(rule.threshold)) s).", [:])
         case .soakFailed:
-            return (false, "", false, [:])
+            return (false, "", [:])
         }
     }
 }

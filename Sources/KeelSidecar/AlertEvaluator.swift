@@ -9,6 +9,7 @@ public final class AlertEvaluator: Sendable {
         var engine: AlertEngine
         var restartTimes: [Double] = []
         var suspended = false
+        var lastResend = 0.0
     }
 
     let dispatcher: WebhookDispatcher
@@ -17,10 +18,12 @@ public final class AlertEvaluator: Sendable {
     let nodeUp: @Sendable () -> Bool
     let readings: @Sendable () -> [Sampler.Reading]
     let crashLogs: @Sendable () -> String
+    let resendInterval: Double
     private let state: Mutex<State>
 
-    /// An evaluator over `engine`; `nodeUp`, `readings` and `crashLogs` are read at each evaluation.
-    public init(engine: AlertEngine, dispatcher: WebhookDispatcher, metrics: SidecarMetrics, logger: Logger,
+    /// An evaluator over `engine`; `nodeUp`, `readings` and `crashLogs` are read at each
+    /// evaluation; firing alerts go to Alertmanager receivers again every `resendInterval` seconds.
+    public init(engine: AlertEngine, dispatcher: WebhookDispatcher, metrics: SidecarMetrics, logger: Logger, resendInterval: Double = 60,
                 nodeUp: @escaping @Sendable () -> Bool, readings: @escaping @Sendable () -> [Sampler.Reading],
                 crashLogs: @escaping @Sendable () -> String) {
         state = Mutex(State(engine: engine))
@@ -30,10 +33,12 @@ public final class AlertEvaluator: Sendable {
         self.nodeUp = nodeUp
         self.readings = readings
         self.crashLogs = crashLogs
+        self.resendInterval = resendInterval
     }
 
-    /// A supervisor event: an exit fires NodeDown at once with the node's last lines; a crash
-    /// loop fires NodeCrashLooping.
+    /// A supervisor event: an exit counts as a restart (NodeRestarted, carrying the exit and the
+    /// node's last lines) and makes the node down until it answers again (NodeDown after its
+    /// `for`); a crash loop holds NodeCrashLooping active.
     public func handle(_ event: Supervisor.Event) {
         switch event {
         case .down(_, let detail, _):
@@ -64,6 +69,12 @@ public final class AlertEvaluator: Sendable {
             metrics.setFiring(state.engine.firing)
             // Queued under the lock so that a firing is always queued before its resolution.
             for alert in alerts { dispatcher.enqueue(alert) }
+            // Alertmanagers forget an alert not re-sent within their resolve_timeout.
+            if dispatcher.hasAlertmanagers, now - state.lastResend >= resendInterval {
+                state.lastResend = now
+                let sent = Set(alerts.map(\.fingerprint))
+                for alert in state.engine.firingAlerts() where !sent.contains(alert.fingerprint) { dispatcher.enqueue(alert, resend: true) }
+            }
             return alerts
         }
         for alert in alerts {

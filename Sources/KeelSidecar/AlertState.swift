@@ -36,21 +36,21 @@ public struct AlertState: Sendable, Equatable {
     }
 
     /// Evaluates once at `now` (seconds, wall clock): `active` is whether the rule's condition
-    /// holds. `immediate` skips the pending phase (an exit the supervisor saw is not a guess).
-    public mutating func evaluate(active: Bool, now: Double, forDuration: Double, repeatInterval: Double, immediate: Bool = false) -> Action? {
+    /// holds.
+    public mutating func evaluate(active: Bool, now: Double, forDuration: Double, repeatInterval: Double) -> Action? {
         switch (phase, active) {
         case (.inactive, false), (.pending, false):
             phase = .inactive
             return nil
         case (.inactive, true):
-            if immediate || forDuration <= 0 {
+            if forDuration <= 0 {
                 phase = .firing(activeSince: now, lastNotified: now)
                 return .fire(startsAt: now)
             }
             phase = .pending(since: now)
             return nil
         case (.pending(let since), true):
-            if immediate || now - since >= forDuration {
+            if now - since >= forDuration {
                 phase = .firing(activeSince: since, lastNotified: now)
                 return .fire(startsAt: since)
             }

@@ -13,6 +13,10 @@ public final class Sampler: Service, Sendable {
         public var time: Double
         /// `keel_chain_height`.
         public var height: Double?
+        /// `keel_chain_tip_timestamp_seconds`.
+        public var tipTime: Double?
+        /// `keel_p2p_best_peer_height`.
+        public var bestPeerHeight: Double?
         /// Sum of `keel_peers`.
         public var peers: Double?
         /// `process_resident_memory_bytes`.
@@ -34,6 +38,8 @@ public final class Sampler: Service, Sendable {
         public init(_ text: MetricsText, time: Double) {
             self.time = time
             height = text.value("keel_chain_height")
+            tipTime = text.value("keel_chain_tip_timestamp_seconds")
+            bestPeerHeight = text.value("keel_p2p_best_peer_height")
             peers = text.sum("keel_peers")
             rss = text.value("process_resident_memory_bytes")
             rssGrowth = text.value("keel_process_rss_growth_ratio")

@@ -55,7 +55,7 @@ public final class Sidecar: Sendable {
         let engine = AlertEngine(rules: configuration.alerts.rules, labels: configuration.alerts.labels,
                                  repeatInterval: configuration.alerts.repeatInterval, generatorURL: externalURL + "/health")
         evaluator = AlertEvaluator(engine: engine, dispatcher: dispatcher, metrics: metrics, logger: logger,
-                                   nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }) {
+                                   resendInterval: configuration.alerts.resendInterval, nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }) {
             let r = redactor()
             let lines = supervisor.stderr.lines(last: 20).map { "stderr: " + $0 } + supervisor.stdout.lines(last: 20).map { "stdout: " + $0 }
             return String(lines.map { r.redact($0) }.joined(separator: "\n").suffix(4_096))

@@ -14,6 +14,7 @@ extension SidecarConfiguration.Node {
 extension SidecarConfiguration {
     static func parseAlerts(_ alerts: Section, into config: inout SidecarConfiguration) throws {
         config.alerts.repeatInterval = try alerts.duration("repeat_interval") ?? config.alerts.repeatInterval
+        config.alerts.resendInterval = try alerts.duration("resend_interval", positive: true) ?? config.alerts.resendInterval
         config.alerts.labels = try alerts.stringMap("labels") ?? [:]
         if let base = try alerts.string("runbook_base") {
             config.alerts.rules = AlertRule.Kind.allCases.map { AlertRule.defaults($0, runbookBase: base) }
@@ -67,7 +68,7 @@ extension SidecarConfiguration {
         var format = WebhookReceiver.Format.alertmanager
         if let text = try section.string("format") {
             guard let f = WebhookReceiver.Format(rawValue: text) else {
-                throw SidecarError(.configuration, "\(section.path).format must be alertmanager or slack")
+                throw SidecarError(.configuration, "\(section.path).format must be alertmanager (webhook body), alertmanager-api (Alertmanager's /api/v2/alerts) or slack")
             }
             format = f
         }

@@ -74,6 +74,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
         public var labels: [String: String]
         /// Seconds between repeats of a still-firing alert (0: never).
         public var repeatInterval: Double
+        /// Seconds between re-sends of firing alerts to `alertmanager-api` receivers (as
+        /// Prometheus's `--rules.alert.resend-delay`, 1 m); Alertmanager drops an alert that is
+        /// not re-sent within its `resolve_timeout`.
+        public var resendInterval: Double = 60
     }
 
     /// The node.

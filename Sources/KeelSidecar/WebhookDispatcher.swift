@@ -40,12 +40,27 @@ public final class WebhookDispatcher: Service, Sendable {
         metrics.outboxDepth.set(to: Double(outbox.depth))
     }
 
-    /// Queues `alert` for every receiver, durably, before returning.
-    public func enqueue(_ alert: Alert) {
+    /// Whether any receiver is an Alertmanager (`alertmanager-api`), which wants firing alerts re-sent.
+    public var hasAlertmanagers: Bool { receivers.values.contains { $0.format == .alertmanagerAPI } }
+
+    /// Queues `alert` for every receiver (with `resend`, for the Alertmanagers only), durably,
+    /// before returning. A re-send replaces one still waiting in the outbox for the same alert:
+    /// Alertmanager needs the latest, not every minute of an outage.
+    public func enqueue(_ alert: Alert, resend: Bool = false) {
         let now = Date().timeIntervalSince1970
-        for receiver in receivers.values.sorted(by: { $0.name < $1.name }) {
-            let payload = AlertmanagerPayload(alert: alert, receiver: receiver.name, externalURL: externalURL)
-            let body = receiver.format == .slack ? payload.slackBody() : payload.encoded()
+        for receiver in receivers.values.sorted(by: { $0.name < $1.name }) where !resend || receiver.format == .alertmanagerAPI {
+            let body: [UInt8]
+            switch receiver.format {
+            case .alertmanager: body = AlertmanagerPayload(alert: alert, receiver: receiver.name, externalURL: externalURL).encoded()
+            case .slack: body = AlertmanagerPayload(alert: alert, receiver: receiver.name, externalURL: externalURL).slackBody()
+            case .alertmanagerAPI:
+                body = AlertmanagerClient.body(alert)
+                if resend {
+                    for stale in outbox.all where stale.receiver == receiver.name && stale.alertname == (alert.labels["alertname"] ?? "") && stale.status == "firing" {
+                        outbox.remove(stale.id)
+                    }
+                }
+            }
             let entry = Outbox.Entry(id: Outbox.newID(), receiver: receiver.name, alertname: alert.labels["alertname"] ?? "",
                                      status: alert.status, created: now, attempts: 0, nextAttempt: now,
                                      body: String(decoding: body, as: UTF8.self), lastError: nil)
@@ -134,7 +149,7 @@ public final class WebhookDispatcher: Service, Sendable {
         return await Blocking.run {
             do {
                 let response = try HTTPClient(connectTimeout: receiver.timeout, timeout: receiver.timeout)
-                    .request("POST", receiver.url, headers: signed, body: body, maxResponseBytes: 1 << 20)
+                    .request("POST", receiver.endpoint, headers: signed, body: body, maxResponseBytes: 1 << 20)
                 return AttemptResult(status: response.status, retryAfter: response.headers["retry-after"], error: nil)
             } catch let error as ClientError {
                 // ClientError's message names the URL; only libcurl's own code and text are kept.

@@ -7,11 +7,14 @@ public struct WebhookReceiver: Sendable, Equatable {
         case alertmanager
         /// `{"text": "..."}` for Slack-style incoming webhooks.
         case slack
+        /// Alertmanager's own API: `url` is Alertmanager's base URL; alerts go to
+        /// `/api/v2/alerts`, firing ones re-sent every `alerts.resend_interval`.
+        case alertmanagerAPI = "alertmanager-api"
     }
 
     /// The name used in logs, metrics-free status and the body's `receiver` field.
     public var name: String
-    /// Where to POST.
+    /// Where to POST (for `alertmanager-api`, Alertmanager's base URL).
     public var url: String
     /// The Standard Webhooks secret; without one, no signature headers are sent.
     public var secret: String?
@@ -28,6 +31,9 @@ public struct WebhookReceiver: Sendable, Equatable {
         self.format = format
         self.timeout = timeout
     }
+
+    /// The URL a notification goes to.
+    public var endpoint: String { format == .alertmanagerAPI ? AlertmanagerClient.endpoint(base: url) : url }
 
     /// The URL with everything after the host cut off, for people (`https://hooks.example.com/…`).
     public var redactedURL: String {

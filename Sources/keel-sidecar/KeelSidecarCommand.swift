@@ -47,10 +47,13 @@ struct CheckConfigCommand: ParsableCommand {
             print("sampler           every \(SidecarDuration.format(c.sampling.interval)), window \(SidecarDuration.format(c.sampling.window))")
             for rule in c.alerts.rules where rule.kind != .soakFailed {
                 print("alert             \(rule.name.padding(toLength: 20, withPad: " ", startingAt: 0)) " + (rule.enabled
-                    ? "threshold \(rule.threshold), for \(SidecarDuration.format(rule.forDuration)), \(rule.severity), runbook \(rule.runbookURL)"
+                    ? "threshold \(rule.threshold), for \(SidecarDuration.format(rule.forDuration))\(rule.window > 0 ? ", window \(SidecarDuration.format(rule.window))" : ""), \(rule.severity), runbook \(rule.runbookURL)"
                     : "disabled"))
             }
-            print("alerts.repeat     \(c.alerts.repeatInterval > 0 ? SidecarDuration.format(c.alerts.repeatInterval) : "never")")
+            print("alerts.repeat     \(c.alerts.repeatInterval > 0 ? SidecarDuration.format(c.alerts.repeatInterval) : "never") (webhooks)")
+            print("alerts.resend     \(SidecarDuration.format(c.alerts.resendInterval)) (alertmanager-api receivers)")
+            let labels = c.alerts.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            print("alerts.labels     \(labels.isEmpty ? "none (set instance to the label Prometheus gives this node)" : labels)")
             if c.receivers.isEmpty { print("receivers         none (alerts are logged and counted only)") }
             for r in c.receivers {
                 // The URL and secret are secrets: the host only, and whether signing is on.

@@ -20,38 +20,46 @@ struct AlertingTests {
         #expect(state.evaluate(active: true, now: 300, forDuration: 30, repeatInterval: 60) == nil)
         #expect(state.evaluate(active: false, now: 310, forDuration: 30, repeatInterval: 60) == nil)
         #expect(state.phase == .inactive)
-        // An exit the supervisor saw fires at once.
-        #expect(state.evaluate(active: true, now: 400, forDuration: 30, repeatInterval: 0, immediate: true) == .fire(startsAt: 400))
     }
 
-    static func reading(time: Double, height: Double = 1, peers: Double = 3, growth: Double = 0, stop: [(Double, Double)] = []) throws -> Sampler.Reading {
-        var text = "keel_chain_height \(height)\nkeel_peers{direction=\"inbound\"} \(peers)\nkeel_process_rss_growth_ratio \(growth)\n"
+    static func reading(time: Double, height: Double = 1, tip: Double? = nil, bestPeer: Double = 0, peers: Double = 3, growth: Double = 0,
+                        stop: [(Double, Double)] = []) throws -> Sampler.Reading {
+        var text = "keel_chain_height \(height)\nkeel_chain_tip_timestamp_seconds \(tip ?? time)\nkeel_p2p_best_peer_height \(bestPeer)\n"
+        text += "keel_peers{direction=\"inbound\"} \(peers)\nkeel_process_rss_growth_ratio \(growth)\n"
         for (le, count) in stop { text += "keel_mining_stop_seconds_bucket{le=\"\(le == .infinity ? "+Inf" : String(le))\"} \(count)\n" }
         return Sampler.Reading(try MetricsText(text), time: time)
     }
 
-    @Test("rules: an exit fires NodeDown at once with logs; health failure waits for `for`; resolution follows")
-    func nodeDown() {
-        var engine = AlertEngine(rules: [AlertRule.defaults(.nodeDown)], labels: ["instance": "n1"], repeatInterval: 0, generatorURL: "http://x/health")
-        let fired = engine.evaluate(.init(nodeUp: false, exit: ("killed by SIGKILL", "stderr: boom")), now: 1_000)
-        #expect(fired.count == 1)
-        #expect(fired.first?.status == "firing")
-        #expect(fired.first?.labels == ["alertname": "NodeDown", "severity": "critical", "instance": "n1"])
+    @Test("rules: an exit raises NodeRestarted (a warning, with the exit and the last lines) after `for`; NodeDown pages only while the node stays down")
+    func nodeDownAndRestarted() {
+        var engine = AlertEngine(rules: [AlertRule.defaults(.nodeDown), AlertRule.defaults(.nodeRestarted)], labels: ["instance": "n1"],
+                                 repeatInterval: 0, generatorURL: "http://x/health")
+        // The exit: both pending, nothing sent.
+        #expect(engine.evaluate(.init(nodeUp: false, restartTimes: [1_000], exit: ("killed by SIGKILL", "stderr: boom")), now: 1_000).isEmpty)
+        // The supervisor restarted it a second later: NodeDown's condition clears before its `for`.
+        #expect(engine.evaluate(.init(nodeUp: true, restartTimes: [1_000]), now: 1_001).isEmpty)
+        let fired = engine.evaluate(.init(nodeUp: true, restartTimes: [1_000]), now: 1_060)
+        #expect(fired.map { $0.labels["alertname"] } == ["NodeRestarted"])
+        #expect(fired.first?.labels == ["alertname": "NodeRestarted", "severity": "warning", "instance": "n1"])
         #expect(fired.first?.annotations["logs"] == "stderr: boom")
-        #expect(fired.first?.annotations["runbook_url"] == "runbook/alerts/NodeDown.md")
+        #expect(fired.first?.annotations["exit"] == "killed by SIGKILL")
+        #expect(fired.first?.annotations["runbook_url"] == "runbook/alerts/NodeRestarted.md")
         #expect(fired.first?.endsAt == Alert.zeroTime)
-        let resolved = engine.evaluate(.init(nodeUp: true), now: 1_001)
+        // Resolved once the restart leaves the 15-minute window; the logs do not travel with it.
+        let resolved = engine.evaluate(.init(nodeUp: true, restartTimes: [1_000]), now: 1_901)
         #expect(resolved.map(\.status) == ["resolved"])
         #expect(resolved.first?.annotations["logs"] == nil)
         #expect(resolved.first?.fingerprint == fired.first?.fingerprint)
-        // Failing health: pending for 30 s first.
+        // Down and staying down: NodeDown (critical) after its minute.
         #expect(engine.evaluate(.init(nodeUp: false), now: 2_000).isEmpty)
-        #expect(engine.evaluate(.init(nodeUp: false), now: 2_029).isEmpty)
-        #expect(engine.evaluate(.init(nodeUp: false), now: 2_030).map(\.status) == ["firing"])
+        #expect(engine.evaluate(.init(nodeUp: false), now: 2_059).isEmpty)
+        let paged = engine.evaluate(.init(nodeUp: false), now: 2_060)
+        #expect(paged.map { $0.labels["alertname"] } == ["NodeDown"])
+        #expect(paged.first?.labels["severity"] == "critical")
         #expect(engine.firing == ["NodeDown"])
     }
 
-    @Test("rules: crash loop by count and by the burst limit; peers, memory, height stall, mining stop p99")
+    @Test("rules: crash loop by count and by the burst limit; peers, memory, tip age, mining stop p99")
     func otherRules() throws {
         var rules = AlertRule.Kind.allCases.map { AlertRule.defaults($0) }
         for i in rules.indices { rules[i].forDuration = 0 }
@@ -64,14 +72,19 @@ struct AlertingTests {
         #expect(engine.evaluate(.init(nodeUp: false, suspended: true, readings: [calm]), now: 2_001).contains { $0.labels["alertname"] == "NodeCrashLooping" })
 
         var e2 = AlertEngine(rules: rules, repeatInterval: 0, generatorURL: "")
-        let lonely = try AlertingTests.reading(time: 0, peers: 0, growth: 0.4)
+        let lonely = try AlertingTests.reading(time: 0, peers: 1, growth: 0.4)
         let names = Set(e2.evaluate(.init(nodeUp: true, readings: [lonely]), now: 1).compactMap { $0.labels["alertname"] })
         #expect(names == ["PeersLow", "MemoryGrowthHigh"])
-        // Height unchanged for more than 600 s.
-        #expect(e2.evaluate(.init(nodeUp: true, readings: [lonely]), now: 601).isEmpty)
-        #expect(e2.evaluate(.init(nodeUp: true, readings: [lonely]), now: 602).compactMap { $0.labels["alertname"] } == ["ChainHeightStalled"])
-        let moved = try AlertingTests.reading(time: 603, height: 2, peers: 0, growth: 0.4)
-        #expect(e2.evaluate(.init(nodeUp: true, readings: [lonely, moved]), now: 603).map(\.status) == ["resolved"])
+        // The tip's own timestamp decides a stall: 900 s old with no peer ahead.
+        let old = try AlertingTests.reading(time: 1_000, tip: 100, bestPeer: 1, peers: 1, growth: 0.4)
+        #expect(e2.evaluate(.init(nodeUp: true, readings: [old]), now: 1_000).isEmpty)
+        #expect(e2.evaluate(.init(nodeUp: true, readings: [old]), now: 1_001).compactMap { $0.labels["alertname"] } == ["ChainHeightStalled"])
+        let fresh = try AlertingTests.reading(time: 1_002, height: 2, tip: 1_002, peers: 1, growth: 0.4)
+        #expect(e2.evaluate(.init(nodeUp: true, readings: [old, fresh]), now: 1_002).map(\.status) == ["resolved"])
+        // An old tip while a peer is far ahead is catching up, not a stall.
+        var e4 = AlertEngine(rules: rules.filter { $0.kind == .chainHeightStalled }, repeatInterval: 0, generatorURL: "")
+        let syncing = try AlertingTests.reading(time: 5_000, height: 10, tip: 0, bestPeer: 3_000)
+        #expect(e4.evaluate(.init(nodeUp: true, readings: [syncing]), now: 5_000).isEmpty)
 
         // Mining stop p99 over the window: 99 of 100 stops within 50 ms, then slow ones arrive.
         var e3 = AlertEngine(rules: rules.filter { $0.kind == .miningStopSlow }, repeatInterval: 0, generatorURL: "")

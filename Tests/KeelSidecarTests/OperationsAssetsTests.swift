@@ -21,7 +21,12 @@ struct OperationsAssetsTests {
         "keel_api_requests_total", "keel_api_request_seconds_bucket", "keel_rocksdb_sst_bytes", "keel_rocksdb_memtable_bytes", "keel_build_info",
         "keel_sidecar_node_up", "keel_sidecar_node_restarts_total", "keel_sidecar_scrapes_total", "keel_sidecar_alerts_firing",
         "keel_sidecar_webhook_deliveries_total", "keel_sidecar_outbox_depth", "keel_sidecar_soak_progress_ratio",
+        "keel_chain_tip_timestamp_seconds", "keel_p2p_best_peer_height", "process_max_fds", "keel_rocksdb_write_stopped",
+        "keel_rocksdb_delayed_write_rate_bytes", "keel_rocksdb_pending_compaction_bytes", "keel_storage_free_bytes",
+        "keel_p2p_peer_clock_offset_seconds",
     ]
+    /// The `instance` label prometheus/prometheus.yml gives both targets.
+    static let instance = "keel-1"
     /// Series one node may export (764 at the time of writing: histograms by route dominate).
     static let seriesBudget = 1_200
     /// Distinct values any one label may take on one node.
@@ -74,16 +79,19 @@ struct OperationsAssetsTests {
 
     /// Writes a Prometheus config from the repository's, pointed at `node` and `sidecar`, scraping
     /// every second, with the rules copied and every `for:` shortened to 1 s; starts Prometheus.
-    static func startPrometheus(node: String, sidecar: String, directory: TemporaryDirectory) async throws -> Prometheus {
+    /// `rules` (file name to content) replaces the repository's rule files as they are.
+    static func startPrometheus(node: String, sidecar: String, alertmanager: String = "127.0.0.1:9093", rules given: [String: String]? = nil,
+                                directory: TemporaryDirectory) async throws -> Prometheus {
         var config = try String(contentsOfFile: root + "/prometheus/prometheus.yml", encoding: .utf8)
         config = config.replacingOccurrences(of: "scrape_interval: 15s", with: "scrape_interval: 1s")
             .replacingOccurrences(of: "evaluation_interval: 15s", with: "evaluation_interval: 1s")
             .replacingOccurrences(of: "\"127.0.0.1:9334\"", with: "\"\(node)\"")
             .replacingOccurrences(of: "\"127.0.0.1:9335\"", with: "\"\(sidecar)\"")
+            .replacingOccurrences(of: "\"127.0.0.1:9093\"", with: "\"\(alertmanager)\"")
         try FileManager.default.createDirectory(atPath: directory.path + "/rules", withIntermediateDirectories: true)
         for file in ["alerts.yml", "recording.yml"] {
-            let rules = try String(contentsOfFile: root + "/prometheus/rules/" + file, encoding: .utf8)
-                .replacingOccurrences(of: #"for: \d+[smh]"#, with: "for: 1s", options: .regularExpression)
+            let rules = try given?[file] ?? String(contentsOfFile: root + "/prometheus/rules/" + file, encoding: .utf8)
+                .replacingOccurrences(of: #"for: "?\d+[smh]"?"#, with: "for: 1s", options: .regularExpression)
             try rules.write(toFile: directory.path + "/rules/" + file, atomically: true, encoding: .utf8)
         }
         try config.write(toFile: directory.path + "/prometheus.yml", atomically: true, encoding: .utf8)
@@ -143,7 +151,7 @@ struct OperationsAssetsTests {
         }
 
         // Both targets up, then every contract name present.
-        let up = await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }
+        let up = await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up{instance=\"\(OperationsAssetsTests.instance)\"} == 1").series.count == 2 }
         #expect(up, "targets: \((try? prometheus.get("/api/v1/targets")) ?? [:]); \(prometheus.diagnosis)")
         let missing = await Poll.until(timeout: 30, interval: 0.5) {
             OperationsAssetsTests.contract.allSatisfy { !prometheus.query("count(\($0))").series.isEmpty }
@@ -152,7 +160,8 @@ struct OperationsAssetsTests {
 
         // Every dashboard panel's query, with its variables filled in, returns a series.
         var queries = [(board: String, title: String, expr: String)]()
-        for (file, instance) in [("keel-node.json", nodeTarget), ("keel-sidecar.json", sidecarTarget)] {
+        for file in ["keel-node.json", "keel-sidecar.json"] {
+            let instance = OperationsAssetsTests.instance
             let data = try #require(FileManager.default.contents(atPath: root + "/grafana/dashboards/" + file))
             let board = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
             let templating = (board["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []

@@ -34,6 +34,7 @@ struct SidecarTimingTests {
         let sidecar = try await SidecarHarness.start("""
             \(SidecarHarness.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
+            alerts: {rules: {NodeRestarted: {for: 500ms}}}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
         let healthy = await Poll.until(timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
@@ -44,7 +45,7 @@ struct SidecarTimingTests {
         let restarted = await Poll.until(timeout: 10) { sidecar.nodePid().map { $0 != first } ?? false }
         #expect(restarted)
         #expect(Date().timeIntervalSince(killedAt) < 2, "restart took \(Date().timeIntervalSince(killedAt)) s")
-        #expect(await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeDown" && $0.status == "firing" } })
+        #expect(await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" } })
         #expect(sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}") == 1)
         #expect(Procs.zombies(of: sidecar.process.pid).isEmpty)
         let second = try #require(sidecar.nodePid())

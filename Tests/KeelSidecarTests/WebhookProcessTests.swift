@@ -27,7 +27,7 @@ struct WebhookProcessTests {
         """
     }
 
-    @Test("SIGKILL the node: the receiver gets NodeDown (signed, with the node's last lines), then its resolution; no secret leaks")
+    @Test("SIGKILL the node: the receiver gets NodeRestarted (signed, with the exit and the node's last lines), then its resolution, and no NodeDown page; no secret leaks")
     func crashAlert() async throws {
         let receiver = TestReceiver()
         try await receiver.start()
@@ -41,25 +41,28 @@ struct WebhookProcessTests {
               labels: {instance: test-node}
               rules:
                 PeersLow: {enabled: false}
+                NodeRestarted: {for: 500ms, window: 4s}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
         #expect(await Poll.until(timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true })
         let pid = try #require(sidecar.nodePid())
         kill(pid, SIGKILL)
-        let fired = await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeDown" && $0.status == "firing" } }
-        #expect(fired, "no NodeDown firing; received \(receiver.all.map { "\($0.alertname ?? "?") \($0.status ?? "?")" })")
-        let resolved = await Poll.until(timeout: 15) { receiver.accepted.contains { $0.alertname == "NodeDown" && $0.status == "resolved" } }
+        let fired = await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" } }
+        #expect(fired, "no NodeRestarted firing; received \(receiver.all.map { "\($0.alertname ?? "?") \($0.status ?? "?")" })")
+        let resolved = await Poll.until(timeout: 15) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "resolved" } }
         #expect(resolved)
-        let firing = try #require(receiver.accepted.first { $0.alertname == "NodeDown" && $0.status == "firing" })
+        // The supervisor fixed it within NodeDown's minute: no page.
+        #expect(!receiver.accepted.contains { $0.alertname == "NodeDown" }, "\(receiver.all.map { "\($0.alertname ?? "?") \($0.status ?? "?")" })")
+        let firing = try #require(receiver.accepted.first { $0.alertname == "NodeRestarted" && $0.status == "firing" })
         #expect(WebhookProcessTests.verifies(firing))
         let alert = try #require((firing.json?["alerts"] as? [[String: Any]])?.first)
         let labels = alert["labels"] as? [String: String]
         #expect(labels?["instance"] == "test-node")
-        #expect(labels?["severity"] == "critical")
+        #expect(labels?["severity"] == "warning")
         let annotations = alert["annotations"] as? [String: String]
-        #expect(annotations?["description"]?.contains("SIGKILL") == true, "\(annotations ?? [:])")
+        #expect(annotations?["exit"]?.contains("SIGKILL") == true, "\(annotations ?? [:])")
         #expect(annotations?["logs"]?.contains("keel-node") == true, "the crash alert carries the node's last lines")
-        #expect(annotations?["runbook_url"] == "runbook/alerts/NodeDown.md")
+        #expect(annotations?["runbook_url"] == "runbook/alerts/NodeRestarted.md")
         let token = try String(contentsOfFile: dir.path + "/node/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         for delivery in receiver.all {
             #expect(!String(decoding: delivery.body, as: UTF8.self).contains(token))
@@ -86,6 +89,7 @@ struct WebhookProcessTests {
               arguments: ["-c", "echo failing; exit 3"]
             health: {enabled: false}
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 3, burst_window: 1m}
+            alerts: {rules: {NodeCrashLooping: {for: 1s}}}
             \(WebhookProcessTests.receivers(receiver))
             """)
         let looping = await Poll.until(timeout: 20) { receiver.accepted.contains { $0.alertname == "NodeCrashLooping" && $0.status == "firing" } }
@@ -112,6 +116,7 @@ struct WebhookProcessTests {
               arguments: ["-c", "echo failing; exit 3"]
             health: {enabled: false}
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 2, burst_window: 1m}
+            alerts: {rules: {NodeDown: {for: 0s}, NodeRestarted: {for: 0s}, NodeCrashLooping: {for: 0s}}}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
         let queued = await Poll.until(timeout: 20) {

@@ -1,0 +1,1 @@
+(import 'keel-node.libsonnet') + (import 'keel-sidecar.libsonnet')
