@@ -143,7 +143,9 @@ struct StoreDamageProcessTests {
 
         let sstDir = try copy("sst")
         let table = try #require(Self.files(sstDir) { $0.hasSuffix(".sst") }.max { Self.size($0) < Self.size($1) })
-        try Self.flip(table, at: 0.98)
+        // The footer's last bytes (the magic number): 2% before the end landed in the properties
+        // block on some layouts, which RocksDB reports against the MANIFEST, not the table.
+        try Self.flip(table, at: 1.0)
         let sst = try await Self.start(sstDir)
         #expect(sst.status == 2, "\(sst.output.suffix(800))")
         #expect(sst.output.contains("table file \((table as NSString).lastPathComponent)"), "\(sst.output.suffix(800))")

@@ -81,7 +81,7 @@ struct AlertModelTests {
 
     @Test("the committed rules, dashboards and sidecar model are what the mixin renders (make mixin)")
     func renderedFilesAreCurrent() async throws {
-        let result = try await Poll.run(AlertModelTests.root + "/scripts/render-mixin", ["--check"])
+        let result = try await Poll.run(AlertModelTests.root + "/scripts/render-mixin", ["--check"], timeout: 300)
         #expect(result.status == 0, "\(result.output)")
     }
 }

@@ -15,9 +15,9 @@ struct HealthyNodeAlertsTests {
         let expr = """
             local mixin = (import 'mixin.libsonnet') + { _config+:: { alerts: std.mapWithKey(function(name, a)
               a + { 'for': if name == 'NodeDown' then a['for'] else std.max(1, std.floor(a['for'] / \(scale))) }, super.alerts) } };
-            std.manifestYamlDoc(mixin.prometheusAlerts, indent_array_in_object=true, quote_keys=false)
+            std.manifestYamlDoc(mixin.prometheusAlerts, indent_array_in_object=true)
             """
-        let result = try await Poll.run("/usr/bin/jsonnet", ["-J", OperationsAssetsTests.root + "/monitoring", "-S", "-e", expr])
+        let result = try await Poll.run("/usr/bin/jsonnet", ["-J", OperationsAssetsTests.root + "/monitoring", "-S", "-e", expr], timeout: 300)
         guard result.status == 0 else { throw PollTimeout(what: "jsonnet: \(result.output)") }
         return result.output
     }
