@@ -27,6 +27,8 @@ public final class NodeMetrics: Sendable {
     public let reorgDepth: ValueHistogram
     /// `keel_block_connect_seconds`.
     public let blockConnectSeconds: ValueHistogram
+    /// `keel_storage_write_seconds{sync}`: one store write (a block, a mempool or peer update).
+    public let storageWriteSeconds: [String: ValueHistogram]
     /// `keel_block_propagation_seconds`.
     public let blockPropagationSeconds: ValueHistogram
 
@@ -132,6 +134,10 @@ public final class NodeMetrics: Sendable {
         })
         reorgs = r.makeCounter(descriptor: .keel("keel_reorgs_total", "Reorganizations: switches to a branch with more work."))
         reorgDepth = r.makeValueHistogram(descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
+        storageWriteSeconds = Dictionary(uniqueKeysWithValues: ["true", "false"].map {
+            ($0, r.makeValueHistogram(descriptor: .keel("keel_storage_write_seconds", "Time one RocksDB write batch takes, by whether it is fsynced: the disk's latency as the chain sees it."),
+                                      labels: [("sync", $0)], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]))
+        })
         blockConnectSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
         blockPropagationSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_propagation_seconds", "Arrival time minus the block's timestamp, for blocks not mined by this node that arrive at the network's tip (not those fetched while catching up), in seconds."), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
         signatureSeconds = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {

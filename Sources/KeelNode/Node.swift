@@ -58,6 +58,8 @@ public final class Node: Sendable {
             metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
                                   version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
             telemetry = NodeTelemetry(metrics: metrics)
+            let writeSeconds = metrics.storageWriteSeconds
+            store.writeTimer.report { seconds, sync in writeSeconds[sync ? "true" : "false"]?.record(seconds) }
             p2pMetrics = P2PMetrics(registry: metrics.registry)
             token = try SecretFile.apiToken(directory: configuration.dataDirectory)
             let payTo = try configuration.mineTo?.hash ?? SecretFile.minerKey(directory: configuration.dataDirectory).addressHash

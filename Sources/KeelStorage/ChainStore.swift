@@ -15,6 +15,8 @@ public final class ChainStore: Sendable {
     private let lock: DataDirectoryLock?
     /// Closed while writes fail (disk full, I/O errors); every write goes through it.
     public let writeGate = WriteGate()
+    /// Reports how long each write takes.
+    public let writeTimer = WriteTimer()
     let dropped = DroppedRecords()
 
     /// Opens the store in `directory` for `network`, creating it when missing (unless
@@ -169,7 +171,9 @@ public final class ChainStore: Sendable {
     public func write(_ batch: WriteBatch, sync: Bool) throws {
         try writeGate.check()
         do {
+            let start = MonotonicTime.now()
             try database.write(batch, sync: sync)
+            writeTimer.record(Double(MonotonicTime.now() &- start) / 1e9, sync: sync)
         } catch let error as StorageError where error.code == .io || error.code == .noSpace || error.code == .corruption {
             writeGate.record(error)
             throw error

@@ -23,7 +23,7 @@ struct OperationsAssetsTests {
         "keel_sidecar_webhook_deliveries_total", "keel_sidecar_outbox_depth", "keel_sidecar_soak_progress_ratio",
         "keel_chain_tip_timestamp_seconds", "keel_p2p_best_peer_height", "process_max_fds", "keel_rocksdb_write_stopped",
         "keel_rocksdb_delayed_write_rate_bytes", "keel_rocksdb_pending_compaction_bytes", "keel_storage_free_bytes",
-        "keel_p2p_peer_clock_offset_seconds",
+        "keel_p2p_peer_clock_offset_seconds", "keel_storage_write_seconds_bucket",
     ]
     /// The `instance` label prometheus/prometheus.yml gives both targets.
     static let instance = "keel-1"

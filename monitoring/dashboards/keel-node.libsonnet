@@ -54,6 +54,10 @@
            target('keel_rocksdb_pending_compaction_bytes{%(sel)s}', 'pending compaction (B)', 'B'),
            target('keel_rocksdb_write_stopped{%(sel)s}', 'writes stopped', 'C')], unit='bytes',
           description='Slow block connection with a backlog here is the disk; see RocksDBWritesStalled.'),
+    panel(48, 'timeseries', 'Disk latency: store writes p99', { h: 8, w: 8, x: 0, y: 111 },
+          [target('histogram_quantile(0.99, sum by (sync, le) (rate(keel_storage_write_seconds_bucket{%(sel)s}[5m])))', 'p99 sync={{sync}}', 'A'),
+           target('histogram_quantile(0.5, sum by (sync, le) (rate(keel_storage_write_seconds_bucket{%(sel)s}[5m])))', 'p50 sync={{sync}}', 'B')], unit='s',
+          description='How long one RocksDB write batch takes (fsynced or not): the disk as the chain sees it. Compare with block connect latency.'),
   ],
   grafanaDashboards+:: {
     'keel-node.json': local board = {
