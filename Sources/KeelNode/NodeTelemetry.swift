@@ -17,11 +17,15 @@ final class PeerHeightSource: Sendable {
 /// Whether a block arriving now is news at the network's tip, for `keel_block_propagation_seconds`.
 /// Being within one block of the best peer height is not enough: the last block of an initial
 /// sync is too, yet it was mined before we caught up, so its age is the sync's length, not its
-/// travel time. So: the node counts as in step from the moment it reaches the best peer height
-/// (from start-up, if no peer is ahead) until a peer is more than one block ahead, and only
-/// blocks mined since it has been in step are timed.
+/// travel time. So: the node counts as in step from the moment it comes within `tolerance`
+/// blocks of the best peer height (from start-up, if no peer is ahead) until a peer is further
+/// ahead than that, and only blocks mined since it has been in step are timed. The tolerance
+/// lets two quick blocks (a peer announcing the second before we connect the first) pass
+/// without leaving step; the timestamp check is what keeps a sync's last blocks out.
 public final class PropagationWindow: Sendable {
     private let inStepSince: Mutex<UInt64?>
+    /// Blocks a peer may be ahead while we count as in step (ChainHeightStalled's lag).
+    public static let tolerance: UInt64 = 6
 
     /// In step from `start` (ms): a node starts with no peer ahead of it.
     public init(start: UInt64) { inStepSince = Mutex(start) }
@@ -30,7 +34,7 @@ public final class PropagationWindow: Sendable {
     /// height is `best`, is timed.
     public func admits(height: UInt64, timestamp: UInt64, best: UInt64, now: UInt64) -> Bool {
         inStepSince.withLock { since in
-            guard height + 1 >= best else {
+            guard height + PropagationWindow.tolerance >= best else {
                 since = nil
                 return false
             }
