@@ -27,6 +27,11 @@ public enum NetworkIsolation {
     /// True when the runner says the suites run isolated (`KEEL_ISOLATED=1`).
     public static var claimed: Bool { ProcessInfo.processInfo.environment["KEEL_ISOLATED"] == "1" }
 
+    /// Off-machine destinations the namespace check asks for a route to (TEST-NET-1 and a private
+    /// address; asked with `routeError`, which sends nothing): kept here, with the probe, so no
+    /// test file holds an address off this machine.
+    public static let offMachineProbes = ["192.0.2.1", "10.1.2.3"]
+
     /// The errno of a UDP `connect` to `host` (0 if it succeeded). A UDP connect only picks a
     /// route and sends nothing, so asking is safe anywhere; in the namespace there is no route.
     public static func routeError(to host: String, port: UInt16 = 9) -> Int32 {

@@ -1,12 +1,11 @@
 import KeelCore
 import KeelP2P
 import KeelStorage
-import KeelTesting
 import Testing
 
 /// The decision alone: this file starts no node and opens no socket, so addresses off the
 /// machine may appear here as plain literals; they never reach a running node.
-@Suite("Dial policy: a dev node dials only loopback addresses it learns", .ownThread)
+@Suite("Dial policy: a dev node dials only loopback addresses it learns")
 struct DialPolicyTests {
     static let loopback = ["127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]
     static let elsewhere = ["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "192.0.2.1", "198.51.100.7", "203.0.113.9",

@@ -1,12 +1,11 @@
 import KeelCore
 @testable import KeelP2P
-import KeelTesting
 import Testing
 
 // Decisions only: this file starts no node and opens no socket, so addresses off the machine
 // may appear here as plain literals. The end-to-end tests are in InboundEvictionTests.swift.
 
-@Suite("Inbound slots: per-host limit and eviction of the least useful peer", .ownThread)
+@Suite("Inbound slots: per-host limit and eviction of the least useful peer")
 struct InboundPolicyTests {
     static func candidate(_ id: UInt64, _ host: String, at: UInt64, ping: Double? = nil, block: UInt64? = nil) -> InboundPolicy.Candidate {
         InboundPolicy.Candidate(id: id, host: host, connectedAt: at, pingSeconds: ping, lastBlockAt: block)
@@ -50,7 +49,7 @@ struct InboundPolicyTests {
     }
 }
 
-@Suite("Dial-backs: one at a time per peer, one per 10 s per peer, four in all", .ownThread)
+@Suite("Dial-backs: one at a time per peer, one per 10 s per peer, four in all")
 struct DialBacksTests {
     @Test("busy, rate and limit refusals, in that order; finishing frees the slot, not the rate")
     func bounds() {

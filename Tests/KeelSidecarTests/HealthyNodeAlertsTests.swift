@@ -9,19 +9,6 @@ import Testing
 /// NodeDown's, whose minute is what lets a fixed crash pass without a page.
 @Suite("alerts on a healthy node: nothing pages", .serialized)
 struct HealthyNodeAlertsTests {
-    /// The alerts rendered from the mixin with every `for` divided by `scale` (at least 1 s),
-    /// NodeDown's kept.
-    static func scaledAlerts(scale: Int) async throws -> String {
-        let expr = """
-            local mixin = (import 'mixin.libsonnet') + { _config+:: { alerts: std.mapWithKey(function(name, a)
-              a + { 'for': if name == 'NodeDown' then a['for'] else std.max(1, std.floor(a['for'] / \(scale))) }, super.alerts) } };
-            std.manifestYamlDoc(mixin.prometheusAlerts, indent_array_in_object=true)
-            """
-        let result = try await Poll.run("/usr/bin/jsonnet", ["-J", OperationsAssetsTests.root + "/monitoring", "-S", "-e", expr], timeout: 300)
-        guard result.status == 0 else { throw PollTimeout(what: "jsonnet: \(result.output)") }
-        return result.output
-    }
-
     /// The sidecar's rules with the same cut.
     static let sidecarRules = """
         rules:
@@ -72,7 +59,8 @@ struct HealthyNodeAlertsTests {
         let nodeURL = try String(contentsOfFile: dir.path + "/node/api.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: String(nodeURL.dropFirst("http://".count)), sidecar: String(sidecar.url.dropFirst("http://".count)),
-            rules: ["alerts.yml": try await HealthyNodeAlertsTests.scaledAlerts(scale: 60),
+            rules: ["alerts.yml": try await OperationsAssetsTests.renderedAlerts(
+                changing: "a + { 'for': if name == 'NodeDown' then a['for'] else std.max(1, std.floor(a['for'] / 60)) }"),
                     "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8)],
             directory: TemporaryDirectory("prometheus-healthy"))
         defer { prometheus.process.send(SIGKILL) }

@@ -79,6 +79,19 @@ struct OperationsAssetsTests {
 
     /// Writes a Prometheus config from the repository's, pointed at `node` and `sidecar`, scraping
     /// every second, with the rules copied and every `for:` shortened to 1 s; starts Prometheus.
+    /// The mixin's alerts with `change` (a jsonnet expression over `name` and `a`, the alert's
+    /// model entry, giving the entry to use) applied to every alert: the mixin's config is how a
+    /// test shortens `for:` or lowers a threshold, as an operator would.
+    static func renderedAlerts(changing change: String) async throws -> String {
+        let expr = """
+            local mixin = (import 'mixin.libsonnet') + { _config+:: { alerts: std.mapWithKey(function(name, a) \(change), super.alerts) } };
+            std.manifestYamlDoc(mixin.prometheusAlerts, indent_array_in_object=true)
+            """
+        let result = try await Poll.run("/usr/bin/jsonnet", ["-J", root + "/monitoring", "-S", "-e", expr], timeout: 300)
+        guard result.status == 0 else { throw PollTimeout(what: "jsonnet: \(result.output)") }
+        return result.output
+    }
+
     /// `rules` (file name to content) replaces the repository's rule files as they are.
     static func startPrometheus(node: String, sidecar: String, alertmanager: String = "127.0.0.1:9093", rules given: [String: String]? = nil,
                                 directory: TemporaryDirectory) async throws -> Prometheus {

@@ -7,18 +7,6 @@ import Testing
 /// the mixin with test thresholds and `for: 1s`) and, for the shared ones, in the sidecar too.
 @Suite("alerts on a sick node: each fault fires its alert in both pipelines", .serialized)
 struct SickNodeAlertsTests {
-    /// The mixin's alerts with `for: 1s` and ChainHeightStalled at 5 s (not 15 minutes).
-    static func testAlerts() async throws -> String {
-        let expr = """
-            local mixin = (import 'mixin.libsonnet') + { _config+:: { alerts: std.mapWithKey(function(name, a)
-              a + { 'for': 1 } + (if name == 'ChainHeightStalled' then { threshold: 5 } else {}), super.alerts) } };
-            std.manifestYamlDoc(mixin.prometheusAlerts, indent_array_in_object=true)
-            """
-        let result = try await Poll.run("/usr/bin/jsonnet", ["-J", OperationsAssetsTests.root + "/monitoring", "-S", "-e", expr], timeout: 300)
-        guard result.status == 0 else { throw PollTimeout(what: "jsonnet: \(result.output)") }
-        return result.output
-    }
-
     @Test("no peers, a stale tip and a leak fire PeersLow, OutboundPeersZero, ChainHeightStalled and MemoryGrowthHigh; killed for good, NodeDown and NodeCrashLooping")
     func faultsFireTheirAlerts() async throws {
         let receiver = TestReceiver()
@@ -51,7 +39,8 @@ struct SickNodeAlertsTests {
         #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: "127.0.0.1:\(apiPort)", sidecar: String(sidecar.url.dropFirst("http://".count)),
-            rules: ["alerts.yml": try await SickNodeAlertsTests.testAlerts(),
+            rules: ["alerts.yml": try await OperationsAssetsTests.renderedAlerts(
+                changing: "a + { 'for': 1 } + (if name == 'ChainHeightStalled' then { threshold: 5 } else {})"),
                     "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8)],
             directory: TemporaryDirectory("prometheus-sick"))
         defer { prometheus.process.send(SIGKILL) }
