@@ -18,7 +18,7 @@ extension Node {
     }
 
     /// The floor under which writes pause and the node will not start.
-    var freeSpaceFloor: UInt64 { StorageMemory.for(configuration.network).freeSpaceFloor }
+    var freeSpaceFloor: UInt64 { configuration.storageMemory.freeSpaceFloor }
 
     /// Refuses to start with less free space than the floor: RocksDB would fail its first flush.
     static func checkFreeSpace(_ directory: String, floor: UInt64) throws {

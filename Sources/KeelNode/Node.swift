@@ -50,9 +50,9 @@ public final class Node: Sendable {
     public init(configuration: NodeConfiguration, logger: Logger, commit: String = "unknown") throws {
         self.configuration = configuration
         self.logger = logger
-        storageWatch = Mutex(StorageWatch(floor: StorageMemory.for(configuration.network).freeSpaceFloor))
-        try Node.checkFreeSpace(configuration.dataDirectory, floor: StorageMemory.for(configuration.network).freeSpaceFloor)
-        let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network,
+        storageWatch = Mutex(StorageWatch(floor: configuration.storageMemory.freeSpaceFloor))
+        try Node.checkFreeSpace(configuration.dataDirectory, floor: configuration.storageMemory.freeSpaceFloor)
+        let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network, memory: configuration.storageMemory,
                                    recovery: configuration.acceptDataLoss ? .rollBackToIntactPrefix : .strict)
         do {
             metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),

@@ -1,5 +1,6 @@
 import KeelCore
 import KeelP2P
+import KeelStorage
 
 /// Everything `keel-node` was told on its command line.
 public struct NodeConfiguration: Sendable {
@@ -27,6 +28,15 @@ public struct NodeConfiguration: Sendable {
     public var maxTipAge: Double
     /// The P2P layer's settings (`--p2p-addr`, `--connect`, `--seed`, ...).
     public var p2p: P2PConfiguration
+    /// RocksDB's block cache capacity in bytes (`--db-cache-mib`); nil: the network's default.
+    public var blockCacheBytes: Int?
+
+    /// The memory RocksDB may hold: the network's setting, with the block cache the operator chose.
+    public var storageMemory: StorageMemory {
+        var memory = StorageMemory.for(network)
+        if let blockCacheBytes { memory.blockCacheBytes = blockCacheBytes }
+        return memory
+    }
 
     /// Creates a configuration.
     public init(network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,

@@ -14,11 +14,14 @@ public final class NodeProcess: Sendable {
     public let p2pAddress: String
 
     /// Starts `keel-node --dev` on `directory` with `arguments` (add `--threads N` to mine; the
-    /// default here is 0) and waits until both its API and P2P addresses are printed.
-    public static func start(directory: String, _ arguments: [String] = [], timeout: Double = 60) async throws -> NodeProcess {
+    /// default here is 0) and waits until both its API and P2P addresses are printed. `launcher`
+    /// runs it through a command that then executes it (`["/usr/bin/prlimit", "--nofile=192:192"]`).
+    public static func start(directory: String, _ arguments: [String] = [], launcher: [String] = [],
+                             timeout: Double = 60) async throws -> NodeProcess {
         var args = ["--dev", "--data-dir", directory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"]
         if !arguments.contains("--threads") { args += ["--threads", "0"] }
-        let process = try ChildProcess(Binaries.path("keel-node"), args + arguments)
+        let command = launcher + [Binaries.path("keel-node")] + args + arguments
+        let process = try ChildProcess(command[0], Array(command.dropFirst()))
         func value(_ prefix: String) -> String? {
             process.output.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: " ")[0]) }
         }

@@ -84,4 +84,27 @@ struct AlertModelTests {
         let result = try await Poll.run(AlertModelTests.root + "/scripts/render-mixin", ["--check"], timeout: 300)
         #expect(result.status == 0, "\(result.output)")
     }
+
+    @Test("every stat panel says what its colours mean: thresholds (or words for states), or no colour at all")
+    func statPanelsHaveThresholds() throws {
+        var checked = 0
+        for file in ["keel-node.json", "keel-sidecar.json"] {
+            let data = try #require(FileManager.default.contents(atPath: AlertModelTests.root + "/grafana/dashboards/" + file))
+            let board = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            for panel in board["panels"] as? [[String: Any]] ?? [] where panel["type"] as? String == "stat" {
+                checked += 1
+                let title = panel["title"] as? String ?? "?"
+                let config = panel["fieldConfig"] as? [String: Any] ?? [:]
+                let defaults = config["defaults"] as? [String: Any] ?? [:]
+                let overridden = (config["overrides"] as? [[String: Any]] ?? []).flatMap { $0["properties"] as? [[String: Any]] ?? [] }
+                    .compactMap { $0["id"] as? String }
+                let uncoloured = (panel["options"] as? [String: Any])?["colorMode"] as? String == "none"
+                #expect(uncoloured || defaults["thresholds"] != nil || overridden.contains("thresholds"), "\(file) \(title): coloured without thresholds")
+                if overridden.contains("thresholds"), !overridden.contains("mappings") {
+                    Issue.record("\(file) \(title): a state coloured without its words")
+                }
+            }
+        }
+        #expect(checked >= 7)
+    }
 }

@@ -5,8 +5,10 @@ import Testing
 
 /// Quiet on a healthy node: a real Prometheus with the mixin's rules and the sidecar with its
 /// own, watching a node that syncs thousands of blocks from two peers, mines, and survives one
-/// crash its supervisor fixes. Every `for:` is cut sixty-fold (a minute is a second) except
-/// NodeDown's, whose minute is what lets a fixed crash pass without a page.
+/// crash its supervisor fixes, with its RocksDB caches filled by the sync and by reading every
+/// block back (a 1 MiB block cache, so small blocks fill a good part of it). The RSS baseline is
+/// taken 5 s after start, before the sync, so MemoryGrowthHigh judges all of it. Every `for:` is cut sixty-fold (a minute is a second) except NodeDown's, whose minute is
+/// what lets a fixed crash pass without a page.
 @Suite("alerts on a healthy node: nothing pages", .serialized)
 struct HealthyNodeAlertsTests {
     /// The sidecar's rules with the same cut.
@@ -22,7 +24,7 @@ struct HealthyNodeAlertsTests {
             PropagationSlow: {for: 10s}
         """
 
-    @Test("initial sync of 3,000 blocks from two peers, mining, one crash fixed by the supervisor: only warnings about the restart, no page")
+    @Test("initial sync of 3,000 blocks from two peers, caches filling, mining, one crash fixed by the supervisor: only warnings about the restart, no page")
     func quietWhileHealthy() async throws {
         let count = 3_000
         let dirA = TemporaryDirectory("healthy-a"), dirB = TemporaryDirectory("healthy-b")
@@ -45,7 +47,8 @@ struct HealthyNodeAlertsTests {
         let sidecar = try await SidecarHarness.start("""
             node:
               command: \(Binaries.path("keel-node"))
-              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:\(apiPort)", --p2p-addr, "127.0.0.1:0", --threads, "0"]
+              arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:\(apiPort)", --p2p-addr, "127.0.0.1:0", --threads, "0",
+                          --db-cache-mib, "1", --rss-warmup, "5"]
               data_dir: \(dir.path)/node
             health: {interval: 250ms, grace: 30s}
             sampler: {interval: 500ms}
@@ -84,6 +87,21 @@ struct HealthyNodeAlertsTests {
             return NodeClient(endpoint: NodeEndpoint(baseURL: url, token: try token()))
         }
 
+        // The bounded parts (memtables and block cache) and RSS, once the baseline is taken.
+        func bounded() -> (memory: Double, rss: Double) {
+            let lines = ((try? client().metrics()) ?? "").split(separator: "\n")
+            func sum(_ prefix: String) -> Double {
+                lines.filter { $0.hasPrefix(prefix) }.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+            }
+            return (sum("keel_rocksdb_memtable_bytes{") + sum("keel_rocksdb_block_cache_bytes "), sum("process_resident_memory_bytes "))
+        }
+        #expect(await Poll.until(timeout: 30, interval: 0.25) {
+            let metrics = (try? client().metrics()) ?? ""
+            let started = Exposition.value("process_start_time_seconds", in: metrics) ?? .infinity
+            return Date().timeIntervalSince1970 > started + 6
+        })
+        let before = bounded()
+
         // The initial sync, watched: the peers are given once Prometheus scrapes.
         func connectPeers() throws {
             for peer in [a, b] { _ = try client().connect(peer.p2pAddress) }
@@ -94,6 +112,34 @@ struct HealthyNodeAlertsTests {
             return ((try? client().status().height) ?? 0) >= UInt64(count)
         }
         #expect(synced, "the node did not sync: \((try? client().status().height) ?? 0) of \(count)")
+        // Caches filling to their bound: every block read back through the API, until the block
+        // cache holds what it may (RSS grows by it; the growth ratio must not count it).
+        func cacheFill() -> Double {
+            let metrics = (try? client().metrics()) ?? ""
+            let used = Exposition.value("keel_rocksdb_block_cache_bytes", in: metrics) ?? 0
+            return used / (Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: metrics) ?? .infinity)
+        }
+        var height = 1
+        let filled = await Poll.until(timeout: 180, interval: 0) {
+            if height % 50 == 0 { sample() }
+            guard height <= count else { return true }
+            // The block, its coinbase by txid (the transaction index), and that address's
+            // coins (the coin family): each family's blocks enter the cache.
+            let block = (try? client().raw("/v1/blocks/\(height)")).flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+            let coinbase = (block?["transactions"] as? [[String: Any]])?.first
+            if let txid = coinbase?["txid"] as? String { _ = try? client().raw("/v1/transactions/\(txid)") }
+            if height % 100 == 1, let address = (coinbase?["outputs"] as? [[String: Any]])?.first?["address"] as? String {
+                _ = try? client().allUTXOs(address)
+            }
+            height += 1
+            return false
+        }
+        let after = bounded()
+        let growth = (try? client().metrics()).flatMap { Exposition.value("keel_process_rss_growth_ratio", in: $0) } ?? -1
+        print("healthy node: memtables and block cache \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, RSS \(Int(before.rss) >> 20) -> \(Int(after.rss) >> 20) MiB, block cache \(cacheFill()) of its bound, unaccounted growth ratio \(growth)")
+        #expect(filled && after.memory - before.memory >= 2 * 1_048_576,
+                "the caches did not fill: \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, block cache \(cacheFill()) of its bound")
+        #expect(growth >= 0 && growth < 0.25, "unaccounted RSS grew by \(growth) of its baseline")
         // Then it mines on top, watched for a while.
         _ = try client().startMining(threads: 1)
         let start = (try? client().status().height) ?? 0

@@ -76,7 +76,8 @@ local lib = import '../lib.libsonnet';
                'The node %s has paused writes (disk full or I/O errors); it takes no blocks or transactions and does not mine. /ready says why.' % who),
           rule('DiskSpaceLow', |||
             min by (%(i)s) (keel_storage_free_bytes{%(node)s}) < %(t)s * min by (%(i)s) (keel_storage_free_floor_bytes{%(node)s})
-              or min by (%(i)s) (predict_linear(keel_storage_free_bytes{%(node)s}[6h], 86400)) < min by (%(i)s) (keel_storage_free_floor_bytes{%(node)s})
+              or (min by (%(i)s) (predict_linear(keel_storage_free_bytes{%(node)s}[6h], 86400)) < min by (%(i)s) (keel_storage_free_floor_bytes{%(node)s})
+                and min by (%(i)s) (keel_storage_free_bytes{%(node)s} offset 1h))
           ||| % { i: i, node: node, t: f(m.DiskSpaceLow.threshold) },
                "%s has under %s times its floor free on its data directory's disk, or will reach the floor within a day; at the floor the node pauses writes." % [who, f(m.DiskSpaceLow.threshold)]),
           rule('RocksDBWritesStalled', |||

@@ -1,5 +1,6 @@
 // The Keel node overview dashboard as a plain jsonnet object (grafonnet cannot be fetched here).
 // Queries take the mixin's selectors: `%(job)s` is the scrape job, `%(sel)s` adds the chosen instance.
+local lib = import '../lib.libsonnet';
 {
   local c = $._config,
   local s = { job: c.nodeSelector, i: c.instanceLabel, sel: '%s, %s="$instance"' % [c.nodeSelector, c.instanceLabel] },
@@ -1272,9 +1273,21 @@
     ],
   };
     board + extra + {
-      // The Build panel names the version and commit instead of showing the value 1.
+      // The Build panel names the version and commit instead of showing the value 1. A height
+      // alone is neither good nor bad: its panel is not coloured and points at the two stats
+      // that judge it (tip age, sync lag). Mining says "mining" or "stopped" in words, green
+      // while it mines; stopped is normal on a node that does not mine, so it is not red.
       panels: [
-        if p.title == 'Build' then p + { options+: { textMode: 'name', colorMode: 'none' } } else p
+        if p.title == 'Build' then p + { options+: { textMode: 'name', colorMode: 'none' } }
+        else if p.title == 'Chain height' then p + {
+          description: 'Height of the active chain. Whether it is current is judged by Tip age and Sync lag (row "Diagnosing propagation and sync").',
+          fieldConfig+: { defaults+: { color: { mode: 'fixed', fixedColor: 'text' }, thresholds: { mode: 'absolute', steps: [{ color: 'text', value: null }] } } },
+          options+: { colorMode: 'none' },
+        }
+        else if p.title == 'Mining state' then lib.states(p, 'active', [['stopped', 'text'], ['mining', 'green']]) + {
+          description: 'Whether the miner runs (stopped is normal on a node that does not mine; it also stops while writes are paused) and its threads.',
+        }
+        else p
         for p in board.panels
       ] + diagnosis,
     },

@@ -1,10 +1,11 @@
 // The Keel sidecar dashboard as a plain jsonnet object (grafonnet cannot be fetched here).
 // Queries take the mixin's selectors: `%(job)s` is the scrape job, `%(sel)s` adds the chosen instance.
+local lib = import '../lib.libsonnet';
 {
   local c = $._config,
   local s = { job: c.sidecarSelector, i: c.instanceLabel, sel: '%s, %s="$instance"' % [c.sidecarSelector, c.instanceLabel] },
   grafanaDashboards+:: {
-    'keel-sidecar.json': {
+    'keel-sidecar.json': local board = {
     uid: 'keel-sidecar',
     title: 'Keel sidecar',
     description: 'The sidecar supervising a Keel node: restarts, alerts, webhooks, soaks.',
@@ -515,6 +516,16 @@
         ],
       },
     ],
-  },
+  };
+    board + {
+      // The two states in words with their colours: a stopped node or suspended restarts read
+      // as such without colour vision.
+      panels: [
+        if p.title == 'Node up' then lib.states(p, 'up', [['down', 'red'], ['up', 'green']])
+        else if p.title == 'Restarts suspended (crash loop)' then lib.states(p, 'suspended', [['no', 'green'], ['suspended', 'red']])
+        else p
+        for p in board.panels
+      ],
+    },
   },
 }
