@@ -60,6 +60,10 @@ struct NodeProcessTests {
         let address = try await Poll.run(NodeHarness.node, ["--dev", "--mine-to", "keel1nope", "--data-dir", "/tmp/unused"])
         #expect(address.status != 0)
         #expect(address.output.contains("--mine-to"))
+        for cache in ["0", "65537"] {
+            let result = try await Poll.run(NodeHarness.node, ["--dev", "--db-cache-mib", cache, "--data-dir", "/tmp/unused"])
+            #expect(result.status == 64 && result.output.contains("--db-cache-mib must be 1 to 65536"), "\(result.status): \(result.output)")
+        }
     }
 
     enum Damage: String, CaseIterable, Sendable {

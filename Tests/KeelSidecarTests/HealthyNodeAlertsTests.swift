@@ -101,6 +101,8 @@ struct HealthyNodeAlertsTests {
             return Date().timeIntervalSince1970 > started + 6
         })
         let before = bounded()
+        #expect((try? client().metrics()).flatMap { Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: $0) } == 1_048_576,
+                "--db-cache-mib 1 is not the block cache's capacity")
 
         // The initial sync, watched: the peers are given once Prometheus scrapes.
         func connectPeers() throws {
