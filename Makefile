@@ -26,6 +26,7 @@ deps:
 
 ## build: debug build of every target.
 build: deps
+	scripts/stamp-build >/dev/null
 	$(SWIFT) build
 
 ## run: a dev node mining into .keel-dev, supervised by keel-sidecar (sidecar/dev.yaml).
@@ -36,6 +37,7 @@ run: build
 
 ## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
 test: deps
+	scripts/stamp-build >/dev/null
 	$(SWIFT) build --build-tests
 	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests --skip LoadProcessTests $(WIDTH)
 	# The soaks (three dev nodes mining for two minutes) run next, so their load cannot starve the
@@ -46,6 +48,7 @@ test: deps
 
 ## bench: release build, then every benchmark beside its reference from the same run, loopback only.
 bench: deps
+	scripts/stamp-build >/dev/null
 	$(SWIFT) build -c release
 	@mkdir -p bench/out
 	cc -O2 -o bench/out/sodium-verify bench/sodium_verify.c $$(pkg-config --cflags --libs libsodium)
@@ -53,6 +56,7 @@ bench: deps
 
 ## soak-crash: 200 SIGKILL/restart cycles of a mining node, loopback only.
 soak-crash: deps
+	scripts/stamp-build >/dev/null
 	$(SWIFT) build --build-tests
 	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(ISOLATED) $(SWIFT) test --skip-build --filter CrashConsistencyTests
 

@@ -28,10 +28,12 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "KeelCore", dependencies: [
-            "CSodium",
+            "CSodium", "CKeelBuildInfo",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "CKeelSupport"),
+        // The commit stamped by scripts/stamp-build (a header kept out of git).
+        .target(name: "CKeelBuildInfo"),
         .target(name: "KeelFiles"),
         .target(name: "KeelStorage", dependencies: [
             "CRocksDB", "CKeelSupport", "KeelCore", "KeelFiles",
@@ -90,7 +92,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel-sidecar", dependencies: [
-            "KeelSidecar", "KeelClient",
+            "KeelSidecar", "KeelClient", "KeelCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -21,6 +21,17 @@ public enum APIRouter {
     /// The metrics label of requests that match no route.
     public static let unmatchedRoute = "unmatched"
 
+    /// The router of the metrics-only listener (`--metrics-addr`): `GET /metrics` and nothing
+    /// else, so Prometheus on another host can scrape without the API being exposed to it.
+    public static func makeMetricsOnly(backend: some NodeBackend,
+                                       observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
+        let router = Router(context: KeelRequestContext.self)
+        router.add(middleware: ErrorMiddleware(observe: observe))
+        let handlers = Handlers(backend: backend)
+        router.get("/metrics") { _, _ in handlers.metrics() }
+        return router
+    }
+
     /// The router. `observe` receives every request's route template, status and duration.
     public static func make(backend: some NodeBackend, token: String,
                             observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {

@@ -34,9 +34,26 @@ extension Node {
                            logger: quiet)
     }
 
+    /// The metrics-only listener (`--metrics-addr`) as a service, or nil when not asked for.
+    /// Scrapes through it count in `keel_api_requests_total` like those through the API.
+    public func metricsService(logger: Logger, onListening: @escaping @Sendable (String) -> Void) -> (any Service)? {
+        guard let (host, port) = configuration.metricsAddress else { return nil }
+        let metrics = self.metrics
+        let router = APIRouter.makeMetricsOnly(backend: self) { route, status, seconds in
+            metrics.recordRequest(route: route, status: status, seconds: seconds)
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let application = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keel-node"),
+                                      onServerRunning: { channel in onListening("http://\(host):\(channel.localAddress?.port ?? 0)") },
+                                      logger: quiet)
+        return ListenerService(application, flag: "--metrics-addr", address: "\(host):\(port)")
+    }
+
     /// A run failure in words an operator can act on (the raw NIO text stays in the cause).
     public func describeRunFailure(_ error: any Error) -> String {
         if let failure = error as? P2PError { return failure.description }
+        if let failure = error as? ListenerService.Failure { return failure.description }
         if let io = error as? IOError, io.errnoCode == EADDRINUSE {
             return "cannot listen on \(configuration.apiHost):\(configuration.apiPort): the address is in use (another keel-node?); choose another --api-addr (\(error))"
         }

@@ -11,8 +11,8 @@ import Synchronization
 /// A node's parts, opened and wired: store (locked), chain state (checked, or reindexed once
 /// the API is up), miner, metrics and the API token.
 public final class Node: Sendable {
-    /// The build's version.
-    public static let version = "0.1.0"
+    /// The build's version (`KeelBuild.version`).
+    public static let version = KeelBuild.version
 
     struct Loaded: Sendable {
         let chain: ChainState
@@ -47,7 +47,7 @@ public final class Node: Sendable {
     /// Opens the data directory (taking its lock), reads or creates the miner key and the API
     /// token, and unless `--reindex` runs the start-up check and loads chain state. Throws an
     /// error whose description tells the operator what to do.
-    public init(configuration: NodeConfiguration, logger: Logger, commit: String = "unknown") throws {
+    public init(configuration: NodeConfiguration, logger: Logger, commit: String = KeelBuild.commit) throws {
         self.configuration = configuration
         self.logger = logger
         storageWatch = Mutex(StorageWatch(floor: configuration.storageMemory.freeSpaceFloor))

@@ -49,12 +49,11 @@ extension SidecarConfiguration {
     static func parseReceiver(_ section: Section, index: Int) throws -> WebhookReceiver {
         let name = try section.string("name") ?? "receiver-\(index + 1)"
         let url: String
-        if let inline = try section.string("url") {
-            url = inline
-        } else if let file = try section.string("url_file") {
-            url = try readSecret(file, field: section.path + ".url_file")
-        } else {
-            throw SidecarError(.configuration, "\(section.path): a receiver needs url or url_file")
+        switch (try section.string("url"), try section.string("url_file")) {
+        case (let inline?, nil): url = inline
+        case (nil, let file?): url = try readSecret(file, field: section.path + ".url_file")
+        case (.some, .some): throw SidecarError(.configuration, "\(section.path): give url or url_file, not both")
+        case (nil, nil): throw SidecarError(.configuration, "\(section.path): a receiver needs url or url_file")
         }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             // The URL itself is a secret: only its field is named.
@@ -64,6 +63,10 @@ extension SidecarConfiguration {
         if let file = try section.string("secret_file") {
             guard secret == nil else { throw SidecarError(.configuration, "\(section.path): give secret or secret_file, not both") }
             secret = try readSecret(file, field: section.path + ".secret_file")
+        }
+        if let secret, let problem = WebhookSigner.problem(secret) {
+            // The secret itself is never printed, only its field.
+            throw SidecarError(.configuration, "\(section.path).secret: \(problem)")
         }
         var format = WebhookReceiver.Format.alertmanager
         if let text = try section.string("format") {

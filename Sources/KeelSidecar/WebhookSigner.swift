@@ -17,6 +17,17 @@ public struct WebhookSigner: Sendable {
         }
     }
 
+    /// Why `secret` cannot sign, or nil: a `whsec_` secret must be base64 of at least 16 bytes
+    /// (signing with the literal text instead would fail every receiver's check, silently).
+    public static func problem(_ secret: String) -> String? {
+        if secret.isEmpty { return "is empty" }
+        guard secret.hasPrefix("whsec_") else { return nil }
+        guard let decoded = Data(base64Encoded: String(secret.dropFirst(6))) else {
+            return "starts with whsec_ but what follows is not base64; give the secret exactly as the receiver issued it"
+        }
+        return decoded.count < 16 ? "starts with whsec_ but decodes to \(decoded.count) bytes; Standard Webhooks keys are 16 to 64 bytes" : nil
+    }
+
     /// The signature header's value for one attempt.
     public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
         var content = Data("\(id).\(timestamp).".utf8)

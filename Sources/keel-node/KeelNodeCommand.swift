@@ -37,8 +37,14 @@ struct KeelNodeCommand: AsyncParsableCommand {
         /ready 503 with the reason and carries on by itself once writes work again; it will not start \
         under the floor. 'keel chain backup' copies the store while the node runs.
 
+        Exit codes: 0 stopped on SIGTERM or SIGINT; 1 failed while running (a store that cannot be \
+        written, an address that cannot be bound), worth a restart; 2 did not start: another node holds \
+        the data directory, a damaged or inconsistent store, too little free space, a bad token file \
+        (a restart changes nothing; fix what the message names); 64 bad usage.
+
         Example: keel-node --dev --data-dir ~/.keel/dev --threads 2
-        """)
+        """,
+        version: KeelBuild.versionLine("keel-node"))
 
     @Flag(name: .long, help: "Use the dev network (100 ms blocks, easy target): the test mode.")
     var dev = false
@@ -67,6 +73,11 @@ struct KeelNodeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds after start before the RSS baseline of keel_process_rss_growth_ratio is taken.")
     var rssWarmup: Double = 600
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A second listener serving only /metrics, HOST:PORT (default: none; /metrics stays on --api-addr too).",
+        discussion: "For a Prometheus on another host: expose this address to it and keep --api-addr on loopback."))
+    var metricsAddr: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Capacity of RocksDB's block cache in MiB (default: 32 on main, 8 on dev).",
@@ -127,6 +138,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
         if let network, Network.named(network) == nil { throw ValidationError("unknown network '\(network)': use main, test or dev") }
         if parseAddress(apiAddr) == nil { throw ValidationError("--api-addr must be HOST:PORT, e.g. 127.0.0.1:9334") }
+        if let metricsAddr, parseAddress(metricsAddr) == nil { throw ValidationError("--metrics-addr must be HOST:PORT, e.g. 127.0.0.1:9336") }
         if rssWarmup < 0 { throw ValidationError("--rss-warmup must be zero or more seconds") }
         if let dbCacheMib, !(1...65_536).contains(dbCacheMib) { throw ValidationError("--db-cache-mib must be 1 to 65536 (MiB)") }
         if maxTipAge <= 0 { throw ValidationError("--max-tip-age must be more than zero seconds") }
@@ -172,12 +184,12 @@ struct KeelNodeCommand: AsyncParsableCommand {
                                        apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
         config.acceptDataLoss = acceptDataLoss
         config.blockCacheBytes = dbCacheMib.map { $0 << 20 }
+        config.metricsAddress = metricsAddr.flatMap(parseAddress)
         config.p2p.testDialPrefix = testDialPrefix
         config.p2p.maxInboundPerHost = maxInboundPerHost
         let node: Node
         do {
-            node = try Node(configuration: config, logger: logger,
-                            commit: ProcessInfo.processInfo.environment["KEEL_BUILD_COMMIT"] ?? "unknown")
+            node = try Node(configuration: config, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("keel-node: error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -207,6 +219,12 @@ struct KeelNodeCommand: AsyncParsableCommand {
         // Shutdown runs in reverse: peers are closed, then the API drains in-flight requests,
         // then the store closes.
         var services: [any Service] = [NodeService(node: node, logger: logger), api, network]
+        if let metricsOnly = node.metricsService(logger: logger, onListening: { url in
+            print("keel-node: metrics only \(url)/metrics")
+            fflush(nil)
+        }) {
+            services.append(metricsOnly)
+        }
         if testLeakKibPerSecond > 0 { services.append(TestLeak(kibPerSecond: testLeakKibPerSecond, logger: logger)) }
         let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

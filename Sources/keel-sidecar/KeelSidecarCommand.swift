@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeelCore
 import Foundation
 import Hummingbird
 import KeelClient
@@ -18,7 +19,12 @@ struct KeelSidecarCommand: AsyncParsableCommand {
         and exits 0. It scrapes the node's /metrics, evaluates the alert rules, and posts firing and \
         resolved alerts (Alertmanager v4 JSON, Standard Webhooks signatures) through a durable outbox. \
         See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
+
+        Exit codes: 0 stopped on SIGTERM or SIGINT (or a soak passed); 1 failed while running (or a soak \
+        failed or could not run); 2 bad configuration or options (a restart changes nothing); \
+        3 'keel-sidecar logs' cannot reach a running sidecar; 64 bad usage.
         """,
+        version: KeelBuild.versionLine("keel-sidecar"),
         subcommands: [RunCommand.self, LogsCommand.self, CheckConfigCommand.self, SoakCommand.self])
 }
 

@@ -7,7 +7,8 @@ import KeelStorage
 struct ChainInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Print the tip, height and UTXO set hash of a data directory.")
+        abstract: "Print the tip, height and UTXO set hash of a data directory.",
+        discussion: "Read-only: works on a stopped or running node. Exit code 0 with the figures; 1 when there is no database, no chain yet, or it cannot be read.")
 
     @Option(name: .long, help: "The node's data directory.")
     var dataDir: String
@@ -16,9 +17,13 @@ struct ChainInfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try reporting { try show() }
+    }
+
+    private func show() throws {
         let store = try DataDirectory.openReadOnly(dataDir)
         defer { store.close() }
-        guard let tip = try store.tip() else { throw ValidationError("\(dataDir) has no chain yet") }
+        guard let tip = try store.tip() else { throw CLIFailure(message: "\(dataDir) has no chain yet", exitCode: 1) }
         let utxo = try store.utxoSetHash()
         if json {
             let object: [String: Any] = [
@@ -69,9 +74,10 @@ struct ChainVerifyCommand: ParsableCommand {
 
 /// Opens a data directory read-only; its network comes from the database.
 enum DataDirectory {
+    /// A missing or unreadable database is a failure of the command (exit 1), not bad usage.
     static func openReadOnly(_ path: String) throws -> ChainStore {
         do { return try ChainStore(readOnlyDirectory: path) } catch let error as StorageError {
-            throw ValidationError(error.message)
+            throw CLIFailure(message: error.message, exitCode: 1)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeelCore
 
 @main
 struct KeelCommand: ParsableCommand {
@@ -12,6 +13,7 @@ struct KeelCommand: ParsableCommand {
         Exit codes: 0 success; 1 the node refused the request (its error code is printed); \
         2 the request could not be made; 3 the node is unreachable; 64 bad usage.
         """,
+        version: KeelBuild.versionLine("keel"),
         subcommands: [WalletCommand.self, NodeCommand.self, MiningCommand.self, PeersCommand.self, NetworkCommand.self, ChainCommand.self])
 }
 

@@ -158,6 +158,31 @@ struct NodeAPIProcessTests {
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
     }
+
+    @Test("--metrics-addr serves /metrics and nothing else, the API keeps /metrics, and an address in use names --metrics-addr")
+    func metricsOnlyListener() async throws {
+        let node = try await NodeProcess.start(directory: TemporaryDirectory("metrics-addr").path, ["--metrics-addr", "127.0.0.1:0"])
+        defer { node.process.send(SIGKILL) }
+        let line = await node.process.waitForLine(timeout: 30) { $0.hasPrefix("keel-node: metrics only ") }
+        let url = try #require(line.map { String($0.dropFirst("keel-node: metrics only ".count).split(separator: " ")[0]) }, "\(node.process.output)")
+        let base = String(url.dropLast("/metrics".count))
+        let http = HTTPClient()
+        let scrape = try http.request("GET", url)
+        #expect(scrape.status == 200 && scrape.text.contains("keel_chain_height"))
+        for path in ["/v1/status", "/health", "/v1/peers/export"] {
+            #expect(try http.request("GET", base + path).status == 404, "\(path) answered on the metrics listener")
+        }
+        #expect(try http.request("POST", base + "/v1/mining/stop").status == 404)
+        #expect(try node.client.metrics().contains("keel_chain_height"))
+
+        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", TemporaryDirectory("metrics-clash").path, "--threads", "0",
+                                                          "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
+                                                          "--metrics-addr", String(base.dropFirst("http://".count))])
+        #expect(clash.status == 1)
+        #expect(clash.output.contains("the address is in use") && clash.output.contains("choose another --metrics-addr"), "\(clash.output)")
+        let bad = try await Poll.run(NodeHarness.node, ["--dev", "--metrics-addr", "nowhere", "--data-dir", "/tmp/unused"])
+        #expect(bad.status == 64 && bad.output.contains("--metrics-addr must be HOST:PORT"))
+    }
 }
 
 /// A time limit, so run alone (`make test` runs suites named *TimingTests after the others):

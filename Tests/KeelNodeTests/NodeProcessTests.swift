@@ -60,6 +60,12 @@ struct NodeProcessTests {
         let address = try await Poll.run(NodeHarness.node, ["--dev", "--mine-to", "keel1nope", "--data-dir", "/tmp/unused"])
         #expect(address.status != 0)
         #expect(address.output.contains("--mine-to"))
+        // A directory without a database is the command failing (1, as its help says), not usage.
+        for command in ["info", "verify"] {
+            let missing = try await Poll.run(Binaries.path("keel"), ["chain", command, "--data-dir", "/nonexistent-keel"])
+            #expect(missing.status == 1 && missing.output.contains("no Keel database in /nonexistent-keel") && !missing.output.contains("Usage:"),
+                    "chain \(command): \(missing.status) \(missing.output)")
+        }
         for cache in ["0", "65537"] {
             let result = try await Poll.run(NodeHarness.node, ["--dev", "--db-cache-mib", cache, "--data-dir", "/tmp/unused"])
             #expect(result.status == 64 && result.output.contains("--db-cache-mib must be 1 to 65536"), "\(result.status): \(result.output)")

@@ -41,6 +41,9 @@ struct ConfigurationTests {
             ("restart:\n  initial_backoff: 10s\n  max_backoff: 1s\n", "max_backoff"),
             ("node:\n  arguments: {a: b}\n", "node.arguments"),
             (": : :\n", "YAML"),
+            ("receivers:\n  - url: http://127.0.0.1:1/\n    url_file: /etc/hostname\n", "url or url_file, not both"),
+            ("receivers:\n  - url: http://127.0.0.1:1/\n    secret: whsec_not*base64\n", "secret: starts with whsec_ but what follows is not base64"),
+            ("receivers:\n  - url: http://127.0.0.1:1/\n    secret: whsec_c2hvcnQ=\n", "decodes to 5 bytes"),
         ]
         for (yaml, field) in cases {
             do {
@@ -48,6 +51,7 @@ struct ConfigurationTests {
                 Issue.record("accepted: \(yaml)")
             } catch {
                 #expect("\(error)".contains(field), "\(error) does not name \(field)")
+                #expect(!"\(error)".contains("not*base64") && !"\(error)".contains("c2hvcnQ"), "the error prints the secret: \(error)")
             }
         }
     }
