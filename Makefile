@@ -1,7 +1,13 @@
 # Keel: the two commands are `make run` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev openssl prometheus prometheus-alertmanager jsonnet wrk iproute2
+# What building needs (also on a production host that builds from source: make release), and
+# what the tests and benchmarks add (a real Prometheus, Alertmanager, jsonnet for the mixin,
+# wrk for API load, ip for the loopback namespace, systemd-analyze for the units).
+BUILD_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev
+TEST_PACKAGES := openssl prometheus prometheus-alertmanager jsonnet wrk iproute2 systemd
+APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
+PREFIX ?= /usr/local
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 # Suites and benchmarks run in a network namespace holding only loopback: nothing they start
@@ -11,11 +17,18 @@ ISOLATED := scripts/isolated
 # RocksDB chains and Prometheus at the same time made deadlines fail at random. Six at a time.
 WIDTH := --experimental-maximum-parallelization-width 6
 
-.PHONY: deps build run test bench soak-crash mixin clean
+.PHONY: deps deps-build apt build release install run test bench soak-crash mixin clean
 
-## deps: install the Debian packages Keel builds against, only those missing.
+## deps: install the Debian packages Keel builds and tests with, only those missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+## deps-build: only what building needs (no Prometheus, no test tools): for a production host.
+deps-build:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(BUILD_PACKAGES)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -28,6 +41,16 @@ deps:
 build: deps
 	scripts/stamp-build >/dev/null
 	$(SWIFT) build
+
+## release: the release build, installing only the build packages.
+release: deps-build
+	scripts/stamp-build >/dev/null
+	$(SWIFT) build -c release
+
+## install: the three binaries into $(PREFIX)/bin (runbook/install.md; units in runbook/systemd).
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN_RELEASE)/keel-node $(BIN_RELEASE)/keel-sidecar $(BIN_RELEASE)/keel $(DESTDIR)$(PREFIX)/bin/
 
 ## run: a dev node mining into .keel-dev, supervised by keel-sidecar (sidecar/dev.yaml).
 ## Ctrl-C stops the sidecar, which stops the node cleanly.

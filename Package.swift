@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel-node", dependencies: [
-            "KeelNode", "KeelCore", "KeelMetrics",
+            "KeelNode", "KeelCore", "KeelMetrics", "KeelFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,7 +92,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel-sidecar", dependencies: [
-            "KeelSidecar", "KeelClient", "KeelCore",
+            "KeelSidecar", "KeelClient", "KeelCore", "KeelFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import Dispatch
 import KeelCore
+import KeelFiles
 import KeelMetrics
 import Logging
 import ServiceLifecycle
@@ -7,15 +8,18 @@ import ServiceLifecycle
 /// Runs a node until graceful shutdown (SIGTERM/SIGINT through the service group): reindexes
 /// first if asked (the API is already answering, with 503 on `/ready`), starts mining, takes
 /// the RSS baseline when the warm-up ends, then on shutdown stops the miner (waiting for its
-/// workers) and closes the store.
+/// workers) and closes the store. Under systemd it pings the watchdog from the loop that
+/// watches the store, so a node whose store hangs is restarted, and says STOPPING=1 on a stop.
 public struct NodeService: Service {
     private let node: Node
     private let logger: Logger
+    private let systemd: SystemdNotifier
 
     /// A service for `node`.
-    public init(node: Node, logger: Logger) {
+    public init(node: Node, logger: Logger, systemd: SystemdNotifier = SystemdNotifier()) {
         self.node = node
         self.logger = logger
+        self.systemd = systemd
     }
 
     /// Runs until shutdown.
@@ -50,15 +54,24 @@ public struct NodeService: Service {
                 }
                 return .carryOn
             }
+            let systemd = self.systemd
             group.addTask {
-                // Free space, paused writes and their recovery, once a second.
+                // Free space, paused writes and their recovery, once a second; the watchdog
+                // ping rides on it (a store that hangs stops both).
+                let tick = min(1, systemd.watchdogInterval ?? 1)
+                var pinged = -Double.infinity
                 while !Task.isCancelled {
+                    let now = Double(MonotonicTime.now()) / 1e9
                     do {
-                        try node.watchStorage(now: Double(MonotonicTime.now()) / 1e9)
+                        try node.watchStorage(now: now)
                     } catch {
                         return .failed(error)
                     }
-                    try? await Task.sleep(for: .seconds(1))
+                    if let interval = systemd.watchdogInterval, now - pinged >= interval * 0.9 {
+                        systemd.watchdog()
+                        pinged = now
+                    }
+                    try? await Task.sleep(for: .seconds(tick))
                 }
                 return .carryOn
             }
@@ -77,10 +90,12 @@ public struct NodeService: Service {
         }
         if let error = failure {
             logger.critical("stopping: the store cannot take writes", metadata: ["error": "\(error)"])
+            systemd.stopping(status: "stopping: the store cannot take writes")
             node.shutdown()
             throw error
         }
         logger.info("shutting down")
+        systemd.stopping(status: "stopping: the miner, peers and API stop, then the store closes")
         node.shutdown()
         logger.info("stopped cleanly", metadata: ["height": "\(node.chain?.tip.height ?? 0)"])
     }

@@ -24,8 +24,12 @@ extension P2PNetwork {
                     let outbound = s.peers.values.count(where: { $0.direction == .outbound }) + s.dialing.count
                     let need = configuration.targetOutbound - outbound
                     guard need > 0 else { return (need, nil) }
+                    // Only the peers we dialled count as connected: one that dialled us is no
+                    // outbound peer, and counting it would leave a node whose peers all dialled
+                    // in with no peer of its own choosing (an eclipse, and OutboundPeersZero for
+                    // good in a small network). Bitcoin Core dials a node that is also inbound.
                     var connected = s.dialing.union(s.ownAddresses)
-                    for peer in s.peers.values {
+                    for peer in s.peers.values where peer.direction == .outbound {
                         if let dialed = peer.dialedAddress { connected.insert(dialed) }
                         if let listen = peer.listenAddress { connected.insert(listen) }
                     }

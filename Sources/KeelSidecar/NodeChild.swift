@@ -28,6 +28,9 @@ final class NodeChild: Sendable {
             throw SidecarError(.spawn, "cannot create pipes for the node", cause: Errno(error))
         }
         var env = ProcessInfo.processInfo.environment
+        // systemd's notify socket is the sidecar's unit's: a node that inherited it would
+        // announce itself to the wrong unit (NotifyAccess=main drops it with a warning each time).
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         let (outFD, errFD, statusFD) = (outPipe[1], errPipe[1], statusPipe[1])
         let (pid, spawnErrno) = SpawnThread.shared.run { [env] () -> (pid_t, Int32) in

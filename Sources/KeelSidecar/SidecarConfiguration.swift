@@ -17,7 +17,9 @@ public struct SidecarConfiguration: Sendable, Equatable {
         public var dataDirectory: String?
         /// The node's API base URL, if not read from `data_dir/api.url`.
         public var api: String?
-        /// Copy the node's output lines to the sidecar's stdout (for `make run`).
+        /// Copy the node's output lines to the sidecar's stdout (`make run`, and journald: the
+        /// default is on when the sidecar's output goes to the journal, so the node's lines
+        /// outlive the sidecar's in-memory buffer).
         public var echo: Bool
     }
 
@@ -106,7 +108,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// The defaults, with the node command beside `executableDirectory`.
     public static func defaults(executableDirectory: String) -> SidecarConfiguration {
         SidecarConfiguration(
-            node: Node(command: executableDirectory + "/keel-node", arguments: [], environment: [:], dataDirectory: nil, api: nil, echo: false),
+            node: Node(command: executableDirectory + "/keel-node", arguments: [], environment: [:], dataDirectory: nil, api: nil,
+                       echo: outputGoesToJournal),
             sampling: Sampling(interval: 5, window: 3_600),
             alerts: Alerts(rules: AlertRule.Kind.allCases.map { AlertRule.defaults($0) }, labels: [:], repeatInterval: 14_400),
             receivers: [], delivery: DeliveryPolicy(),
@@ -114,6 +117,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
             restart: Restart(initialBackoff: 1, maxBackoff: 60, burst: 5, burstWindow: 600, resetAfter: 3_600),
             stopTimeout: 10, logLines: 1_000, listenHost: "127.0.0.1", listenPort: 9_335, stateDirectory: ".keel-sidecar")
     }
+
+    /// Whether this process's output goes to systemd's journal (systemd sets `JOURNAL_STREAM`
+    /// for a unit whose stdout or stderr is the journal).
+    public static var outputGoesToJournal: Bool { ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil }
 
     /// Reads `path`; relative paths inside are taken from the current directory.
     public static func load(path: String, executableDirectory: String) throws -> SidecarConfiguration {
@@ -143,7 +150,7 @@ public struct SidecarConfiguration: Sendable, Equatable {
             config.node.environment = try node.stringMap("environment") ?? [:]
             config.node.dataDirectory = try node.string("data_dir")
             config.node.api = try node.string("api")
-            config.node.echo = try node.bool("echo") ?? false
+            config.node.echo = try node.bool("echo") ?? config.node.echo
             try node.finish()
         }
         if let health = try top.section("health") {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelFiles
 import KeelMetrics
 import KeelNode
 import KeelP2P
@@ -207,10 +208,13 @@ struct KeelNodeCommand: AsyncParsableCommand {
         }
         print(config.threads > 0 ? "keel-node: mining to \(node.coinbaseAddress) with \(config.threads) thread(s)" : "keel-node: not mining")
         fflush(nil)
+        let systemd = SystemdNotifier()
         let api = node.apiService(logger: logger) { url in
             print("keel-node: API \(url) (token in \(directory)/api.token)")
             print("keel-node: metrics \(url)/metrics")
             fflush(nil)
+            // Serving: /ready says whether it is also synced and has peers.
+            systemd.ready(status: "serving the API on \(url)")
         }
         let network = NetworkService(node: node, logger: logger) { address in
             print("keel-node: p2p \(address)")
@@ -218,7 +222,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         }
         // Shutdown runs in reverse: peers are closed, then the API drains in-flight requests,
         // then the store closes.
-        var services: [any Service] = [NodeService(node: node, logger: logger), api, network]
+        var services: [any Service] = [NodeService(node: node, logger: logger, systemd: systemd), api, network]
         if let metricsOnly = node.metricsService(logger: logger, onListening: { url in
             print("keel-node: metrics only \(url)/metrics")
             fflush(nil)

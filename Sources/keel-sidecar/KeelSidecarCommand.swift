@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeelCore
+import KeelFiles
 import Foundation
 import Hummingbird
 import KeelClient
@@ -47,6 +48,7 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let c = try SidecarConfiguration.load(path: config, executableDirectory: executableDirectory())
             print("node.command      \(c.node.command) \(c.node.arguments.joined(separator: " "))")
+            print("node.echo         \(c.node.echo ? "on: the node's output is copied to the sidecar's" : "off: the node's output is kept in the sidecar's buffer only (/logs)")")
             print("health            \(c.health.enabled ? "every \(SidecarDuration.format(c.health.interval)), timeout \(SidecarDuration.format(c.health.timeout)), \(c.health.failures) failures, grace \(SidecarDuration.format(c.health.grace))" : "off")")
             print("restart           backoff \(SidecarDuration.format(c.restart.initialBackoff)) to \(SidecarDuration.format(c.restart.maxBackoff)), burst \(c.restart.burst) in \(SidecarDuration.format(c.restart.burstWindow)), reset after \(SidecarDuration.format(c.restart.resetAfter))")
             print("stop.timeout      \(SidecarDuration.format(c.stopTimeout))")
@@ -113,18 +115,20 @@ struct RunCommand: AsyncParsableCommand {
         quiet.logLevel = .warning
         let urlFile = settings.stateDirectory + "/sidecar.url"
         let host = settings.listenHost
+        let systemd = SystemdNotifier()
         let api = Application(router: sidecar.router, configuration: .init(address: .hostname(host, port: settings.listenPort), serverName: "keel-sidecar"),
                               onServerRunning: { channel in
                                   let url = "http://\(host):\(channel.localAddress?.port ?? 0)"
                                   try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
                                   print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
                                   fflush(nil)
+                                  systemd.ready(status: "supervising the node; sidecar on \(url)")
                               }, logger: quiet)
         print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
         print("keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))")
         fflush(nil)
         // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
-        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api, SystemdWatchdog(systemd: systemd)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

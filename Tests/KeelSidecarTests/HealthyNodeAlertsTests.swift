@@ -73,11 +73,20 @@ struct HealthyNodeAlertsTests {
 
         // Every alert seen firing or pending, sampled throughout.
         var firing = Set<String>(), pending = Set<String>()
+        // When each alert was first seen, in which phase, with the node's peers then: what a
+        // failure message needs to tell a true alert from a false one.
+        var phase = "start", seen = [String]()
+        let began = Date()
         func sample() {
             let alerts = (((try? prometheus.get("/api/v1/alerts"))?["data"] as? [String: Any])?["alerts"] as? [[String: Any]]) ?? []
             for alert in alerts {
                 let name = (alert["labels"] as? [String: String])?["alertname"] ?? "?"
-                if alert["state"] as? String == "firing" { firing.insert(name) } else { pending.insert(name) }
+                let state = alert["state"] as? String ?? "?"
+                let (inserted, _) = state == "firing" ? firing.insert(name) : pending.insert(name)
+                if inserted, !["Watchdog"].contains(name) {
+                    let peers = ((try? client().peers()) ?? []).map { "\($0.remoteAddress) \($0.direction)" }
+                    seen.append("\(name) \(state) at \(Int(Date().timeIntervalSince(began))) s (\(phase)), peers \(peers)")
+                }
             }
         }
         func token() throws -> String {
@@ -105,6 +114,7 @@ struct HealthyNodeAlertsTests {
         // The initial sync, watched.
         #expect(await Poll.until(timeout: 60, interval: 0.25) { sample(); return prometheus.query("up == 1").series.count == 2 },
                 "\(prometheus.diagnosis)")
+        phase = "sync"
         let synced = await Poll.until(timeout: 180, interval: 0.5) {
             sample()
             return ((try? client().status().height) ?? 0) >= UInt64(count)
@@ -118,6 +128,7 @@ struct HealthyNodeAlertsTests {
             return used / (Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: metrics) ?? .infinity)
         }
         var height = 1
+        phase = "reading blocks"
         let filled = await Poll.until(timeout: 180, interval: 0) {
             if height % 50 == 0 { sample() }
             guard height <= count else { return true }
@@ -139,6 +150,7 @@ struct HealthyNodeAlertsTests {
                 "the caches did not fill: \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, block cache \(cacheFill()) of its bound")
         #expect(growth >= 0 && growth < 0.25, "unaccounted RSS grew by \(growth) of its baseline")
         // Then it mines on top, watched for a while.
+        phase = "mining"
         _ = try client().startMining(threads: 1)
         let start = (try? client().status().height) ?? 0
         #expect(await Poll.until(timeout: 60, interval: 0.5) { sample(); return ((try? client().status().height) ?? 0) >= start + 20 })
@@ -149,12 +161,14 @@ struct HealthyNodeAlertsTests {
             return (Double(((prometheus.query("count_over_time(process_start_time_seconds{job=\"keel-node\"}[1m])").series.first?["value"] as? [Any])?.last as? String) ?? "0") ?? 0) >= 5
         })
         let pid = try #require(sidecar.nodePid())
+        phase = "killed"
         kill(pid, SIGKILL)
         let back = await Poll.until(timeout: 60, interval: 0.5) {
             sample()
             return sidecar.nodePid().map { $0 != pid } ?? false && sidecar.health()?["node_healthy"] as? Bool == true
         }
         #expect(back)
+        phase = "restarted"
         // Its peers come back from its arguments; mining was started through the API, so again.
         _ = try? client().startMining(threads: 1)
         // Long enough for every cut `for` but MemoryGrowthHigh's and TemplateCacheHitRatioLow's.
@@ -167,7 +181,7 @@ struct HealthyNodeAlertsTests {
             """)
         _ = await Poll.until(timeout: 20, interval: 0.5) { sample(); return false }
 
-        #expect(firing.subtracting(["Watchdog", "NodeRestarted"]).isEmpty, "firing on a healthy node: \(firing.sorted())")
+        #expect(firing.subtracting(["Watchdog", "NodeRestarted"]).isEmpty, "firing on a healthy node: \(firing.sorted()); \(seen)")
         let critical = receiver.accepted.filter { ($0.json?["commonLabels"] as? [String: String])?["severity"] == "critical" }
         #expect(critical.isEmpty, "the sidecar paged: \(critical.compactMap(\.alertname))")
         #expect(receiver.accepted.contains { $0.alertname == "NodeRestarted" }, "the sidecar did not report the restart: \(receiver.all.compactMap(\.alertname))")

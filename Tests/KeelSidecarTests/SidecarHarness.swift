@@ -10,10 +10,13 @@ struct SidecarHarness {
 
     /// Writes `yaml` (with `listen: 127.0.0.1:PORT`, 0 unless given, and a state dir in the temp
     /// directory added) and starts `keel-sidecar run`, waiting for its listening line.
-    static func start(_ yaml: String, directory: TemporaryDirectory = TemporaryDirectory("sidecar"), port: Int = 0) async throws -> SidecarHarness {
+    /// `launcher` runs it through a command that executes it (`["/usr/bin/env", "K=V"]`).
+    static func start(_ yaml: String, directory: TemporaryDirectory = TemporaryDirectory("sidecar"), port: Int = 0,
+                      launcher: [String] = []) async throws -> SidecarHarness {
         let config = directory.path + "/sidecar.yaml"
         try (yaml + "\nlisten: 127.0.0.1:\(port)\nstate_dir: \(directory.path)/state\n").write(toFile: config, atomically: true, encoding: .utf8)
-        let process = try ChildProcess(Binaries.path("keel-sidecar"), ["run", "--config", config])
+        let command = launcher + [Binaries.path("keel-sidecar"), "run", "--config", config]
+        let process = try ChildProcess(command[0], Array(command.dropFirst()))
         let up = await Poll.until(timeout: 30) { process.output.contains { $0.hasPrefix("keel-sidecar: listening ") } || !process.isRunning }
         guard up, let line = process.output.first(where: { $0.hasPrefix("keel-sidecar: listening ") }) else {
             process.send(SIGKILL)

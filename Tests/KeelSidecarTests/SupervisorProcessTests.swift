@@ -66,4 +66,23 @@ struct SupervisorProcessTests {
         _ = await sidecar.process.waitForExit(timeout: 10)
         #expect(await Poll.until(timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }, "the node survived its supervisor")
     }
+
+    @Test("under Type=notify: READY=1 once listening, WATCHDOG=1 while running, STOPPING=1 on SIGTERM; the node does not inherit the notify socket")
+    func systemdNotify() async throws {
+        let dir = TemporaryDirectory("sidecar-notify")
+        let socket = try NotifySocket(path: dir.path + "/notify")
+        defer { socket.close() }
+        let sidecar = try await SidecarHarness.start(SidecarHarness.devNode(in: dir) + "\nhealth: {interval: 250ms}\n", directory: dir,
+                                                     launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
+        defer { sidecar.process.send(SIGKILL) }
+        #expect(await Poll.until(timeout: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
+                "\(socket.received)")
+        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        #expect(await Poll.until(timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }, "\(socket.received)")
+        sidecar.process.send(SIGTERM)
+        #expect(await sidecar.process.waitForExit(timeout: 30) == 0)
+        #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
+        // The node was started with the environment minus systemd's variables: nothing it sent.
+        #expect(!socket.received.contains { $0.contains("serving the API") }, "the node announced itself on the sidecar's socket: \(socket.received)")
+    }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import KeelFiles
+import KeelTesting
+import Testing
+
+/// keel-node under `Type=notify`: a real unix datagram socket stands where systemd's would
+/// (there is no systemd as PID 1 here), and the node is started with systemd's variables.
+@Suite("systemd's notify protocol", .serialized)
+struct SystemdProcessTests {
+    @Test("NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID are read as sd_notify(3) reads them")
+    func environment() {
+        #expect(SystemdNotifier(environment: [:]).socketPath == nil)
+        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "1000000"]).watchdogInterval == nil, "no socket, no watchdog")
+        let watched = SystemdNotifier(environment: ["NOTIFY_SOCKET": "@keel", "WATCHDOG_USEC": "30000000"], pid: 42)
+        #expect(watched.socketPath == "@keel" && watched.watchdogInterval == 15)
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "/run/x", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "7"], pid: 42).watchdogInterval == nil,
+                "the watchdog is another process's")
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "/run/x", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "42"], pid: 42).watchdogInterval == 15)
+        #expect(!SystemdNotifier(environment: [:]).notify("READY=1"), "outside systemd nothing is sent")
+    }
+
+    @Test("READY=1 once the API answers, WATCHDOG=1 every half WATCHDOG_USEC, STOPPING=1 on SIGTERM, exit 0")
+    func notifyLifecycle() async throws {
+        let dir = TemporaryDirectory("systemd")
+        let socket = try NotifySocket(path: dir.path + "/notify")
+        defer { socket.close() }
+        let node = try await NodeProcess.start(directory: dir.path + "/node",
+                                               launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
+        defer { node.process.send(SIGKILL) }
+        #expect(await Poll.until(timeout: 30) { socket.received.contains { $0.contains("READY=1") } }, "\(socket.received)")
+        #expect(node.status() != nil, "READY=1 before the API answers")
+        let ready = try #require(socket.received.first { $0.contains("READY=1") })
+        #expect(ready.contains("STATUS=serving the API on http://127.0.0.1:"))
+        // Half a second apart: three pings well within three seconds.
+        #expect(await Poll.until(timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }, "\(socket.received)")
+        node.process.send(SIGTERM)
+        #expect(await node.process.waitForExit(timeout: 20) == 0)
+        #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
+    }
+}
