@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CKeelSupport"),
         // The commit stamped by scripts/stamp-build (a header kept out of git).
         .target(name: "CKeelBuildInfo"),
-        .target(name: "KeelFiles"),
+        .target(name: "KeelFiles", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "KeelStorage", dependencies: [
             "CRocksDB", "CKeelSupport", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -83,7 +83,8 @@ let package = Package(
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "KeelSidecar", dependencies: [
-            "CKeelSupport", "KeelClient", "KeelMetrics", "KeelFiles",
+            "CKeelSupport", "KeelClient", "KeelMetrics", "KeelFiles", "KeelCore",
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -119,7 +120,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting"]),
+        .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),

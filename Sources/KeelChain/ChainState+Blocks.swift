@@ -165,7 +165,9 @@ extension ChainState {
         for txid in leaving { s.mempool.remove(txid) }
         s.tip = entry
         s.generation += 1
-        logger.info("block committed", metadata: [
+        // Ten a second on dev: at debug, so an operator's journal holds the periodic progress
+        // line (NodeService) instead of a flood.
+        logger.debug("block committed", metadata: [
             "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
         ])
         observer.onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
@@ -235,7 +237,7 @@ extension ChainState {
         batch.setTip(hash: parent.hash, height: parent.height)
         try store.write(batch, sync: true)
         s.tip = parent
-        logger.info("block disconnected", metadata: ["height": "\(entry.height)", "hash": "\(entry.hash)"])
+        logger.debug("block disconnected", metadata: ["height": "\(entry.height)", "hash": "\(entry.hash)"])
         return block.transactions.filter { !$0.isCoinbase }
     }
 }

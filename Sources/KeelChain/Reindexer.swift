@@ -43,10 +43,16 @@ public enum Reindexer {
 
         let chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
                                    logger: logger, observer: observer)
-        for entry in found.sorted(by: { $0.height < $1.height }) where entry.height > 0 {
+        // Progress every 10 s: a reindex of a long chain is otherwise silent for minutes.
+        var meter = ProgressMeter(interval: 10, now: MonotonicTime.secondsNow())
+        let ordered = found.sorted(by: { $0.height < $1.height })
+        for (index, entry) in ordered.enumerated() where entry.height > 0 {
             // Blocks whose ancestors were dropped (or that are invalid) are skipped.
             guard let block = try store.block(entry.hash) else { continue }
             _ = try? chain.submit(block, origin: .reindex)
+            if let report = meter.update(done: UInt64(index + 1), total: UInt64(ordered.count), now: MonotonicTime.secondsNow()) {
+                logger.info("reindexing: \(report.line(unit: "blocks"))", metadata: ["height": "\(chain.tip.height)"])
+            }
         }
         var done = WriteBatch()
         done.delete(.meta, Array(MetaKey.reindexing.rawValue.utf8))

@@ -26,6 +26,14 @@ public struct StartupCheck: Sendable {
     public var depth: UInt64 = 100
 
     /// Creates a check.
+    /// Told how far a full check has come, at most every `progressInterval` seconds: the phase
+    /// ("checking blocks", "replaying blocks") and the report. A full check of a long chain
+    /// takes minutes; without this it says nothing meanwhile.
+    public var onProgress: (@Sendable (_ phase: String, _ report: ProgressMeter.Report) -> Void)?
+    /// Seconds between progress reports.
+    public var progressInterval: Double = 5
+
+    /// A check of the newest `depth` blocks (all of them when run `full`).
     public init(depth: UInt64 = 100) { self.depth = depth }
 
     /// The remedy appended to every failure.
@@ -67,6 +75,8 @@ public struct StartupCheck: Sendable {
         var expected = tip.hash
         var height = tip.height
         var checked = 0
+        var meter = ProgressMeter(interval: progressInterval, now: MonotonicTime.secondsNow())
+        let span = tip.height - lowest + 1
         while true {
             guard let hash = try store.hash(atHeight: height) else {
                 throw fail("the height index has no entry at height \(height)", store)
@@ -83,6 +93,9 @@ public struct StartupCheck: Sendable {
             }
             if height > 0, try store.undo(hash) == nil { throw fail("undo data of block \(hash) at height \(height) is missing", store) }
             checked += 1
+            if let onProgress, let report = meter.update(done: UInt64(checked), total: span, now: MonotonicTime.secondsNow(), force: height == lowest) {
+                onProgress("checking blocks", report)
+            }
             if height == lowest { break }
             expected = block.header.previousHash
             height -= 1
@@ -102,7 +115,11 @@ public struct StartupCheck: Sendable {
     /// Replays the active chain into memory and hashes the result the way the store does.
     private func rebuildUTXOHash(store: ChainStore, tipHeight: UInt64) throws -> Hash256 {
         var set = [OutPoint: UTXOEntry]()
+        var meter = ProgressMeter(interval: progressInterval, now: MonotonicTime.secondsNow())
         for height in 0...tipHeight {
+            if let onProgress, let report = meter.update(done: height + 1, total: tipHeight + 1, now: MonotonicTime.secondsNow(), force: height == tipHeight) {
+                onProgress("replaying blocks", report)
+            }
             guard let hash = try store.hash(atHeight: height), let block = try store.block(hash) else {
                 throw fail("block at height \(height) is missing", store)
             }

@@ -13,6 +13,9 @@ public enum MonotonicTime {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// Now, in seconds on the monotonic clock.
+    public static func secondsNow() -> Double { Double(now()) / 1e9 }
+
     /// Seconds elapsed since `start`.
     public static func seconds(since start: UInt64) -> Double { Double(now() &- start) / 1e9 }
 }

@@ -67,3 +67,14 @@ extension Node {
         try await requireNetwork().verify().map { VerifyStepJSON(name: $0.name, passed: $0.passed, detail: $0.detail) }
     }
 }
+
+extension Node {
+    /// What the progress line reports; nil while the chain is not loaded (a reindex).
+    func progressSnapshot() -> NodeProgress.Snapshot? {
+        guard let chain else { return nil }
+        let peers = p2pNetwork?.peers() ?? []
+        let inbound = peers.count(where: { $0.direction == "inbound" })
+        return NodeProgress.Snapshot(height: chain.tip.height, bestPeerHeight: p2pNetwork?.bestPeerHeight() ?? 0,
+                                     inbound: inbound, outbound: peers.count - inbound, mempool: chain.mempoolSize.count)
+    }
+}

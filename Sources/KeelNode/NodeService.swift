@@ -75,6 +75,23 @@ public struct NodeService: Service {
                 }
                 return .carryOn
             }
+            let logger = self.logger
+            group.addTask {
+                // The operator's progress line (and systemd's status line), checked each second.
+                var progress: NodeProgress?
+                while !Task.isCancelled {
+                    let now = MonotonicTime.secondsNow()
+                    if let snapshot = node.progressSnapshot() {
+                        if progress == nil { progress = NodeProgress(now: now, height: snapshot.height) }
+                        if let line = progress?.step(snapshot, now: now) {
+                            logger.info("\(line)")
+                            systemd.status(line)
+                        }
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return .carryOn
+            }
             group.addTask {
                 try? await gracefulShutdown()
                 return .stop

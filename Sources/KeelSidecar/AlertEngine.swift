@@ -27,11 +27,11 @@ public struct AlertEngine: Sendable {
     }
 
     /// The rules, enabled ones only.
-    public let rules: [AlertRule]
+    public private(set) var rules: [AlertRule]
     /// Labels added to every alert (`instance`, ...).
-    public let labels: [String: String]
+    public private(set) var labels: [String: String]
     /// Seconds between repeats of a still-firing alert (0: never).
-    public let repeatInterval: Double
+    public private(set) var repeatInterval: Double
     /// The `generatorURL`.
     public let generatorURL: String
     private var states: [AlertRule.Kind: AlertState] = [:]
@@ -43,6 +43,34 @@ public struct AlertEngine: Sendable {
         self.labels = labels
         self.repeatInterval = repeatInterval
         self.generatorURL = generatorURL
+    }
+
+    /// Takes reloaded rules, labels and repeat interval (SIGHUP), keeping what each alert has
+    /// seen. Returns the resolutions to send: for a firing alert whose rule is gone or disabled,
+    /// or whose labels change (receivers know it by its labels: it would stay open for good
+    /// there); such an alert starts over (pending, then firing under its new labels).
+    public mutating func reconfigure(rules newRules: [AlertRule], labels newLabels: [String: String], repeatInterval newRepeat: Double,
+                                     now: Double) -> [Alert] {
+        let kept = newRules.filter { $0.enabled && $0.kind != .soakFailed }
+        var resolutions = [Alert]()
+        for rule in rules {
+            guard case .firing(let since, _) = states[rule.kind]?.phase else { continue }
+            let successor = kept.first { $0.kind == rule.kind }
+            let relabelled = newLabels != labels || successor.map { $0.name != rule.name || $0.severity != rule.severity } ?? true
+            guard relabelled else { continue }
+            let notes = annotations[rule.kind] ?? ["summary": rule.summary, "runbook_url": rule.runbookURL]
+            resolutions.append(alert(rule, action: .resolve(startsAt: since, endsAt: now), annotations: notes))
+            states[rule.kind] = nil
+            annotations[rule.kind] = nil
+        }
+        for kind in Set(states.keys).subtracting(kept.map(\.kind)) {
+            states[kind] = nil
+            annotations[kind] = nil
+        }
+        rules = kept
+        labels = newLabels
+        repeatInterval = newRepeat
+        return resolutions
     }
 
     /// Names of the alerts firing now.

@@ -18,7 +18,8 @@ public final class AlertEvaluator: Sendable {
     let nodeUp: @Sendable () -> Bool
     let readings: @Sendable () -> [Sampler.Reading]
     let crashLogs: @Sendable () -> String
-    let resendInterval: Double
+    private let resend: Atomic<UInt64>
+    private var resendInterval: Double { Double(bitPattern: resend.load(ordering: .relaxed)) }
     private let state: Mutex<State>
 
     /// An evaluator over `engine`; `nodeUp`, `readings` and `crashLogs` are read at each
@@ -33,7 +34,18 @@ public final class AlertEvaluator: Sendable {
         self.nodeUp = nodeUp
         self.readings = readings
         self.crashLogs = crashLogs
-        self.resendInterval = resendInterval
+        resend = Atomic(resendInterval.bitPattern)
+    }
+
+    /// Takes a reloaded `alerts:` section (SIGHUP): rules, labels, repeat and resend intervals.
+    /// Firing alerts dropped or relabelled by it are resolved at the receivers first.
+    public func reload(_ alerts: SidecarConfiguration.Alerts) {
+        let resolutions = state.withLock {
+            $0.engine.reconfigure(rules: alerts.rules, labels: alerts.labels, repeatInterval: alerts.repeatInterval, now: Date().timeIntervalSince1970)
+        }
+        resend.store(alerts.resendInterval.bitPattern, ordering: .relaxed)
+        for alert in resolutions { dispatcher.enqueue(alert) }
+        metrics.setFiring(firing)
     }
 
     /// A supervisor event: an exit counts as a restart (NodeRestarted, carrying the exit and the

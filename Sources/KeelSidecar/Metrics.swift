@@ -1,3 +1,4 @@
+import KeelCore
 import KeelMetrics
 import Prometheus
 
@@ -35,6 +36,10 @@ public final class SidecarMetrics: Sendable {
     public let outboxDepth: Gauge
     /// `keel_sidecar_soak_progress_ratio{soak}`.
     let soakProgress: [String: Gauge]
+    /// `keel_sidecar_config_reloads_total{result}`.
+    let reloads: [String: Counter]
+    /// `keel_sidecar_build_info{version, commit}`.
+    let buildInfo: Gauge
     /// `process_*` of the sidecar.
     public let process: ProcessMetrics
 
@@ -72,9 +77,18 @@ public final class SidecarMetrics: Sendable {
         soakProgress = Dictionary(uniqueKeysWithValues: ["memory", "mining"].map {
             ($0, r.makeGauge(descriptor: .keel("keel_sidecar_soak_progress_ratio", "Progress of the running soak from 0 to 1, by soak (0 when none runs)."), labels: [("soak", $0)]))
         })
+        reloads = Dictionary(uniqueKeysWithValues: ["ok", "failed"].map {
+            ($0, r.makeCounter(descriptor: .keel("keel_sidecar_config_reloads_total",
+                                                 "Configuration reloads on SIGHUP, by result (failed: the file was refused and the running configuration kept)."),
+                               labels: [("result", $0)]))
+        })
+        buildInfo = r.makeGauge(descriptor: .keel("keel_sidecar_build_info", "Always 1; the labels say which build of the sidecar is running."),
+                                labels: [("version", KeelBuild.version), ("commit", KeelBuild.commit)])
+        buildInfo.set(to: 1)
         process = ProcessMetrics(registry: r)
     }
 
+    func configReloaded(ok: Bool) { reloads[ok ? "ok" : "failed"]?.increment() }
     func scraped(ok: Bool) { scrapes[ok ? "ok" : "failed"]?.increment() }
     func delivered(_ result: String) { deliveries[result]?.increment() }
     func notified(_ status: String, receivers: Int) { notifications[status]?.increment(by: Int64(receivers)) }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelClient
+import KeelCore
 
 /// `keel-sidecar soak mining`: stops and starts mining on a dev node through the API, `cycles`
 /// times. Each stop's latency is recorded (as the node measured it, and the API round trip);
@@ -87,6 +88,7 @@ public struct MiningSoak: Sendable {
         var failure: String?
         var baseline: (threads: Int, fds: Int, rss: Double)?
         var lastProgress = Monotonic.seconds()
+        let soakStarted = lastProgress
         for number in 1...max(1, o.cycles) {
             do {
                 let cycle = try await runCycle(number, node: node, threads: o.threads)
@@ -112,8 +114,10 @@ public struct MiningSoak: Sendable {
             if Monotonic.seconds() - lastProgress >= 2 || number == o.cycles {
                 lastProgress = Monotonic.seconds()
                 let stops = cycles.map(\.stopSeconds).sorted()
-                progress(String(format: "soak mining: cycle %d of %d  stop median %.1f ms, max %.1f ms  threads %d  fds %d  RSS %.1f MiB",
-                                number, o.cycles, MiningSoak.percentile(stops, 0.5) * 1000, (stops.last ?? 0) * 1000,
+                // The time left at the pace so far.
+                let eta = (lastProgress - soakStarted) / Double(number) * Double(o.cycles - number)
+                progress(String(format: "soak mining: cycle %d of %d  ETA %@  stop median %.1f ms, max %.1f ms  threads %d  fds %d  RSS %.1f MiB",
+                                number, o.cycles, ProgressMeter.duration(eta), MiningSoak.percentile(stops, 0.5) * 1000, (stops.last ?? 0) * 1000,
                                 cycles.last?.threads ?? 0, cycles.last?.fds ?? 0, (cycles.last?.rss ?? 0) / 1_048_576), Double(number) / Double(o.cycles))
             }
         }

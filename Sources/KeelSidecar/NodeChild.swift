@@ -1,4 +1,5 @@
 import CKeelSupport
+import KeelFiles
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -31,6 +32,8 @@ final class NodeChild: Sendable {
         // systemd's notify socket is the sidecar's unit's: a node that inherited it would
         // announce itself to the wrong unit (NotifyAccess=main drops it with a warning each time).
         for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { env[key] = nil }
+        // Lines echoed into the journal keep their priority: ask the node for journal lines.
+        if echo, OperatorLogging.isJournal(STDOUT_FILENO) { env[OperatorLogging.formatVariable] = "journal" }
         for (key, value) in environment { env[key] = value }
         let (outFD, errFD, statusFD) = (outPipe[1], errPipe[1], statusPipe[1])
         let (pid, spawnErrno) = SpawnThread.shared.run { [env] () -> (pid_t, Int32) in
@@ -91,7 +94,7 @@ final class NodeChild: Sendable {
                 while let newline = pending.firstIndex(of: 10) {
                     let line = String(decoding: pending[..<newline], as: UTF8.self)
                     pending.removeSubrange(...newline)
-                    buffer.append(line)
+                    buffer.append(OperatorLogging.withoutPriority(line))
                     if echo { print(line) }
                 }
                 if echo { fflush(nil) }

@@ -51,8 +51,10 @@ public final class Sampler: Service, Sendable {
         }
     }
 
-    let interval: Double
-    let capacity: Int
+    /// Seconds between scrapes, and readings kept: both replaced by a reload.
+    var interval: Double { shape.withLock { $0.interval } }
+    var capacity: Int { shape.withLock { $0.capacity } }
+    private let shape: Mutex<(interval: Double, capacity: Int)>
     let metricsURL: @Sendable () -> String?
     let metrics: SidecarMetrics
     let logger: Logger
@@ -63,12 +65,23 @@ public final class Sampler: Service, Sendable {
     /// gets each reading, or nil when a scrape failed.
     public init(interval: Double, windowSeconds: Double, metricsURL: @escaping @Sendable () -> String?, metrics: SidecarMetrics, logger: Logger,
                 onReading: @escaping @Sendable (Reading?) -> Void = { _ in }) {
-        self.interval = interval
-        capacity = max(2, min(100_000, Int((windowSeconds / interval).rounded(.up)) + 1))
+        shape = Mutex((interval, Sampler.capacity(interval: interval, windowSeconds: windowSeconds)))
         self.metricsURL = metricsURL
         self.metrics = metrics
         self.logger = logger
         self.onReading = onReading
+    }
+
+    private static func capacity(interval: Double, windowSeconds: Double) -> Int {
+        max(2, min(100_000, Int((windowSeconds / interval).rounded(.up)) + 1))
+    }
+
+    /// Takes a reloaded interval and window (SIGHUP); the readings already held are kept (the
+    /// newest, when the window shrank). The new interval applies from the next scrape.
+    public func reload(interval: Double, windowSeconds: Double) {
+        let capacity = Sampler.capacity(interval: interval, windowSeconds: windowSeconds)
+        shape.withLock { $0 = (interval, capacity) }
+        window.withLock { if $0.count > capacity { $0.removeFirst($0.count - capacity) } }
     }
 
     /// The readings in the window, oldest first.
@@ -80,8 +93,10 @@ public final class Sampler: Service, Sendable {
         while !(Task.isShuttingDownGracefully || Task.isCancelled) {
             do {
                 guard let url = metricsURL() else { throw SidecarError(.scrape, "the node's API address is not known yet") }
+                let interval = self.interval
                 let text = try await Sampler.scrape(url, timeout: max(1, min(10, interval)))
                 let reading = Reading(text, time: Date().timeIntervalSince1970)
+                let capacity = self.capacity
                 window.withLock {
                     $0.append(reading)
                     if $0.count > capacity { $0.removeFirst($0.count - capacity) }

@@ -8,8 +8,9 @@ import Synchronization
 /// evaluator, the webhook dispatcher over the durable outbox, and the HTTP router. The
 /// executable only parses arguments and runs `services`.
 public final class Sidecar: Sendable {
-    /// The configuration.
-    public let configuration: SidecarConfiguration
+    /// The configuration in force (the last one reloaded, for the reloadable sections).
+    public var configuration: SidecarConfiguration { current.withLock { $0 } }
+    private let current: Mutex<SidecarConfiguration>
     /// The metrics.
     public let metrics: SidecarMetrics
     /// Runs the node.
@@ -24,7 +25,7 @@ public final class Sidecar: Sendable {
     /// Wires a sidecar; `externalURL` is the sidecar's own address as receivers should see it.
     /// Throws when the outbox cannot be opened.
     public init(configuration: SidecarConfiguration, logger: Logger, externalURL: String) throws {
-        self.configuration = configuration
+        current = Mutex(configuration)
         let metrics = SidecarMetrics()
         self.metrics = metrics
         let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
@@ -61,6 +62,50 @@ public final class Sidecar: Sendable {
             return String(lines.map { r.redact($0) }.joined(separator: "\n").suffix(4_096))
         }
         linkBox.set(evaluator)
+    }
+
+    /// What a reload did: the sections it applied and the fields that changed but take effect
+    /// only on a restart (the node's command, health checks, restarts, listen address, ...).
+    public struct ReloadReport: Sendable, Equatable {
+        /// Reloaded sections that changed.
+        public var applied: [String]
+        /// Changed fields a reload cannot apply.
+        public var needRestart: [String]
+    }
+
+    /// Applies `new`'s reloadable sections (alerts, receivers, delivery, sampler) without
+    /// touching the node, and names what else changed. The caller has parsed and validated it.
+    public func reload(_ new: SidecarConfiguration) -> ReloadReport {
+        let old = configuration
+        func differs<T>(_ a: T, _ b: T) -> Bool { String(describing: a) != String(describing: b) }
+        var applied = [String](), needRestart = [String]()
+        if differs(old.alerts, new.alerts) {
+            evaluator.reload(new.alerts)
+            applied.append("alerts")
+        }
+        if differs(old.receivers, new.receivers) || differs(old.delivery, new.delivery) {
+            dispatcher.reload(receivers: new.receivers, policy: new.delivery)
+            applied.append(differs(old.receivers, new.receivers) ? "receivers" : "delivery")
+        }
+        if differs(old.sampling, new.sampling) {
+            sampler.reload(interval: new.sampling.interval, windowSeconds: new.sampling.window)
+            applied.append("sampler")
+        }
+        let fixed: [(String, Bool)] = [
+            ("node", differs(old.node, new.node)), ("health", differs(old.health, new.health)),
+            ("restart", differs(old.restart, new.restart)), ("stop.timeout", old.stopTimeout != new.stopTimeout),
+            ("log_lines", old.logLines != new.logLines), ("listen", old.listenHost != new.listenHost || old.listenPort != new.listenPort),
+            ("state_dir", old.stateDirectory != new.stateDirectory),
+        ]
+        needRestart = fixed.filter(\.1).map(\.0)
+        current.withLock { config in
+            config.alerts = new.alerts
+            config.receivers = new.receivers
+            config.delivery = new.delivery
+            config.sampling = new.sampling
+        }
+        metrics.configReloaded(ok: true)
+        return ReloadReport(applied: applied, needRestart: needRestart)
     }
 
     /// Hides the node's API token in anything shown (logs, alerts).

@@ -19,11 +19,12 @@ public final class WebhookDispatcher: Service, Sendable {
         public var error: String?
     }
 
-    /// The receivers by name.
-    public let receivers: [String: WebhookReceiver]
+    /// The receivers by name (replaced by a reload).
+    public var receivers: [String: WebhookReceiver] { configured.withLock { $0.receivers } }
     /// The outbox.
     public let outbox: Outbox
-    let policy: DeliveryPolicy
+    var policy: DeliveryPolicy { configured.withLock { $0.policy } }
+    private let configured: Mutex<(receivers: [String: WebhookReceiver], policy: DeliveryPolicy)>
     let metrics: SidecarMetrics
     let logger: Logger
     let externalURL: String
@@ -31,13 +32,23 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// A dispatcher over `outbox`.
     public init(receivers: [WebhookReceiver], policy: DeliveryPolicy, outbox: Outbox, metrics: SidecarMetrics, logger: Logger, externalURL: String) {
-        self.receivers = Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.policy = policy
+        configured = Mutex((WebhookDispatcher.byName(receivers), policy))
         self.outbox = outbox
         self.metrics = metrics
         self.logger = logger
         self.externalURL = externalURL
         metrics.outboxDepth.set(to: Double(outbox.depth))
+    }
+
+    /// Takes reloaded receivers (URLs, secrets, formats) and delivery policy (SIGHUP). What the
+    /// outbox holds for a receiver that is gone is dead-lettered when it comes due, and logged.
+    public func reload(receivers: [WebhookReceiver], policy: DeliveryPolicy) {
+        configured.withLock { $0 = (WebhookDispatcher.byName(receivers), policy) }
+        wake.withLock { $0 = true }
+    }
+
+    private static func byName(_ receivers: [WebhookReceiver]) -> [String: WebhookReceiver] {
+        Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether any receiver is an Alertmanager (`alertmanager-api`), which wants firing alerts re-sent.

@@ -159,11 +159,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
     func run() async throws {
         let net = dev ? Network.dev : Network.named(network ?? "main")!
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        OperatorLogging.bootstrap(level: level, toStandardError: false)
         let logger = Logger(label: "keel-node")
         raiseOpenFileLimit(logger: logger, needed: maxInbound + maxOutbound + 256)
         let directory = absolutePath(dataDir ?? "~/.keel/\(net.name)")

@@ -93,11 +93,7 @@ struct RunCommand: AsyncParsableCommand {
             throw fail("\(error)", code: 2)
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        OperatorLogging.bootstrap(level: level, toStandardError: true)
         let logger = Logger(label: "keel-sidecar")
         do {
             try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
@@ -128,7 +124,8 @@ struct RunCommand: AsyncParsableCommand {
         print("keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))")
         fflush(nil)
         // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
-        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api, SystemdWatchdog(systemd: systemd)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api, SystemdWatchdog(systemd: systemd),
+                                                                      ConfigReloader(path: config, executableDirectory: executableDirectory(), sidecar: sidecar, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

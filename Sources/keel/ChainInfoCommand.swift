@@ -63,7 +63,18 @@ struct ChainVerifyCommand: ParsableCommand {
         }
         defer { store.close() }
         do {
-            let report = try StartupCheck().run(store: store, full: full)
+            var check = StartupCheck()
+            if full {
+                // On a terminal a bar redrawn in place; in a log or a pipe a plain line every 5 s.
+                let terminal = isatty(STDERR_FILENO) == 1
+                check.progressInterval = terminal ? 0.2 : 5
+                check.onProgress = { phase, report in
+                    let text = terminal ? "\r\(phase): \(report.bar()) \(report.line(unit: "blocks"))\u{1B}[K" : "keel: \(phase): \(report.line(unit: "blocks"))\n"
+                    FileHandle.standardError.write(Data(text.utf8))
+                    if terminal, report.done >= report.total { FileHandle.standardError.write(Data("\n".utf8)) }
+                }
+            }
+            let report = try check.run(store: store, full: full)
             print("ok: height \(report.height), tip \(report.tip), \(report.blocksChecked) blocks checked, utxo_hash \(report.utxoHash?.hex ?? "-")")
         } catch {
             FileHandle.standardError.write(Data("keel: verify failed: \(error)\n".utf8))

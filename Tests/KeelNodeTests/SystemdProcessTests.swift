@@ -37,4 +37,18 @@ struct SystemdProcessTests {
         #expect(await node.process.waitForExit(timeout: 20) == 0)
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
     }
+
+    @Test("KEEL_LOG_FORMAT=journal: lines carry their syslog priority; a mining node logs no line per block at info, and its first progress line 10 s after the start")
+    func journalLines() async throws {
+        let dir = TemporaryDirectory("journal-lines")
+        let node = try await NodeProcess.start(directory: dir.path, ["--threads", "1"], launcher: ["/usr/bin/env", "KEEL_LOG_FORMAT=journal"])
+        defer { node.process.send(SIGKILL) }
+        #expect(await Poll.until(timeout: 60) { (node.height ?? 0) >= 20 })
+        #expect(await Poll.until(timeout: 40) { node.process.output.contains { $0.hasPrefix("<6>keel-node: height ") && $0.contains("peers 0 (0 out), mempool") } },
+                "\(node.process.output.suffix(5))")
+        let lines = node.process.output
+        #expect(lines.contains { $0.hasPrefix("<6>keel-node: mining started") }, "\(lines.suffix(10))")
+        #expect(!lines.contains { $0.contains("block committed") }, "a line per block at info")
+        #expect(lines.filter { $0.hasPrefix("<") }.allSatisfy { $0.range(of: #"^<[2-7]>keel"#, options: .regularExpression) != nil })
+    }
 }

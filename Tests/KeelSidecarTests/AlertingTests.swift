@@ -59,6 +59,32 @@ struct AlertingTests {
         #expect(engine.firing == ["NodeDown"])
     }
 
+    @Test("a reload keeps what alerts have seen; a firing alert that is dropped or relabelled is resolved under its old labels and starts over")
+    func reconfigure() throws {
+        var rules = AlertRule.Kind.allCases.map { AlertRule.defaults($0) }
+        for i in rules.indices { rules[i].forDuration = 0 }
+        let peers = rules.filter { $0.kind == .peersLow }
+        var engine = AlertEngine(rules: peers, labels: ["instance": "a"], repeatInterval: 0, generatorURL: "")
+        let lonely = try AlertingTests.reading(time: 0, peers: 0)
+        #expect(engine.evaluate(.init(nodeUp: true, readings: [lonely]), now: 1).map(\.status) == ["firing"])
+        // Same labels, another threshold: nothing to send, still firing, no second notification.
+        var raised = peers
+        raised[0].threshold = 3
+        #expect(engine.reconfigure(rules: raised, labels: ["instance": "a"], repeatInterval: 0, now: 2).isEmpty)
+        #expect(engine.firing == ["PeersLow"])
+        #expect(engine.evaluate(.init(nodeUp: true, readings: [lonely]), now: 3).isEmpty)
+        // New labels: resolved under the old ones, then firing anew under the new ones.
+        let relabelled = engine.reconfigure(rules: raised, labels: ["instance": "b"], repeatInterval: 0, now: 4)
+        #expect(relabelled.map(\.status) == ["resolved"] && relabelled.first?.labels["instance"] == "a")
+        let again = engine.evaluate(.init(nodeUp: true, readings: [lonely]), now: 5)
+        #expect(again.map(\.status) == ["firing"] && again.first?.labels["instance"] == "b")
+        // Disabled: resolved, and gone.
+        var off = raised
+        off[0].enabled = false
+        #expect(engine.reconfigure(rules: off, labels: ["instance": "b"], repeatInterval: 0, now: 6).map(\.status) == ["resolved"])
+        #expect(engine.firing.isEmpty && engine.evaluate(.init(nodeUp: true, readings: [lonely]), now: 7).isEmpty)
+    }
+
     @Test("rules: crash loop by count and by the burst limit; peers, memory, tip age, mining stop p99")
     func otherRules() throws {
         var rules = AlertRule.Kind.allCases.map { AlertRule.defaults($0) }

@@ -10,7 +10,7 @@ import Testing
 struct OperationsAssetsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// DESIGN.md's metric contract: every name must exist in Prometheus after a few scrapes.
+    /// ARCHITECTURE.md's metric contract: every name must exist in Prometheus after a few scrapes.
     static let contract = [
         "keel_chain_height", "keel_blocks_connected_total", "keel_reorgs_total", "keel_reorg_depth_bucket", "keel_block_connect_seconds_bucket",
         "keel_signature_verification_seconds_bucket", "keel_signatures_verified_total", "keel_template_cache_hits_total",
