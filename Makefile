@@ -5,7 +5,10 @@ SWIFT ?= swift
 # what the tests and benchmarks add (a real Prometheus, Alertmanager, jsonnet for the mixin,
 # wrk for API load, ip for the loopback namespace, systemd-analyze for the units).
 BUILD_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev
-TEST_PACKAGES := openssl prometheus prometheus-alertmanager jsonnet wrk iproute2 systemd
+TEST_PACKAGES := openssl prometheus prometheus-alertmanager jsonnet wrk iproute2 systemd python3-venv
+# Schemathesis (from PyPI, pinned) fuzzes the API from its OpenAPI document, in a venv of its own.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS := .build/tools/schemathesis/bin/schemathesis
 APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 PREFIX ?= /usr/local
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
@@ -19,9 +22,14 @@ WIDTH := --experimental-maximum-parallelization-width 6
 
 .PHONY: deps deps-build apt build release install run test bench soak-crash mixin clean
 
-## deps: install the Debian packages Keel builds and tests with, only those missing.
+## deps: install the Debian packages Keel builds and tests with, and Schemathesis, only those missing.
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+	@if ! $(SCHEMATHESIS) --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)"; then \
+	  echo "installing schemathesis $(SCHEMATHESIS_VERSION) into .build/tools/schemathesis"; \
+	  rm -rf .build/tools/schemathesis && python3 -m venv .build/tools/schemathesis && \
+	  .build/tools/schemathesis/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
+	fi
 
 ## deps-build: only what building needs (no Prometheus, no test tools): for a production host.
 deps-build:

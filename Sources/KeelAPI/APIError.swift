@@ -12,6 +12,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public let message: String
     /// Extra facts (never secrets).
     public let details: [String: String]
+    /// For a 405: the methods the path does accept (the `Allow` header).
+    public var allow: [String] = []
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
@@ -38,6 +40,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"keel\"" }
+        if !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

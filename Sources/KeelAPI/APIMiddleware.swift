@@ -8,6 +8,9 @@ import KeelStorage
 /// request's route template, status and duration (for `keel_api_*` metrics).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = KeelRequestContext
+    /// The routes this router serves (`METHOD /path`): a request for one of their paths with
+    /// another method is answered 405 with `Allow`, not 404.
+    let routes: [String]
     let observe: @Sendable (_ route: String, _ status: Int, _ seconds: Double) -> Void
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -19,6 +22,13 @@ struct ErrorMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound && route == APIRouter.unmatchedRoute
+                    && !APIRouter.methods(at: request.uri.path, in: routes).isEmpty {
+            let allowed = APIRouter.methods(at: request.uri.path, in: routes)
+            var refusal = APIError(.methodNotAllowed, "method_not_allowed",
+                                   "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", "))")
+            refusal.allow = allowed
+            response = try refusal.response(from: request, context: context)
         } catch {
             response = try ErrorMiddleware.map(error).response(from: request, context: context)
         }
@@ -90,5 +100,20 @@ struct AuthMiddleware: RouterMiddleware {
             difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
         }
         return difference == 0
+    }
+}
+
+/// Refuses requests whose `Host` the allow list does not name (403), before any route runs.
+struct HostMiddleware: RouterMiddleware {
+    typealias Context = KeelRequestContext
+    let allowed: HostAllowList
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let host = request.head.authority
+        guard allowed.allows(host) else {
+            throw APIError(.forbidden, "host_not_allowed",
+                           "the API does not answer requests for host '\(host ?? "")'; start the node with --api-allow-host NAME to allow it")
+        }
+        return try await next(request, context)
     }
 }

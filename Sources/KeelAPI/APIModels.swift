@@ -155,6 +155,11 @@ struct StartBody: Decodable {
     let threads: Int?
 }
 
+/// `POST /v1/mining/template`: who the coinbase pays (default: the node's own address).
+struct TemplateBody: Decodable {
+    let address: String?
+}
+
 struct TxidJSON: ResponseEncodable {
     let txid: String
 }

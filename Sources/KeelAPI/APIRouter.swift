@@ -12,11 +12,27 @@ public enum APIRouter {
         "GET /health", "GET /ready", "GET /metrics",
         "GET /v1/status", "GET /v1/blocks/{id}", "GET /v1/transactions/{txid}",
         "GET /v1/addresses/{address}/balance", "GET /v1/addresses/{address}/utxos",
-        "GET /v1/mempool", "GET /v1/mining", "GET /v1/mining/template",
+        "GET /v1/mempool", "GET /v1/mining", "POST /v1/mining/template",
         "POST /v1/transactions", "POST /v1/mining/start", "POST /v1/mining/stop", "POST /v1/mining/submit",
         "GET /v1/peers", "GET /v1/peers/export", "POST /v1/peers/import", "POST /v1/peers/connect", "POST /v1/peers/disconnect", "POST /v1/backup",
-        "GET /v1/network/health", "GET /v1/network/verify",
+        "GET /v1/network/health", "POST /v1/network/verify",
     ]
+
+    /// The methods `routes` serve at `path` (a template segment `{x}` matches any one segment):
+    /// what a 405 names in `Allow`.
+    public static func methods(at path: String, in routes: [String] = APIRouter.routes) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var methods = [String]()
+        for route in routes {
+            let parts = route.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            let matches = zip(template, segments).allSatisfy { t, s in t == s || (t.hasPrefix("{") && t.hasSuffix("}") && !s.isEmpty) }
+            if matches, !methods.contains(String(parts[0])) { methods.append(String(parts[0])) }
+        }
+        return methods
+    }
 
     /// The metrics label of requests that match no route.
     public static let unmatchedRoute = "unmatched"
@@ -26,17 +42,19 @@ public enum APIRouter {
     public static func makeMetricsOnly(backend: some NodeBackend,
                                        observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
         let router = Router(context: KeelRequestContext.self)
-        router.add(middleware: ErrorMiddleware(observe: observe))
+        router.add(middleware: ErrorMiddleware(routes: ["GET /metrics"], observe: observe))
         let handlers = Handlers(backend: backend)
         router.get("/metrics") { _, _ in handlers.metrics() }
         return router
     }
 
     /// The router. `observe` receives every request's route template, status and duration.
-    public static func make(backend: some NodeBackend, token: String,
+    /// `hosts` decides which `Host` headers are answered (a DNS-rebinding page sends its own name).
+    public static func make(backend: some NodeBackend, token: String, hosts: HostAllowList = HostAllowList(),
                             observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
         let router = Router(context: KeelRequestContext.self)
-        router.add(middleware: ErrorMiddleware(observe: observe))
+        router.add(middleware: ErrorMiddleware(routes: APIRouter.routes, observe: observe))
+        router.add(middleware: HostMiddleware(allowed: hosts))
         let handlers = Handlers(backend: backend)
 
         router.get("/health") { _, _ in try handlers.health() }
@@ -52,14 +70,9 @@ public enum APIRouter {
         }
         v1.get("/mempool") { request, _ in try handlers.mempool(query: request.uri.queryParameters) }
         v1.get("/mining") { _, _ in handlers.mining() }
-        v1.get("/mining/template") { request, _ in try handlers.template(query: request.uri.queryParameters) }
         v1.get("/peers") { _, _ in PeersJSON(peers: try backend.peers()) }
         v1.get("/peers/export") { _, _ in try backend.exportPeers() }
         v1.get("/network/health") { _, _ in try backend.networkHealth() }
-        v1.get("/network/verify") { _, _ in
-            let steps = try await backend.verifyNetwork()
-            return VerifyJSON(passed: steps.allSatisfy(\.passed), steps: steps)
-        }
 
         let guarded = v1.group().add(middleware: AuthMiddleware(token: Array(token.utf8)))
         guarded.post("/transactions") { request, context in
@@ -73,6 +86,18 @@ public enum APIRouter {
             return try handlers.startMining(body)
         }
         guarded.post("/mining/stop") { _, _ in handlers.stopMining() }
+        // A template replaces the miner's cached one under the chain lock, and verifying sends a
+        // dial-back request to a peer: effects, so POST with the token, never a GET.
+        guarded.post("/mining/template") { request, context in
+            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+            let body = bytes.readableBytes == 0 ? TemplateBody(address: nil)
+                : try context.requestDecoder.decode(TemplateBody.self, from: Data(bytes.readableBytesView))
+            return try handlers.template(body)
+        }
+        guarded.post("/network/verify") { _, _ in
+            let steps = try await backend.verifyNetwork()
+            return VerifyJSON(passed: steps.allSatisfy(\.passed), steps: steps)
+        }
         guarded.post("/mining/submit") { request, context in
             try handlers.submitBlock(try await request.decode(as: HexBody.self, context: context))
         }

@@ -59,7 +59,8 @@ extension Handlers {
         var after: OutPoint?
         if let cursor = query.get("after") {
             let parts = cursor.split(separator: ":")
-            guard parts.count == 2, let txid = Hash256(hex: String(parts[0])), let index = UInt32(parts[1]) else {
+            guard parts.count == 2, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let txid = Hash256(hex: String(parts[0])), let index = UInt32(parts[1]) else {
                 throw APIError.badRequest("bad_cursor", "after must be 'txid:index' as returned in 'next'")
             }
             after = OutPoint(txid: txid, index: index)
@@ -87,9 +88,9 @@ extension Handlers {
         })
     }
 
-    func template(query: Parameters) throws -> TemplateJSON {
+    func template(_ body: TemplateBody) throws -> TemplateJSON {
         let chain = try chain()
-        let payTo = try query.get("address").map { try address($0).hash } ?? backend.defaultPayTo
+        let payTo = try body.address.map { try address($0).hash } ?? backend.defaultPayTo
         let template = try chain.blockTemplate(payTo: payTo)
         let block = template.block(nonce: 0, timestamp: template.header.timestamp)
         return TemplateJSON(height: template.header.height, previousHash: template.header.previousHash.hex,

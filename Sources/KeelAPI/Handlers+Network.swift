@@ -20,11 +20,8 @@ extension Handlers {
             throw APIError.badRequest("bad_peer_address", "'\(body.address.prefix(80))' is not HOST:PORT")
         }
         let connected = try await backend.connectPeer(body.address)
-        guard connected else {
-            throw APIError(.badGateway, "peer_unreachable", "could not complete a handshake with \(body.address) within the connect timeout",
-                           details: ["address": body.address])
-        }
-        return ConnectJSON(address: body.address, connected: true)
+        return ConnectJSON(address: body.address, connected: connected,
+                           error: connected ? nil : "could not complete a handshake with \(body.address) within the connect timeout")
     }
 
     func disconnectPeer(_ body: ConnectBody) throws -> DisconnectJSON {

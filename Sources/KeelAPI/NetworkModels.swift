@@ -187,9 +187,13 @@ struct ConnectBody: Decodable {
     let address: String
 }
 
+/// `POST /v1/peers/connect`: whether the handshake completed. A peer that does not answer is
+/// an outcome of the request, not a failure of the node, so it is a 200 with `connected: false`
+/// and why (a 5xx would say the node is broken).
 struct ConnectJSON: ResponseEncodable {
     let address: String
     let connected: Bool
+    let error: String?
 }
 
 struct DisconnectJSON: ResponseEncodable {

@@ -54,7 +54,7 @@ extension NodeClient {
         public let tipHeight: UInt64, bestPeerHeight: UInt64
     }
 
-    /// `GET /v1/network/verify`.
+    /// `POST /v1/network/verify`.
     public struct Verification: Decodable, Sendable {
         /// One step.
         public struct Step: Decodable, Sendable {
@@ -93,7 +93,7 @@ extension NodeClient {
     /// The P2P health report.
     public func networkHealth() throws -> NetworkHealth { try call("GET", "/v1/network/health") }
     /// Runs the discovery checks (takes up to the node's connect timeout).
-    public func verifyNetwork() throws -> Verification { try call("GET", "/v1/network/verify") }
+    public func verifyNetwork() throws -> Verification { try call("POST", "/v1/network/verify", auth: true) }
     /// The peer bundle, as the JSON text the node wrote.
     public func exportPeers() throws -> String {
         let response = try raw("/v1/peers/export")
@@ -102,7 +102,8 @@ extension NodeClient {
     }
     /// Imports a bundle (its JSON bytes, as exported).
     public func importPeers(bundle: [UInt8]) throws -> ImportResult { try call("POST", "/v1/peers/import", body: bundle, auth: true) }
-    /// Dials `address` now; returns once the handshake completed (or throws `peer_unreachable`).
+    /// Dials `address` now; true once the handshake completed, false when the peer did not
+    /// answer within the node's connect timeout.
     public func connect(_ address: String) throws -> Bool {
         try (call("POST", "/v1/peers/connect", json: ["address": address], auth: true) as Connected).connected
     }

@@ -15,7 +15,7 @@ extension Node {
     /// which differs from the configured one when the port is 0.
     public func apiService(logger: Logger, onListening: @escaping @Sendable (String) -> Void) -> some Service {
         let metrics = self.metrics
-        let router = APIRouter.make(backend: self, token: token) { route, status, seconds in
+        let router = APIRouter.make(backend: self, token: token, hosts: HostAllowList(configuration.apiAllowHosts)) { route, status, seconds in
             metrics.recordRequest(route: route, status: status, seconds: seconds)
         }
         var quiet = logger

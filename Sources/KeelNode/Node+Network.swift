@@ -57,7 +57,21 @@ extension Node {
     }
 
     /// Dials `address` now.
-    public func connectPeer(_ address: String) async throws -> Bool { try await requireNetwork().connect(to: address) }
+    public func connectPeer(_ address: String) async throws -> Bool {
+        // A dev network lives on one machine: the API (or a fuzzer driving it) cannot send a
+        // dev node off it either, unless the operator started it with --allow-remote-peers.
+        if let problem = Node.connectScopeProblem(address, network: configuration.network, allowRemote: configuration.p2p.allowRemotePeers) {
+            throw APIError(.unprocessableContent, "peer_out_of_scope", problem)
+        }
+        return try await requireNetwork().connect(to: address)
+    }
+
+    /// Why a connect request through the API may not dial `address`, or nil.
+    static func connectScopeProblem(_ address: String, network: Network, allowRemote: Bool) -> String? {
+        guard DialPolicy(network: network, allowRemote: allowRemote).scope == .loopback,
+              let host = P2PConfiguration.parse(address)?.host, !DialPolicy.isLoopback(host) else { return nil }
+        return "a dev node dials only loopback addresses (127.0.0.0/8, ::1); start it with --allow-remote-peers to dial \(host)"
+    }
 
     /// Closes connections to `address` (a node that dials out may dial it again later).
     public func disconnectPeer(_ address: String) throws -> Int { try requireNetwork().disconnect(address: address) }

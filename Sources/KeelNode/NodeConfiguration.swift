@@ -28,6 +28,8 @@ public struct NodeConfiguration: Sendable {
     public var maxTipAge: Double
     /// The P2P layer's settings (`--p2p-addr`, `--connect`, `--seed`, ...).
     public var p2p: P2PConfiguration
+    /// Host names the API answers besides IP literals and `localhost` (`--api-allow-host`).
+    public var apiAllowHosts: [String] = []
     /// A metrics-only listener (`--metrics-addr`), host and port; nil: `/metrics` on the API only.
     public var metricsAddress: (host: String, port: Int)?
     /// RocksDB's block cache capacity in bytes (`--db-cache-mib`); nil: the network's default.

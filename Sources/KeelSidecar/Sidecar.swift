@@ -87,6 +87,7 @@ public final class Sidecar: Sendable {
             dispatcher.reload(receivers: new.receivers, policy: new.delivery)
             applied.append(differs(old.receivers, new.receivers) ? "receivers" : "delivery")
         }
+        if old.logsToken != new.logsToken { applied.append("logs.token_file") }
         if differs(old.sampling, new.sampling) {
             sampler.reload(interval: new.sampling.interval, windowSeconds: new.sampling.window)
             applied.append("sampler")
@@ -103,6 +104,7 @@ public final class Sidecar: Sendable {
             config.receivers = new.receivers
             config.delivery = new.delivery
             config.sampling = new.sampling
+            config.logsToken = new.logsToken
         }
         metrics.configReloaded(ok: true)
         return ReloadReport(applied: applied, needRestart: needRestart)

@@ -41,6 +41,19 @@ public enum SidecarAPI {
             return response
         }
         router.get("/logs") { request, _ -> Response in
+            if let token = sidecar.configuration.logsToken {
+                // The same time whatever the token; the token itself never reaches a response.
+                let given = Array((request.headers[.authorization] ?? "").utf8)
+                let expected = Array("Bearer \(token)".utf8)
+                var difference = given.count ^ expected.count
+                for (index, byte) in expected.enumerated() { difference |= Int(byte ^ (index < given.count ? given[index] : 0)) }
+                guard difference == 0 else {
+                    var response = Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(
+                        string: "/logs needs 'Authorization: Bearer <token>' with the token from logs.token_file (keel-sidecar logs --token-file)\n")))
+                    response.headers[.wwwAuthenticate] = "Bearer realm=\"keel-sidecar\""
+                    return response
+                }
+            }
             let query = request.uri.queryParameters
             let count = query["lines"].flatMap { Int(String($0)) }.map { max(1, min($0, supervisor.configuration.logLines)) }
             let stream = query["stream"].map(String.init) ?? "both"

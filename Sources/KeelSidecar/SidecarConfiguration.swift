@@ -98,6 +98,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public var restart: Restart
     /// Seconds between SIGTERM and SIGKILL when stopping the node.
     public var stopTimeout: Double
+    /// The token `/logs` requires (`logs.token_file`), or nil: open to whoever reaches `listen`.
+    /// The node's lines name peers' addresses and user agents, so a sidecar listening beyond
+    /// loopback should set one.
+    public var logsToken: String?
     /// Lines kept per stream (stdout, stderr).
     public var logLines: Int
     /// The sidecar's own `/health` and `/metrics` address.
@@ -199,6 +203,7 @@ public struct SidecarConfiguration: Sendable, Equatable {
         }
         if let logs = try top.section("logs") {
             config.logLines = try logs.int("lines", in: 1...1_000_000) ?? config.logLines
+            if let file = try logs.string("token_file") { config.logsToken = try readSecret(file, field: "logs.token_file") }
             try logs.finish()
         }
         if let listen = try top.string("listen") {

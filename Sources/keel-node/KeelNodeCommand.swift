@@ -76,6 +76,11 @@ struct KeelNodeCommand: AsyncParsableCommand {
     var rssWarmup: Double = 600
 
     @Option(name: .long, help: ArgumentHelp(
+        "A host name the API answers besides IP addresses and localhost (repeatable; * for any).",
+        discussion: "Requests naming another host in their Host header get 403: a web page cannot read the API through DNS rebinding. Add the name a reverse proxy or a client uses."))
+    var apiAllowHost: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
         "A second listener serving only /metrics, HOST:PORT (default: none; /metrics stays on --api-addr too).",
         discussion: "For a Prometheus on another host: expose this address to it and keep --api-addr on loopback."))
     var metricsAddr: String?
@@ -182,6 +187,7 @@ struct KeelNodeCommand: AsyncParsableCommand {
         config.acceptDataLoss = acceptDataLoss
         config.blockCacheBytes = dbCacheMib.map { $0 << 20 }
         config.metricsAddress = metricsAddr.flatMap(parseAddress)
+        config.apiAllowHosts = apiAllowHost
         config.p2p.testDialPrefix = testDialPrefix
         config.p2p.maxInboundPerHost = maxInboundPerHost
         let node: Node

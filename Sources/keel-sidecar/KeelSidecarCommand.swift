@@ -121,6 +121,10 @@ struct RunCommand: AsyncParsableCommand {
                                   systemd.ready(status: "supervising the node; sidecar on \(url)")
                               }, logger: quiet)
         print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
+        if settings.logsToken == nil, !["127.0.0.1", "localhost", "::1"].contains(settings.listenHost) {
+            logger.warning("/logs is open to anyone who can reach the listen address, and the node's lines name peers; set logs.token_file",
+                           metadata: ["listen": "\(settings.listenHost):\(settings.listenPort)"])
+        }
         print("keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))")
         fflush(nil)
         // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
@@ -140,6 +144,7 @@ struct LogsCommand: ParsableCommand {
     @Option(name: .long, help: "The sidecar's state directory.") var stateDir: String = ".keel-sidecar"
     @Option(name: .long, help: "Lines per stream.") var lines: Int = 100
     @Option(name: .long, help: "stdout, stderr or both.") var stream: String = "both"
+    @Option(name: .long, help: "A file holding the token /logs requires (the sidecar's logs.token_file), when it has one.") var tokenFile: String?
 
     func validate() throws {
         if lines < 1 { throw ValidationError("--lines must be at least 1") }
@@ -150,7 +155,14 @@ struct LogsCommand: ParsableCommand {
         let base = sidecar ?? (try? String(contentsOfFile: stateDir + "/sidecar.url", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "http://127.0.0.1:9335"
         do {
-            let response = try HTTPClient(connectTimeout: 3, timeout: 10).request("GET", base + "/logs?lines=\(lines)&stream=\(stream)")
+            var headers = [String: String]()
+            if let tokenFile {
+                guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else {
+                    throw fail("cannot read --token-file \(tokenFile)", code: 2)
+                }
+                headers["Authorization"] = "Bearer \(token)"
+            }
+            let response = try HTTPClient(connectTimeout: 3, timeout: 10).request("GET", base + "/logs?lines=\(lines)&stream=\(stream)", headers: headers)
             guard response.status == 200 else { throw fail("the sidecar answered \(response.status): \(response.text)", code: 1) }
             print(response.text, terminator: "")
         } catch let error as ClientError {

@@ -82,7 +82,10 @@ struct PeersConnectCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            _ = try node.client().connect(address)
+            guard try node.client().connect(address) else {
+                if node.json { print("{\"address\":\"\(address)\",\"connected\":false}") }
+                throw CLIFailure(message: "could not complete a handshake with \(address) within the node's connect timeout", exitCode: 1)
+            }
             print(node.json ? "{\"address\":\"\(address)\",\"connected\":true}" : "connected to \(address)")
         }
     }

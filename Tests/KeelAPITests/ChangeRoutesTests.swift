@@ -100,7 +100,7 @@ struct ChangeRoutesTests {
     @Test("submit a block from an external miner: connected, duplicate, malformed, invalid")
     func submitBlock() async throws {
         try await withAPI { client, backend, token in
-            let template = try await client.execute(uri: "/v1/mining/template", method: .get) { $0.json }
+            let template = try await client.execute(uri: "/v1/mining/template", method: .post, headers: bearer(token)) { $0.json }
             var block = try Block(decoding: Hex.decode(template["block_hex"] as? String ?? "") ?? [])
             BlockFactory.grind(&block)
             for expected in ["connected", "duplicate"] {

@@ -126,19 +126,25 @@ struct ReadRoutesTests {
         }
     }
 
-    @Test("mining status and the template for external miners")
+    @Test("mining status and the template for external miners (a POST with the token: it replaces the miner's cached template)")
     func template() async throws {
-        try await withAPI { client, backend, _ in
+        try await withAPI { client, backend, token in
             try await client.execute(uri: "/v1/mining", method: .get) { #expect($0.json["active"] as? Bool == false) }
             let payee = Address(hash: SigningKey().addressHash, network: .dev).string
-            try await client.execute(uri: "/v1/mining/template?address=\(payee)", method: .get) { r in
+            try await client.execute(uri: "/v1/mining/template", method: .post) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/mining/template", method: .get) { r in
+                #expect(r.status == .methodNotAllowed && r.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/v1/mining/template", method: .post, headers: bearer(token),
+                                     body: ByteBuffer(string: "{\"address\": \"\(payee)\"}")) { r in
                 #expect(r.status == .ok)
                 #expect(r.json["pay_to"] as? String == payee)
                 #expect(r.json["height"] as? Int == 17)
                 let block = try Block(decoding: Hex.decode(r.json["block_hex"] as? String ?? "") ?? [])
                 #expect(block.header.previousHash == backend.testChain.chain.tip.hash)
             }
-            try await client.execute(uri: "/v1/mining/template?address=bogus", method: .get) { #expect($0.errorCode == "bad_address") }
+            try await client.execute(uri: "/v1/mining/template", method: .post, headers: bearer(token),
+                                     body: ByteBuffer(string: "{\"address\": \"bogus\"}")) { #expect($0.errorCode == "bad_address") }
             try await client.execute(uri: "/v1/nothing", method: .get) { #expect($0.status == .notFound) }
         }
     }

@@ -119,8 +119,13 @@ struct NodeAPIProcessTests {
         let mode = try FileManager.default.attributesOfItem(atPath: dir.appending("api.token"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(!node.output.joined().contains(client.endpoint.token ?? "no token"))
-        let first = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
-        let again = try JSONSerialization.jsonObject(with: Data(client.raw("/v1/mining/template").body)) as? [String: Any]
+        func template() throws -> [String: Any]? {
+            let response = try client.http.request("POST", client.endpoint.baseURL + "/v1/mining/template",
+                                                   headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"])
+            return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        }
+        let first = try template()
+        let again = try template()
         #expect(first?["generation"] as? Int == again?["generation"] as? Int)
         var block = try Block(decoding: Hex.decode(first?["block_hex"] as? String ?? "") ?? [])
         BlockFactory.grind(&block)
@@ -157,6 +162,27 @@ struct NodeAPIProcessTests {
         #expect(info["clean_shutdown"] as? Bool == true)
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("a Host the node was not told of gets 403 (DNS rebinding), IP literals and localhost pass, --api-allow-host adds names; undeclared methods get 405 with Allow")
+    func hostsMethodsAndScope() async throws {
+        let node = try await NodeProcess.start(directory: TemporaryDirectory("hosts").path, ["--api-allow-host", "keel.internal"])
+        defer { node.process.send(SIGKILL) }
+        let base = node.client.endpoint.baseURL
+        let port = base.split(separator: ":").last.map(String.init) ?? ""
+        let http = HTTPClient()
+        for (host, expected) in [("rebind.example:\(port)", 403), ("127.0.0.1:\(port)", 200), ("localhost:\(port)", 200),
+                                 ("[::1]:\(port)", 200), ("keel.internal:\(port)", 200), ("KEEL.internal", 200)] {
+            let response = try http.request("GET", base + "/v1/peers/export", headers: ["Host": host])
+            #expect(response.status == expected, "Host \(host): \(response.status) \(response.text)")
+            if expected == 403 { #expect(response.text.contains("host_not_allowed") && response.text.contains("--api-allow-host")) }
+        }
+        for (method, path, allow) in [("DELETE", "/v1/status", "GET"), ("GET", "/v1/mining/template", "POST"), ("GET", "/v1/network/verify", "POST"),
+                                      ("PUT", "/v1/blocks/1", "GET"), ("POST", "/metrics", "GET")] {
+            let response = try http.request(method, base + path)
+            #expect(response.status == 405 && response.headers["allow"] == allow, "\(method) \(path): \(response.status) \(response.headers)")
+        }
+        #expect(try http.request("GET", base + "/v1/nowhere").status == 404)
     }
 
     @Test("--metrics-addr serves /metrics and nothing else, the API keeps /metrics, and an address in use names --metrics-addr")

@@ -8,8 +8,11 @@ enum NodeHarness {
     static var cli: String { Binaries.path("keel") }
 
     /// Starts a dev node mining with one thread into `directory`.
+    /// At debug, so each committed block is logged (`block committed`, after its synced write):
+    /// what the crash tests hold the store to.
     static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"] + extra)
+        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
+                                "--log-level", "debug"] + extra)
     }
 
     /// Heights the node logged as committed, in order.

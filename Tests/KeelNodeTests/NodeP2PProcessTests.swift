@@ -106,13 +106,13 @@ struct NodeP2PProcessTests {
             fixture.close()
         }
         let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000"])
-        var b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress])
+        var b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--log-level", "debug"])
         let midway = await Poll.until(timeout: 120, interval: 0.05) { (b.height ?? 0) >= 500 }
         #expect(midway, "B never started syncing")
         await b.kill()
         let killedAt = NodeHarness.committedHeights(b.process.output).last ?? 0
         #expect(killedAt < UInt64(count), "B finished before the kill; the test needs a longer chain")
-        b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress])
+        b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--log-level", "debug"])
         try await NodeProcess.waitForTips([a, b], timeout: 180)
         #expect(b.height == UInt64(count))
         let resumedFrom = NodeHarness.startupHeight(b.process.output) ?? 0

@@ -1,4 +1,5 @@
 import Foundation
+import KeelClient
 import KeelTesting
 import Testing
 
@@ -84,5 +85,28 @@ struct SupervisorProcessTests {
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
         // The node was started with the environment minus systemd's variables: nothing it sent.
         #expect(!socket.received.contains { $0.contains("serving the API") }, "the node announced itself on the sidecar's socket: \(socket.received)")
+    }
+
+    @Test("with logs.token_file, /logs answers only the token (401 otherwise), and keel-sidecar logs --token-file reads it")
+    func logsToken() async throws {
+        let dir = TemporaryDirectory("logs-token")
+        let tokenFile = dir.path + "/logs.token"
+        try "s3cret-logs-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let sidecar = try await SidecarHarness.start(SidecarHarness.devNode(in: dir) + "\nlogs: {token_file: \(tokenFile)}\nhealth: {interval: 250ms}\n",
+                                                     directory: dir)
+        defer { sidecar.process.send(SIGKILL) }
+        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        let http = HTTPClient()
+        let open = try http.request("GET", sidecar.url + "/logs")
+        #expect(open.status == 401 && !open.text.contains("s3cret"))
+        #expect(try http.request("GET", sidecar.url + "/logs", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        let allowed = try http.request("GET", sidecar.url + "/logs", headers: ["Authorization": "Bearer s3cret-logs-token"])
+        #expect(allowed.status == 200 && allowed.text.contains("keel-node:"))
+        let cli = try await Poll.run(Binaries.path("keel-sidecar"), ["logs", "--sidecar", sidecar.url, "--token-file", tokenFile, "--lines", "5"])
+        #expect(cli.status == 0 && cli.output.contains("keel-node"), "\(cli.output)")
+        let refused = try await Poll.run(Binaries.path("keel-sidecar"), ["logs", "--sidecar", sidecar.url])
+        #expect(refused.status == 1 && refused.output.contains("401"))
+        // /health and /metrics stay open (Prometheus scrapes them).
+        #expect(try http.request("GET", sidecar.url + "/health").status == 200)
     }
 }
