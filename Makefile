@@ -20,7 +20,7 @@ ISOLATED := scripts/isolated
 # RocksDB chains and Prometheus at the same time made deadlines fail at random. Six at a time.
 WIDTH := --experimental-maximum-parallelization-width 6
 
-.PHONY: deps deps-build apt build release install run test bench soak-crash mixin clean
+.PHONY: deps deps-build apt build release install run test lint format bench soak-crash mixin clean
 
 ## deps: install the Debian packages Keel builds and tests with, and Schemathesis, only those missing.
 deps:
@@ -67,7 +67,7 @@ run: build
 	$(BIN_DEBUG)/keel-sidecar run --config sidecar/dev.yaml
 
 ## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
-test: deps
+test: deps lint
 	scripts/stamp-build >/dev/null
 	$(SWIFT) build --build-tests
 	KEEL_BIN_DIR=$(BIN_DEBUG) $(ISOLATED) $(SWIFT) test --skip-build --skip TimingTests --skip SoakProcessTests --skip LoadProcessTests $(WIDTH)
@@ -90,6 +90,14 @@ soak-crash: deps
 	scripts/stamp-build >/dev/null
 	$(SWIFT) build --build-tests
 	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(ISOLATED) $(SWIFT) test --skip-build --filter CrashConsistencyTests
+
+## lint: the layout of every Swift file against .swift-format (swift-format ships with the
+## toolchain); `make format` rewrites them to it.
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests
 
 ## mixin: render the monitoring mixin (monitoring/) into prometheus/rules, grafana/dashboards and
 ## the sidecar's alert model (Sources/KeelSidecar/AlertRule+Model.swift); commit the result.

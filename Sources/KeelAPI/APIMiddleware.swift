@@ -22,11 +22,14 @@ struct ErrorMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
-        } catch let error as any HTTPResponseError where error.status == .notFound && route == APIRouter.unmatchedRoute
-                    && !APIRouter.methods(at: request.uri.path, in: routes).isEmpty {
+        } catch let error as any HTTPResponseError
+            where error.status == .notFound && route == APIRouter.unmatchedRoute
+            && !APIRouter.methods(at: request.uri.path, in: routes).isEmpty
+        {
             let allowed = APIRouter.methods(at: request.uri.path, in: routes)
-            var refusal = APIError(.methodNotAllowed, "method_not_allowed",
-                                   "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", "))")
+            var refusal = APIError(
+                .methodNotAllowed, "method_not_allowed",
+                "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", "))")
             refusal.allow = allowed
             response = try refusal.response(from: request, context: context)
         } catch {
@@ -111,8 +114,9 @@ struct HostMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let host = request.head.authority
         guard allowed.allows(host) else {
-            throw APIError(.forbidden, "host_not_allowed",
-                           "the API does not answer requests for host '\(host ?? "")'; start the node with --api-allow-host NAME to allow it")
+            throw APIError(
+                .forbidden, "host_not_allowed",
+                "the API does not answer requests for host '\(host ?? "")'; start the node with --api-allow-host NAME to allow it")
         }
         return try await next(request, context)
     }

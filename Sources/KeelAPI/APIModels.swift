@@ -67,12 +67,14 @@ struct TransactionJSON: Codable {
         coinbase = tx.isCoinbase
         size = tx.encoded.count
         inputs = tx.inputs.map {
-            InputJSON(txid: $0.previous.txid.hex, index: $0.previous.index,
-                      address: Address(hash: AddressHash(publicKey: $0.publicKey), network: network).string)
+            InputJSON(
+                txid: $0.previous.txid.hex, index: $0.previous.index,
+                address: Address(hash: AddressHash(publicKey: $0.publicKey), network: network).string)
         }
         outputs = tx.outputs.enumerated().map {
-            OutputJSON(index: UInt32($0.offset), amount: AmountJSON($0.element.amount),
-                       address: Address(hash: $0.element.addressHash, network: network).string)
+            OutputJSON(
+                index: UInt32($0.offset), amount: AmountJSON($0.element.amount),
+                address: Address(hash: $0.element.addressHash, network: network).string)
         }
     }
 }

@@ -39,8 +39,10 @@ public enum APIRouter {
 
     /// The router of the metrics-only listener (`--metrics-addr`): `GET /metrics` and nothing
     /// else, so Prometheus on another host can scrape without the API being exposed to it.
-    public static func makeMetricsOnly(backend: some NodeBackend,
-                                       observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
+    public static func makeMetricsOnly(
+        backend: some NodeBackend,
+        observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }
+    ) -> Router<KeelRequestContext> {
         let router = Router(context: KeelRequestContext.self)
         router.add(middleware: ErrorMiddleware(routes: ["GET /metrics"], observe: observe))
         let handlers = Handlers(backend: backend)
@@ -50,8 +52,10 @@ public enum APIRouter {
 
     /// The router. `observe` receives every request's route template, status and duration.
     /// `hosts` decides which `Host` headers are answered (a DNS-rebinding page sends its own name).
-    public static func make(backend: some NodeBackend, token: String, hosts: HostAllowList = HostAllowList(),
-                            observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }) -> Router<KeelRequestContext> {
+    public static func make(
+        backend: some NodeBackend, token: String, hosts: HostAllowList = HostAllowList(),
+        observe: @escaping @Sendable (String, Int, Double) -> Void = { _, _, _ in }
+    ) -> Router<KeelRequestContext> {
         let router = Router(context: KeelRequestContext.self)
         router.add(middleware: ErrorMiddleware(routes: APIRouter.routes, observe: observe))
         router.add(middleware: HostMiddleware(allowed: hosts))
@@ -81,7 +85,9 @@ public enum APIRouter {
         guarded.post("/mining/start") { request, context in
             // The body is optional (`{"threads": N}`), but a body that is there must be valid.
             let bytes = try await request.body.collect(upTo: context.maxUploadSize)
-            let body = bytes.readableBytes == 0 ? StartBody(threads: nil)
+            let body =
+                bytes.readableBytes == 0
+                ? StartBody(threads: nil)
                 : try context.requestDecoder.decode(StartBody.self, from: Data(bytes.readableBytesView))
             return try handlers.startMining(body)
         }
@@ -90,7 +96,9 @@ public enum APIRouter {
         // dial-back request to a peer: effects, so POST with the token, never a GET.
         guarded.post("/mining/template") { request, context in
             let bytes = try await request.body.collect(upTo: context.maxUploadSize)
-            let body = bytes.readableBytes == 0 ? TemplateBody(address: nil)
+            let body =
+                bytes.readableBytes == 0
+                ? TemplateBody(address: nil)
                 : try context.requestDecoder.decode(TemplateBody.self, from: Data(bytes.readableBytesView))
             return try handlers.template(body)
         }

@@ -21,28 +21,32 @@ extension Handlers {
         let height = block.header.height
         let active = try chain.store.hash(atHeight: height) == hash
         let tip = chain.tip.height
-        return BlockJSON(hash: hash.hex, height: height, previousHash: block.header.previousHash.hex,
-                         merkleRoot: block.header.merkleRoot.hex, timestamp: block.header.timestamp,
-                         target: block.header.target.description, nonce: block.header.nonce, size: block.encoded.count,
-                         inActiveChain: active, confirmations: active ? tip - height + 1 : 0,
-                         transactions: block.transactions.map { TransactionJSON($0, network: network) })
+        return BlockJSON(
+            hash: hash.hex, height: height, previousHash: block.header.previousHash.hex,
+            merkleRoot: block.header.merkleRoot.hex, timestamp: block.header.timestamp,
+            target: block.header.target.description, nonce: block.header.nonce, size: block.encoded.count,
+            inActiveChain: active, confirmations: active ? tip - height + 1 : 0,
+            transactions: block.transactions.map { TransactionJSON($0, network: network) })
     }
 
     func transaction(_ text: String) throws -> TransactionLookupJSON {
         let chain = try chain()
         let txid = try hash(text, what: "txid")
         if let entry = chain.mempoolEntry(txid) {
-            return TransactionLookupJSON(status: "mempool", blockHash: nil, blockHeight: nil, confirmations: 0,
-                                         fee: AmountJSON(entry.fee), transaction: TransactionJSON(entry.tx, txid: txid, network: network))
+            return TransactionLookupJSON(
+                status: "mempool", blockHash: nil, blockHeight: nil, confirmations: 0,
+                fee: AmountJSON(entry.fee), transaction: TransactionJSON(entry.tx, txid: txid, network: network))
         }
         guard let location = try chain.store.txLocation(txid), let block = try chain.store.block(location.blockHash),
-              Int(location.index) < block.transactions.count else {
+            Int(location.index) < block.transactions.count
+        else {
             throw APIError.notFound("transaction_not_found", "no transaction \(txid) in the mempool or the active chain")
         }
         let height = block.header.height
-        return TransactionLookupJSON(status: "confirmed", blockHash: location.blockHash.hex, blockHeight: height,
-                                     confirmations: chain.tip.height - height + 1, fee: nil,
-                                     transaction: TransactionJSON(block.transactions[Int(location.index)], txid: txid, network: network))
+        return TransactionLookupJSON(
+            status: "confirmed", blockHash: location.blockHash.hex, blockHeight: height,
+            confirmations: chain.tip.height - height + 1, fee: nil,
+            transaction: TransactionJSON(block.transactions[Int(location.index)], txid: txid, network: network))
     }
 
     func balance(_ text: String) throws -> BalanceJSON {
@@ -60,7 +64,8 @@ extension Handlers {
         if let cursor = query.get("after") {
             let parts = cursor.split(separator: ":")
             guard parts.count == 2, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let txid = Hash256(hex: String(parts[0])), let index = UInt32(parts[1]) else {
+                let txid = Hash256(hex: String(parts[0])), let index = UInt32(parts[1])
+            else {
                 throw APIError.badRequest("bad_cursor", "after must be 'txid:index' as returned in 'next'")
             }
             after = OutPoint(txid: txid, index: index)
@@ -69,10 +74,11 @@ extension Handlers {
         let tipHeight = chain.tip.height
         let shown = page.prefix(pageSize)
         let utxos = shown.map { outpoint, entry in
-            UTXOJSON(txid: outpoint.txid.hex, index: outpoint.index, amount: AmountJSON(entry.output.amount), height: entry.height,
-                     coinbase: entry.isCoinbase,
-                     spendable: !entry.isCoinbase || tipHeight + 1 >= entry.height + network.coinbaseMaturity,
-                     spentInMempool: chain.mempoolSpender(of: outpoint) != nil)
+            UTXOJSON(
+                txid: outpoint.txid.hex, index: outpoint.index, amount: AmountJSON(entry.output.amount), height: entry.height,
+                coinbase: entry.isCoinbase,
+                spendable: !entry.isCoinbase || tipHeight + 1 >= entry.height + network.coinbaseMaturity,
+                spentInMempool: chain.mempoolSpender(of: outpoint) != nil)
         }
         let next = page.count > pageSize ? shown.last.map { "\($0.0.txid.hex):\($0.0.index)" } : nil
         return UTXOPageJSON(address: owner.string, utxos: utxos, next: next)
@@ -83,9 +89,11 @@ extension Handlers {
         let pageSize = try limit(query, default: 100, max: 10_000)
         let entries = chain.mempoolEntries
         let size = chain.mempoolSize
-        return MempoolJSON(transactions: size.count, bytes: size.bytes, entries: entries.prefix(pageSize).map {
-            MempoolJSON.Entry(txid: $0.txid.hex, fee: AmountJSON($0.fee), size: $0.size, feeRate: $0.feeRate)
-        })
+        return MempoolJSON(
+            transactions: size.count, bytes: size.bytes,
+            entries: entries.prefix(pageSize).map {
+                MempoolJSON.Entry(txid: $0.txid.hex, fee: AmountJSON($0.fee), size: $0.size, feeRate: $0.feeRate)
+            })
     }
 
     func template(_ body: TemplateBody) throws -> TemplateJSON {
@@ -93,10 +101,11 @@ extension Handlers {
         let payTo = try body.address.map { try address($0).hash } ?? backend.defaultPayTo
         let template = try chain.blockTemplate(payTo: payTo)
         let block = template.block(nonce: 0, timestamp: template.header.timestamp)
-        return TemplateJSON(height: template.header.height, previousHash: template.header.previousHash.hex,
-                            target: template.header.target.description, minimumTimestamp: template.minimumTimestamp,
-                            generation: template.generation, transactions: template.transactions.count,
-                            fees: AmountJSON(template.fees), payTo: Address(hash: payTo, network: network).string,
-                            headerHex: Hex.encode(block.header.encoded), blockHex: Hex.encode(block.encoded))
+        return TemplateJSON(
+            height: template.header.height, previousHash: template.header.previousHash.hex,
+            target: template.header.target.description, minimumTimestamp: template.minimumTimestamp,
+            generation: template.generation, transactions: template.transactions.count,
+            fees: AmountJSON(template.fees), payTo: Address(hash: payTo, network: network).string,
+            headerHex: Hex.encode(block.header.encoded), blockHex: Hex.encode(block.encoded))
     }
 }

@@ -40,10 +40,11 @@ struct Handlers<Backend: NodeBackend>: Sendable {
         let chain = try chain()
         let tip = chain.tip
         let pool = chain.mempoolSize
-        return StatusJSON(network: network.name, version: backend.version, phase: backend.phase, height: tip.height,
-                          tip: tip.hash.hex, tipTimestamp: tip.timestamp, peers: backend.peerCount,
-                          mempool: .init(transactions: pool.count, bytes: pool.bytes),
-                          mining: MiningJSON(backend.miningStatus(), network: network))
+        return StatusJSON(
+            network: network.name, version: backend.version, phase: backend.phase, height: tip.height,
+            tip: tip.hash.hex, tipTimestamp: tip.timestamp, peers: backend.peerCount,
+            mempool: .init(transactions: pool.count, bytes: pool.bytes),
+            mining: MiningJSON(backend.miningStatus(), network: network))
     }
 
     func mining() -> MiningJSON { MiningJSON(backend.miningStatus(), network: network) }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which `Host` headers the API answers. A web page the operator opens can make the browser

@@ -22,8 +22,10 @@ public struct PeerJSON: Codable, Sendable, Equatable {
     public var connectedSeconds: Double
 
     /// Creates a peer entry.
-    public init(id: UInt64, direction: String, remoteAddress: String, listenAddress: String?, userAgent: String, bestHeight: UInt64,
-                pingSeconds: Double?, score: Int, connectedSeconds: Double) {
+    public init(
+        id: UInt64, direction: String, remoteAddress: String, listenAddress: String?, userAgent: String, bestHeight: UInt64,
+        pingSeconds: Double?, score: Int, connectedSeconds: Double
+    ) {
         self.id = id
         self.direction = direction
         self.remoteAddress = remoteAddress
@@ -81,9 +83,11 @@ public struct NetworkHealthJSON: Codable, Sendable, Equatable {
     public var retryDelaySeconds: Double
 
     /// Creates a health report.
-    public init(status: String, reasons: [String], listenAddress: String?, inbound: Int, outbound: Int, targetOutbound: Int,
-                addressBookSize: Int, learnedAddresses: Int, bannedHosts: Int, seeds: [Seed], tipHeight: UInt64, bestPeerHeight: UInt64,
-                retryDelaySeconds: Double) {
+    public init(
+        status: String, reasons: [String], listenAddress: String?, inbound: Int, outbound: Int, targetOutbound: Int,
+        addressBookSize: Int, learnedAddresses: Int, bannedHosts: Int, seeds: [Seed], tipHeight: UInt64, bestPeerHeight: UInt64,
+        retryDelaySeconds: Double
+    ) {
         self.status = status
         self.reasons = reasons
         self.listenAddress = listenAddress

@@ -64,8 +64,9 @@ extension ChainState {
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())
         let txids = try ConsensusRules.checkStructure(block, network: network)
 
-        let record = HeaderRecord(header: block.header, cumulativeWork: parent.work + block.header.target.work,
-                                  status: .valid, sequence: s.index.nextSequence)
+        let record = HeaderRecord(
+            header: block.header, cumulativeWork: parent.work + block.header.target.work,
+            status: .valid, sequence: s.index.nextSequence)
         var batch = WriteBatch()
         batch.putHeader(record, hash: hash)
         batch.setHeaderSequence(record.sequence + 1)
@@ -76,7 +77,8 @@ extension ChainState {
         s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
 
         if let failure = try activateBestChain(&s, submitted: Checked(hash: hash, block: block, txids: txids), origin: origin) { throw failure }
-        let status: SubmitResult.Status = try s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
+        let status: SubmitResult.Status =
+            try s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
             ? .connected : .sideBranch
         return SubmitResult(hash: hash, height: block.header.height, status: status)
     }
@@ -147,8 +149,9 @@ extension ChainState {
             }
             (block, txids) = (stored, try ConsensusRules.checkStructure(stored, network: network))
         }
-        let validation = try BlockValidation.validate(block, txids: txids, view: StoreUTXOView(store: store),
-                                                      network: network, verifier: verifier)
+        let validation = try BlockValidation.validate(
+            block, txids: txids, view: StoreUTXOView(store: store),
+            network: network, verifier: verifier)
         var batch = WriteBatch()
         ChainState.addConnection(to: &batch, block: block, hash: entry.hash, txids: txids, spent: validation.spent)
         var leaving = Set<Hash256>()
@@ -167,12 +170,16 @@ extension ChainState {
         s.generation += 1
         // Ten a second on dev: at debug, so an operator's journal holds the periodic progress
         // line (NodeService) instead of a flood.
-        logger.debug("block committed", metadata: [
-            "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
-        ])
-        observer.onConnect?(ConnectEvent(hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
-                                transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
-                                signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
+        logger.debug(
+            "block committed",
+            metadata: [
+                "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
+            ])
+        observer.onConnect?(
+            ConnectEvent(
+                hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
+                transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
+                signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
         notify(.blockConnected(hash: entry.hash, height: entry.height, origin: origin))
     }
 

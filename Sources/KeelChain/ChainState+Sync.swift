@@ -47,11 +47,13 @@ extension ChainState {
     public func headerCheck(extending hash: Hash256) -> HeaderChainCheck? {
         state.withLock { s -> HeaderChainCheck? in
             guard let parent = try? s.index.entry(hash), parent.isValid,
-                  let context = try? s.index.context(of: parent, network: network) else { return nil }
+                let context = try? s.index.context(of: parent, network: network)
+            else { return nil }
             var timestamps = [parent.header.timestamp]
             var cursor = parent
             while timestamps.count < HeaderChainCheck.lookBack(network), cursor.height > 0,
-                  let previous = try? s.index.entry(cursor.header.previousHash) {
+                let previous = try? s.index.entry(cursor.header.previousHash)
+            {
                 timestamps.append(previous.header.timestamp)
                 cursor = previous
             }

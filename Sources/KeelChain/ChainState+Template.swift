@@ -32,12 +32,14 @@ extension ChainState {
         let reward = network.subsidy(at: height).adding(fees) ?? network.subsidy(at: height)
         let coinbase = Transaction.coinbase(height: height, amount: reward, to: payTo)
         let minimum = context.medianTimePast + 1
-        let header = BlockHeader(height: height, previousHash: s.tip.hash,
-                                 merkleRoot: Merkle.root([coinbase.txid] + txids),
-                                 timestamp: max(clock.nowMilliseconds(), minimum),
-                                 target: context.nextTarget(network: network))
-        let template = BlockTemplate(header: header, transactions: [coinbase] + selected, generation: s.generation,
-                                     minimumTimestamp: minimum, fees: fees)
+        let header = BlockHeader(
+            height: height, previousHash: s.tip.hash,
+            merkleRoot: Merkle.root([coinbase.txid] + txids),
+            timestamp: max(clock.nowMilliseconds(), minimum),
+            target: context.nextTarget(network: network))
+        let template = BlockTemplate(
+            header: header, transactions: [coinbase] + selected, generation: s.generation,
+            minimumTimestamp: minimum, fees: fees)
         s.template = (payTo, template)
         return template
     }

@@ -86,9 +86,11 @@ public final class ChainState: Sendable {
         public var onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)?
 
         /// Creates an observer.
-        public init(onConnect: (@Sendable (ConnectEvent) -> Void)? = nil,
-                    onReorg: (@Sendable (_ depth: UInt64) -> Void)? = nil,
-                    onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)? = nil) {
+        public init(
+            onConnect: (@Sendable (ConnectEvent) -> Void)? = nil,
+            onReorg: (@Sendable (_ depth: UInt64) -> Void)? = nil,
+            onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)? = nil
+        ) {
             self.onConnect = onConnect
             self.onReorg = onReorg
             self.onTemplate = onTemplate
@@ -121,9 +123,11 @@ public final class ChainState: Sendable {
     /// revalidated).
     /// `headerWindow` is how many heights below the tip keep their headers in memory (default:
     /// two retarget intervals, at least 256); older headers are read from the store.
-    public init(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
-                mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger = Logger(label: "keel.chain"),
-                observer: Observer = Observer(), headerWindow: UInt64? = nil) throws {
+    public init(
+        store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
+        mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger = Logger(label: "keel.chain"),
+        observer: Observer = Observer(), headerWindow: UInt64? = nil
+    ) throws {
         self.store = store
         self.network = store.network
         self.clock = clock

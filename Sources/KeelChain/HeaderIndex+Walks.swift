@@ -47,8 +47,9 @@ extension HeaderIndex {
             let startHeight = parent.height >= network.retargetInterval ? parent.height - network.retargetInterval : 0
             if let start = try ancestor(of: parent, atHeight: startHeight) { intervalStart = (start.header.timestamp, start.height) }
         }
-        return ParentContext(hash: parent.hash, height: parent.height, timestamp: parent.header.timestamp,
-                             target: parent.header.target, medianTimePast: ParentContext.median(timestamps),
-                             intervalStartTimestamp: intervalStart?.timestamp, intervalStartHeight: intervalStart?.height)
+        return ParentContext(
+            hash: parent.hash, height: parent.height, timestamp: parent.header.timestamp,
+            target: parent.header.target, medianTimePast: ParentContext.median(timestamps),
+            intervalStartTimestamp: intervalStart?.timestamp, intervalStartHeight: intervalStart?.height)
     }
 }

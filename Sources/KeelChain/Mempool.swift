@@ -66,8 +66,9 @@ public struct Mempool: Sendable {
             for victim in byFeeRate.reversed() {
                 guard count + 1 > limits.maxCount || bytes + entry.size > limits.maxBytes else { break }
                 guard victim.feeRate < entry.feeRate else {
-                    throw ChainError(.mempoolFull,
-                                     "mempool is full (\(limits.maxCount) transactions, \(limits.maxBytes) bytes) and every entry pays at least this fee rate")
+                    throw ChainError(
+                        .mempoolFull,
+                        "mempool is full (\(limits.maxCount) transactions, \(limits.maxBytes) bytes) and every entry pays at least this fee rate")
                 }
                 evicted.append(victim.txid)
                 count -= 1

@@ -18,9 +18,11 @@ public enum Reindexer {
     }
 
     /// Runs the rebuild and returns the resulting chain state.
-    public static func run(store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
-                           mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger,
-                           observer: ChainState.Observer = ChainState.Observer()) throws -> (ChainState, Report) {
+    public static func run(
+        store: ChainStore, clock: any WallClock = SystemClock(), verifier: SignatureVerifier = SignatureVerifier(),
+        mempoolLimits: Mempool.Limits = Mempool.Limits(), logger: Logger,
+        observer: ChainState.Observer = ChainState.Observer()
+    ) throws -> (ChainState, Report) {
         // Heights and hashes only: the bodies are read again one at a time below, so a reindex
         // holds 40 bytes a block in memory, not every block.
         var found = [(height: UInt64, hash: Hash256)]()
@@ -41,8 +43,9 @@ public enum Reindexer {
         try store.write(clean, sync: true)
         logger.notice("reindexing", metadata: ["blocks": "\(found.count)", "dropped": "\(dropped)"])
 
-        let chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
-                                   logger: logger, observer: observer)
+        let chain = try ChainState(
+            store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits,
+            logger: logger, observer: observer)
         // Progress every 10 s: a reindex of a long chain is otherwise silent for minutes.
         var meter = ProgressMeter(interval: 10, now: MonotonicTime.secondsNow())
         let ordered = found.sorted(by: { $0.height < $1.height })

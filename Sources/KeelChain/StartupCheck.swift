@@ -60,7 +60,9 @@ public struct StartupCheck: Sendable {
         if full { try store.verifyEveryValue() }
         guard let tip = try store.tip() else {
             var anyBlock = false
-            try store.database.scan(.blocks) { _, _ in anyBlock = true; return false }
+            try store.database.scan(.blocks) { _, _ in
+                anyBlock = true; return false
+            }
             if anyBlock { throw fail("blocks are stored but the tip record is missing", store) }
             return Report(height: 0, tip: .zero, blocksChecked: 0, utxoHash: nil, rebuiltUTXOHash: nil)
         }

@@ -38,8 +38,10 @@ public struct HTTPClient: Sendable {
 
     /// Performs a request. Throws `ClientError` (with libcurl's code in the cause) when no
     /// HTTP response arrives; any HTTP status is a response.
-    public func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
-                        maxResponseBytes: Int = 64 << 20) throws -> Response {
+    public func request(
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+        maxResponseBytes: Int = 64 << 20
+    ) throws -> Response {
         guard HTTPClient.initialized, let handle = curl_easy_init() else {
             throw ClientError(.transport, "libcurl could not be initialized")
         }

@@ -27,8 +27,10 @@ extension Wallet {
     /// Selects coins (largest first), builds, signs and submits a payment of `amount` to `to`
     /// with `fee`, change back to the first address. Insufficient funds is a clear error naming
     /// what is available.
-    public mutating func send(to recipient: String, amount: Amount, fee: Amount, passphrase: String,
-                              using client: NodeClient) throws -> Sent {
+    public mutating func send(
+        to recipient: String, amount: Amount, fee: Amount, passphrase: String,
+        using client: NodeClient
+    ) throws -> Sent {
         let network = self.network
         let payee: Address
         do { payee = try Address(parsing: recipient, network: network) } catch {
@@ -55,12 +57,15 @@ extension Wallet {
         if change.units > 0, let own = try? Address(parsing: addresses[0], network: network) {
             outputs.append(TxOutput(amount: change, addressHash: own.hash))
         }
-        var tx = Transaction(inputs: chosen.map { TxInput(previous: $0.0, publicKey: $0.1.publicKey, signature: [UInt8](repeating: 0, count: 64)) },
-                             outputs: outputs)
+        var tx = Transaction(
+            inputs: chosen.map { TxInput(previous: $0.0, publicKey: $0.1.publicKey, signature: [UInt8](repeating: 0, count: 64)) },
+            outputs: outputs)
         tx.sign(with: chosen.map(\.1))
         let txid = try client.submitTransaction(hex: Hex.encode(tx.encoded))
-        try record(File.Sent(txid: txid, to: payee.string, amount: amount.units, fee: fee.units,
-                             time: UInt64(Date().timeIntervalSince1970 * 1000)))
+        try record(
+            File.Sent(
+                txid: txid, to: payee.string, amount: amount.units, fee: fee.units,
+                time: UInt64(Date().timeIntervalSince1970 * 1000)))
         return Sent(txid: txid, inputs: chosen.count, change: change)
     }
 }

@@ -72,8 +72,9 @@ public struct Wallet: Sendable {
         let key = SigningKey()
         var salt = [UInt8](repeating: 0, count: 16)
         for i in salt.indices { salt[i] = UInt8.random(in: 0...255) }
-        var file = File(network: network.name, kdf: .init(logN: logN, r: 8, p: 1, salt: Hex.encode(salt)), sealedKeys: "",
-                        addresses: [Address(hash: key.addressHash, network: network).string])
+        var file = File(
+            network: network.name, kdf: .init(logN: logN, r: 8, p: 1, salt: Hex.encode(salt)), sealedKeys: "",
+            addresses: [Address(hash: key.addressHash, network: network).string])
         file.sealedKeys = try seal([key], passphrase: passphrase, kdf: file.kdf)
         let wallet = Wallet(path: path, file: file)
         try wallet.save(creating: true)
@@ -122,8 +123,9 @@ public struct Wallet: Sendable {
     }
 
     static func derive(passphrase: String, salt: [UInt8], kdf: File.KDF) throws -> SymmetricKey {
-        try KDF.Scrypt.deriveKey(from: Array(passphrase.utf8), salt: salt, outputByteCount: 32,
-                                 rounds: 1 << kdf.logN, blockSize: kdf.r, parallelism: kdf.p)
+        try KDF.Scrypt.deriveKey(
+            from: Array(passphrase.utf8), salt: salt, outputByteCount: 32,
+            rounds: 1 << kdf.logN, blockSize: kdf.r, parallelism: kdf.p)
     }
 
     /// Writes the file with mode 0600, atomically (a temporary file of its own, fsynced, renamed
@@ -138,8 +140,9 @@ public struct Wallet: Sendable {
                 try AtomicFile.write(data, to: path, mode: 0o600)
             }
         } catch let failure as AtomicFile.Failure {
-            throw WalletError(creating && FileManager.default.fileExists(atPath: path)
-                ? "\(path) already exists; a wallet is never overwritten" : failure.description)
+            throw WalletError(
+                creating && FileManager.default.fileExists(atPath: path)
+                    ? "\(path) already exists; a wallet is never overwritten" : failure.description)
         }
     }
 }

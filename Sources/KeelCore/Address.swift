@@ -55,8 +55,9 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
             throw AddressError(code: .encoding, message: "'\(text)' is not a valid address: it \(error.rawValue)")
         }
         guard decoded.hrp == network.addressPrefix else {
-            throw AddressError(code: .wrongNetwork,
-                               message: "address prefix '\(decoded.hrp)' is not for the \(network.name) network (expected '\(network.addressPrefix)')")
+            throw AddressError(
+                code: .wrongNetwork,
+                message: "address prefix '\(decoded.hrp)' is not for the \(network.name) network (expected '\(network.addressPrefix)')")
         }
         guard let payload = Bech32m.convertBits(decoded.data, from: 5, to: 8, pad: false), payload.count == 21 else {
             throw AddressError(code: .length, message: "address payload must be 21 bytes")

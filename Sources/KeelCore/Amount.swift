@@ -23,12 +23,14 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init?(decimal text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let wholePart = parts.first, !wholePart.isEmpty,
-              wholePart.allSatisfy(\.isASCII), let whole = UInt64(wholePart) else { return nil }
+            wholePart.allSatisfy(\.isASCII), let whole = UInt64(wholePart)
+        else { return nil }
         var fraction: UInt64 = 0
         if parts.count == 2 {
             let digits = parts[1]
             guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let value = UInt64(digits) else { return nil }
+                let value = UInt64(digits)
+            else { return nil }
             fraction = value
             for _ in digits.count..<8 { fraction *= 10 }
         }

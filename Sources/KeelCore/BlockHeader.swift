@@ -19,8 +19,10 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
     public var nonce: UInt64
 
     /// Creates a header.
-    public init(version: UInt32 = 1, height: UInt64, previousHash: Hash256, merkleRoot: Hash256,
-                timestamp: UInt64, target: CompactTarget, nonce: UInt64 = 0) {
+    public init(
+        version: UInt32 = 1, height: UInt64, previousHash: Hash256, merkleRoot: Hash256,
+        timestamp: UInt64, target: CompactTarget, nonce: UInt64 = 0
+    ) {
         self.version = version
         self.height = height
         self.previousHash = previousHash

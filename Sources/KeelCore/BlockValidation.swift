@@ -12,8 +12,10 @@ public struct BlockValidation: Sendable {
     /// Validates everything in `block` that needs chain state: inputs (missing, spent, mature,
     /// owned), amounts, the coinbase total, and every signature (with `verifier`). Outputs
     /// created earlier in the same block may be spent by later transactions.
-    public static func validate(_ block: Block, txids: [Hash256], view: some UTXOView, network: Network,
-                                verifier: SignatureVerifier) throws -> BlockValidation {
+    public static func validate(
+        _ block: Block, txids: [Hash256], view: some UTXOView, network: Network,
+        verifier: SignatureVerifier
+    ) throws -> BlockValidation {
         let height = block.header.height
         var overlay = BlockOverlay(base: view)
         var fees = Amount.zero
@@ -35,8 +37,9 @@ public struct BlockValidation: Sendable {
                 jobOwner.append(contentsOf: repeatElement(index, count: txJobs.count))
             }
             for (n, output) in tx.outputs.enumerated() {
-                overlay.add(OutPoint(txid: txids[index], index: UInt32(n)),
-                            UTXOEntry(output: output, height: height, isCoinbase: index == 0))
+                overlay.add(
+                    OutPoint(txid: txids[index], index: UInt32(n)),
+                    UTXOEntry(output: output, height: height, isCoinbase: index == 0))
             }
         }
         let allowed = network.subsidy(at: height).adding(fees) ?? Amount.maxMoney

@@ -4,8 +4,10 @@ public enum ConsensusRules {
     /// Checks a header against its parent: previous hash, height, difficulty, proof of work and
     /// timestamp window.
     /// `hash` is the header's hash when the caller already has it (hashing is most of the cost).
-    public static func checkHeader(_ header: BlockHeader, hash: Hash256? = nil, parent: ParentContext, network: Network,
-                                   now: UInt64) throws(ConsensusError) {
+    public static func checkHeader(
+        _ header: BlockHeader, hash: Hash256? = nil, parent: ParentContext, network: Network,
+        now: UInt64
+    ) throws(ConsensusError) {
         guard header.previousHash == parent.hash else {
             throw ConsensusError(.previousHash, "previous hash \(header.previousHash) is not the parent \(parent.hash)")
         }
@@ -69,8 +71,10 @@ public enum ConsensusRules {
     /// Checks one non-coinbase transaction's inputs against `view` at `spendHeight` and returns
     /// its fee and the signature checks it needs. Signatures themselves are left to the caller,
     /// which batches them.
-    public static func checkInputs(_ tx: Transaction, view: some UTXOView, spendHeight: UInt64,
-                                   network: Network) throws -> (fee: Amount, spent: [UTXOEntry]) {
+    public static func checkInputs(
+        _ tx: Transaction, view: some UTXOView, spendHeight: UInt64,
+        network: Network
+    ) throws -> (fee: Amount, spent: [UTXOEntry]) {
         guard !tx.inputs.isEmpty else { throw ConsensusError(.malformed, "transaction has no inputs") }
         guard let outputTotal = tx.outputTotal else {
             throw ConsensusError(.malformed, "outputs exceed the money supply")
@@ -83,8 +87,9 @@ public enum ConsensusRules {
                 throw ConsensusError(.missingInput, "input \(input.previous) is missing or already spent")
             }
             if entry.isCoinbase && spendHeight < entry.height + network.coinbaseMaturity {
-                throw ConsensusError(.coinbaseMaturity,
-                                     "coinbase output \(input.previous) from height \(entry.height) matures at \(entry.height + network.coinbaseMaturity)")
+                throw ConsensusError(
+                    .coinbaseMaturity,
+                    "coinbase output \(input.previous) from height \(entry.height) matures at \(entry.height + network.coinbaseMaturity)")
             }
             guard AddressHash(publicKey: input.publicKey) == entry.output.addressHash else {
                 throw ConsensusError(.badSignature, "input \(input.previous) is signed by a key that does not own it")

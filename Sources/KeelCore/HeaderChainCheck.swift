@@ -61,8 +61,9 @@ public struct HeaderChainCheck: Sendable {
             let startHeight = header.height >= network.retargetInterval ? header.height - network.retargetInterval : 0
             if let stamp = timestamp(atHeight: startHeight) { intervalStart = (stamp, startHeight) }
         }
-        return ParentContext(hash: hash, height: header.height, timestamp: header.timestamp, target: header.target,
-                             medianTimePast: ParentContext.median(recent),
-                             intervalStartTimestamp: intervalStart?.0, intervalStartHeight: intervalStart?.1)
+        return ParentContext(
+            hash: hash, height: header.height, timestamp: header.timestamp, target: header.target,
+            medianTimePast: ParentContext.median(recent),
+            intervalStartTimestamp: intervalStart?.0, intervalStartHeight: intervalStart?.1)
     }
 }

@@ -28,23 +28,26 @@ public struct Network: Sendable, Hashable, CustomStringConvertible {
     let genesisTimestamp: UInt64
 
     /// The production network.
-    public static let main = Network(name: "main", addressPrefix: "keel", magic: 0x4b45_454c, targetSpacing: 60_000,
-                                     retargetInterval: 144, powLimit: CompactTarget(bits: 0x1f00_ffff),
-                                     maxFutureDrift: 2 * 3_600_000, coinbaseMaturity: 100,
-                                     initialSubsidy: .coins(50), halvingInterval: 210_000,
-                                     maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
+    public static let main = Network(
+        name: "main", addressPrefix: "keel", magic: 0x4b45_454c, targetSpacing: 60_000,
+        retargetInterval: 144, powLimit: CompactTarget(bits: 0x1f00_ffff),
+        maxFutureDrift: 2 * 3_600_000, coinbaseMaturity: 100,
+        initialSubsidy: .coins(50), halvingInterval: 210_000,
+        maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
     /// The public test network.
-    public static let test = Network(name: "test", addressPrefix: "tkeel", magic: 0x6b65_6c74, targetSpacing: 10_000,
-                                     retargetInterval: 60, powLimit: CompactTarget(bits: 0x2000_ffff),
-                                     maxFutureDrift: 2 * 3_600_000, coinbaseMaturity: 20,
-                                     initialSubsidy: .coins(50), halvingInterval: 210_000,
-                                     maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
+    public static let test = Network(
+        name: "test", addressPrefix: "tkeel", magic: 0x6b65_6c74, targetSpacing: 10_000,
+        retargetInterval: 60, powLimit: CompactTarget(bits: 0x2000_ffff),
+        maxFutureDrift: 2 * 3_600_000, coinbaseMaturity: 20,
+        initialSubsidy: .coins(50), halvingInterval: 210_000,
+        maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
     /// The local development network (test mode).
-    public static let dev = Network(name: "dev", addressPrefix: "tkeel", magic: 0x6b64_6576, targetSpacing: 100,
-                                    retargetInterval: 10, powLimit: CompactTarget(bits: 0x207f_ffff),
-                                    maxFutureDrift: 15_000, coinbaseMaturity: 10,
-                                    initialSubsidy: .coins(50), halvingInterval: 1_000_000,
-                                    maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
+    public static let dev = Network(
+        name: "dev", addressPrefix: "tkeel", magic: 0x6b64_6576, targetSpacing: 100,
+        retargetInterval: 10, powLimit: CompactTarget(bits: 0x207f_ffff),
+        maxFutureDrift: 15_000, coinbaseMaturity: 10,
+        initialSubsidy: .coins(50), halvingInterval: 1_000_000,
+        maxBlockSize: 2_000_000, genesisTimestamp: 1_767_225_600_000)
 
     /// All networks.
     public static let all: [Network] = [.main, .test, .dev]
@@ -82,8 +85,9 @@ public struct Network: Sendable, Hashable, CustomStringConvertible {
 
     private func makeGenesis() -> Block {
         let coinbase = Transaction.coinbase(height: 0, amount: initialSubsidy, to: .burn)
-        var header = BlockHeader(height: 0, previousHash: .zero, merkleRoot: Merkle.root([coinbase.txid]),
-                                 timestamp: genesisTimestamp, target: powLimit)
+        var header = BlockHeader(
+            height: 0, previousHash: .zero, merkleRoot: Merkle.root([coinbase.txid]),
+            timestamp: genesisTimestamp, target: powLimit)
         while !powLimit.isMet(by: header.hash) { header.nonce += 1 }
         return Block(header: header, transactions: [coinbase])
     }

@@ -17,8 +17,10 @@ public struct ParentContext: Sendable {
     public let intervalStartHeight: UInt64?
 
     /// Creates a context.
-    public init(hash: Hash256, height: UInt64, timestamp: UInt64, target: CompactTarget,
-                medianTimePast: UInt64, intervalStartTimestamp: UInt64?, intervalStartHeight: UInt64?) {
+    public init(
+        hash: Hash256, height: UInt64, timestamp: UInt64, target: CompactTarget,
+        medianTimePast: UInt64, intervalStartTimestamp: UInt64?, intervalStartHeight: UInt64?
+    ) {
         self.hash = hash
         self.height = height
         self.timestamp = timestamp
@@ -33,7 +35,8 @@ public struct ParentContext: Sendable {
     /// network's limit).
     public func nextTarget(network: Network) -> CompactTarget {
         guard let start = intervalStartTimestamp, let startHeight = intervalStartHeight, height > startHeight,
-              let current = target.target, let limit = network.powLimit.target else {
+            let current = target.target, let limit = network.powLimit.target
+        else {
             return target
         }
         let expected = network.targetSpacing * (height - startHeight)

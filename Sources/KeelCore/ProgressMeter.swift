@@ -18,7 +18,8 @@ public struct ProgressMeter: Sendable {
         public func line(unit: String) -> String {
             let percent = Int((fraction * 100).rounded(.down))
             let eta = self.eta.map { ", ETA \(ProgressMeter.duration($0))" } ?? ""
-            return "\(ProgressMeter.grouped(done))/\(ProgressMeter.grouped(total)) \(unit) (\(percent)%), \(ProgressMeter.grouped(UInt64(rate.rounded()))) \(unit)/s\(eta)"
+            return
+                "\(ProgressMeter.grouped(done))/\(ProgressMeter.grouped(total)) \(unit) (\(percent)%), \(ProgressMeter.grouped(UInt64(rate.rounded()))) \(unit)/s\(eta)"
         }
 
         /// `[########............] 40%`, `width` cells: the bar a terminal redraws in place.

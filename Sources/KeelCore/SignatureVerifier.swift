@@ -1,9 +1,10 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One Ed25519 check.
@@ -52,9 +53,11 @@ public struct SignatureVerifier: Sendable {
     public let observer: (@Sendable (Mode, Int, Double) -> Void)?
 
     /// Creates a verifier.
-    public init(parallelThreshold: Int = SignatureVerifier.defaultParallelThreshold,
-                workers: Int = SignatureVerifier.coreCount,
-                observer: (@Sendable (Mode, Int, Double) -> Void)? = nil) {
+    public init(
+        parallelThreshold: Int = SignatureVerifier.defaultParallelThreshold,
+        workers: Int = SignatureVerifier.coreCount,
+        observer: (@Sendable (Mode, Int, Double) -> Void)? = nil
+    ) {
         self.parallelThreshold = parallelThreshold
         self.workers = max(1, workers)
         self.observer = observer

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small files (keys, tokens, wallets, reports) written so that a crash leaves either the old
@@ -49,8 +50,10 @@ public enum AtomicFile {
         guard stat(path, &info) == 0 else { return }
         let loose = info.st_mode & 0o077
         if loose != 0 {
-            throw Failure(message: String(format: "%@ %@ has mode %03o: its group or other users can read it; run chmod 600 %@ (and check who has seen it)",
-                                          what, path, info.st_mode & 0o777, path), cause: nil)
+            throw Failure(
+                message: String(
+                    format: "%@ %@ has mode %03o: its group or other users can read it; run chmod 600 %@ (and check who has seen it)",
+                    what, path, info.st_mode & 0o777, path), cause: nil)
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How Keel's executables log: swift-log's stream handler on a terminal or in a file, and under
@@ -17,7 +18,8 @@ public enum OperatorLogging {
     public static func isJournal(_ fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         if environment[formatVariable] == "journal" { return true }
         guard let stream = environment["JOURNAL_STREAM"], case let parts = stream.split(separator: ":"), parts.count == 2,
-              let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+            let device = UInt64(parts[0]), let inode = UInt64(parts[1])
+        else { return false }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return false }
         return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
@@ -26,7 +28,8 @@ public enum OperatorLogging {
     /// `line` without a leading journal priority (`<6>`), for buffers people read.
     public static func withoutPriority(_ line: String) -> String {
         guard line.hasPrefix("<"), let close = line.firstIndex(of: ">"), line.distance(from: line.startIndex, to: close) <= 2,
-              line[line.index(after: line.startIndex)..<close].allSatisfy(\.isNumber) else { return line }
+            line[line.index(after: line.startIndex)..<close].allSatisfy(\.isNumber)
+        else { return line }
         return String(line[line.index(after: close)...])
     }
 

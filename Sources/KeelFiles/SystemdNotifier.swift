@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// systemd's notify protocol (sd_notify(3)) without libsystemd: a unit with `Type=notify` hears

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// Every metric `keel-node` exposes, made on one registry with help text, base units and
 /// histograms, and every labelled series created at start-up so it reads zero before the first
@@ -129,86 +130,164 @@ public final class NodeMetrics: Sendable {
         let fast: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
         let slow: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         chainHeight = r.makeGauge(descriptor: .keel("keel_chain_height", "Height of the active chain tip."))
-        blocksConnected = Dictionary(uniqueKeysWithValues: NodeMetrics.origins.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_blocks_connected_total", "Blocks connected to the active chain, by where they came from."), labels: [("origin", $0)]))
-        })
+        blocksConnected = Dictionary(
+            uniqueKeysWithValues: NodeMetrics.origins.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel("keel_blocks_connected_total", "Blocks connected to the active chain, by where they came from."),
+                        labels: [("origin", $0)])
+                )
+            })
         reorgs = r.makeCounter(descriptor: .keel("keel_reorgs_total", "Reorganizations: switches to a branch with more work."))
-        reorgDepth = r.makeValueHistogram(descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
-        storageWriteSeconds = Dictionary(uniqueKeysWithValues: ["true", "false"].map {
-            ($0, r.makeValueHistogram(descriptor: .keel("keel_storage_write_seconds", "Time one RocksDB write batch takes, by whether it is fsynced: the disk's latency as the chain sees it."),
-                                      labels: [("sync", $0)], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]))
-        })
-        blockConnectSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
-        blockPropagationSeconds = r.makeValueHistogram(descriptor: .keel("keel_block_propagation_seconds", "Arrival time minus the block's timestamp, for blocks not mined by this node that arrive at the network's tip (not those fetched while catching up), in seconds."), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
-        signatureSeconds = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {
-            ($0, r.makeValueHistogram(descriptor: .keel("keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode."), labels: [("mode", $0)], buckets: fast))
-        })
-        signaturesVerified = Dictionary(uniqueKeysWithValues: NodeMetrics.modes.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_signatures_verified_total", "Signatures checked, by verification mode."), labels: [("mode", $0)]))
-        })
+        reorgDepth = r.makeValueHistogram(
+            descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
+        storageWriteSeconds = Dictionary(
+            uniqueKeysWithValues: ["true", "false"].map {
+                (
+                    $0,
+                    r.makeValueHistogram(
+                        descriptor: .keel(
+                            "keel_storage_write_seconds",
+                            "Time one RocksDB write batch takes, by whether it is fsynced: the disk's latency as the chain sees it."),
+                        labels: [("sync", $0)], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
+                )
+            })
+        blockConnectSeconds = r.makeValueHistogram(
+            descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
+        blockPropagationSeconds = r.makeValueHistogram(
+            descriptor: .keel(
+                "keel_block_propagation_seconds",
+                "Arrival time minus the block's timestamp, for blocks not mined by this node that arrive at the network's tip (not those fetched while catching up), in seconds."
+            ), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
+        signatureSeconds = Dictionary(
+            uniqueKeysWithValues: NodeMetrics.modes.map {
+                (
+                    $0,
+                    r.makeValueHistogram(
+                        descriptor: .keel("keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode."),
+                        labels: [("mode", $0)], buckets: fast)
+                )
+            })
+        signaturesVerified = Dictionary(
+            uniqueKeysWithValues: NodeMetrics.modes.map {
+                ($0, r.makeCounter(descriptor: .keel("keel_signatures_verified_total", "Signatures checked, by verification mode."), labels: [("mode", $0)]))
+            })
         templateHits = r.makeCounter(descriptor: .keel("keel_template_cache_hits_total", "Block templates served from the cache."))
         templateMisses = r.makeCounter(descriptor: .keel("keel_template_cache_misses_total", "Block templates that had to be built."))
-        templateBuildSeconds = r.makeValueHistogram(descriptor: .keel("keel_template_build_seconds", "Time to build a block template, in seconds."), buckets: fast)
+        templateBuildSeconds = r.makeValueHistogram(
+            descriptor: .keel("keel_template_build_seconds", "Time to build a block template, in seconds."), buckets: fast)
         mempoolTransactions = r.makeGauge(descriptor: .keel("keel_mempool_transactions", "Transactions in the mempool."))
         mempoolBytes = r.makeGauge(descriptor: .keel("keel_mempool_bytes", "Encoded bytes of the transactions in the mempool."))
         miningActive = r.makeGauge(descriptor: .keel("keel_mining_active", "1 while the miner runs, 0 otherwise."))
         miningThreads = r.makeGauge(descriptor: .keel("keel_mining_threads", "Mining worker threads running."))
         miningHashes = MonotonicCounter(r.makeCounter(descriptor: .keel("keel_mining_hashes_total", "Proof-of-work hashes tried.")))
-        miningStopSeconds = r.makeValueHistogram(descriptor: .keel("keel_mining_stop_seconds", "Time from a stop request until every mining thread has exited, in seconds."), buckets: fast)
+        miningStopSeconds = r.makeValueHistogram(
+            descriptor: .keel("keel_mining_stop_seconds", "Time from a stop request until every mining thread has exited, in seconds."), buckets: fast)
         var requests = [String: Counter]()
         var durations = [String: ValueHistogram]()
         for route in routes {
             for status in NodeMetrics.statusClasses {
-                requests[route + " " + status] = r.makeCounter(descriptor: .keel("keel_api_requests_total", "API requests answered, by route template and status class."), labels: [("route", route), ("status_class", status)])
+                requests[route + " " + status] = r.makeCounter(
+                    descriptor: .keel("keel_api_requests_total", "API requests answered, by route template and status class."),
+                    labels: [("route", route), ("status_class", status)])
             }
-            durations[route] = r.makeValueHistogram(descriptor: .keel("keel_api_request_seconds", "Time to answer an API request, in seconds, by route template."), labels: [("route", route)], buckets: fast)
+            durations[route] = r.makeValueHistogram(
+                descriptor: .keel("keel_api_request_seconds", "Time to answer an API request, in seconds, by route template."), labels: [("route", route)],
+                buckets: fast)
         }
         apiRequests = requests
         apiRequestSeconds = durations
-        storageBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
-            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
-        })
-        memtableBytes = Dictionary(uniqueKeysWithValues: columnFamilies.map {
-            ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (active, unflushed and still pinned), by column family."),
-                             labels: [("column_family", $0)]))
-        })
-        blockCacheBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_bytes",
-                                                        "Bytes in RocksDB's shared block cache (data, index and filter blocks); bounded by keel_rocksdb_block_cache_capacity_bytes."))
+        storageBytes = Dictionary(
+            uniqueKeysWithValues: columnFamilies.map {
+                ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
+            })
+        memtableBytes = Dictionary(
+            uniqueKeysWithValues: columnFamilies.map {
+                (
+                    $0,
+                    r.makeGauge(
+                        descriptor: .keel(
+                            "keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (active, unflushed and still pinned), by column family."),
+                        labels: [("column_family", $0)])
+                )
+            })
+        blockCacheBytes = r.makeGauge(
+            descriptor: .keel(
+                "keel_rocksdb_block_cache_bytes",
+                "Bytes in RocksDB's shared block cache (data, index and filter blocks); bounded by keel_rocksdb_block_cache_capacity_bytes."))
         blockCacheCapacityBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_block_cache_capacity_bytes", "Capacity of RocksDB's shared block cache."))
-        tableReaderBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_table_readers_bytes",
-                                                         "Bytes RocksDB's readers of open SST files hold outside the block cache (bounded by the open-file limit)."))
-        headerWindowBytes = r.makeGauge(descriptor: .keel("keel_chain_header_window_bytes",
-                                                          "Approximate bytes of the block headers held in memory near the tips (a window bounded by configuration, not by height)."))
+        tableReaderBytes = r.makeGauge(
+            descriptor: .keel(
+                "keel_rocksdb_table_readers_bytes",
+                "Bytes RocksDB's readers of open SST files hold outside the block cache (bounded by the open-file limit)."))
+        headerWindowBytes = r.makeGauge(
+            descriptor: .keel(
+                "keel_chain_header_window_bytes",
+                "Approximate bytes of the block headers held in memory near the tips (a window bounded by configuration, not by height)."))
         sendQueueBytes = r.makeGauge(descriptor: .keel("keel_p2p_send_queue_bytes", "Bytes of P2P frames queued for peers and not yet written."))
-        storageFreeBytes = r.makeGauge(descriptor: .keel("keel_storage_free_bytes", "Free bytes on the filesystem holding the data directory (statvfs, as available to the node)."))
-        storageFreeFloorBytes = r.makeGauge(descriptor: .keel("keel_storage_free_floor_bytes",
-                                                              "Free space below which the node pauses writes (and will not start): room for RocksDB's memtable flushes and MANIFEST."))
-        storageWritable = r.makeGauge(descriptor: .keel("keel_storage_writable", "1 while the store takes writes; 0 while they are paused (disk full, I/O error), see /ready for why."))
+        storageFreeBytes = r.makeGauge(
+            descriptor: .keel("keel_storage_free_bytes", "Free bytes on the filesystem holding the data directory (statvfs, as available to the node)."))
+        storageFreeFloorBytes = r.makeGauge(
+            descriptor: .keel(
+                "keel_storage_free_floor_bytes",
+                "Free space below which the node pauses writes (and will not start): room for RocksDB's memtable flushes and MANIFEST."))
+        storageWritable = r.makeGauge(
+            descriptor: .keel("keel_storage_writable", "1 while the store takes writes; 0 while they are paused (disk full, I/O error), see /ready for why."))
         storageWritable.set(to: 1)
-        rocksdbWriteStopped = r.makeGauge(descriptor: .keel("keel_rocksdb_write_stopped", "1 while RocksDB stops writes until compaction or flushes catch up (rocksdb.is-write-stopped)."))
-        rocksdbDelayedWriteRate = r.makeGauge(descriptor: .keel("keel_rocksdb_delayed_write_rate_bytes",
-                                                                "Bytes per second RocksDB slows writes to while compaction is behind; 0 when writes are not delayed (rocksdb.actual-delayed-write-rate)."))
-        rocksdbPendingCompactionBytes = r.makeGauge(descriptor: .keel("keel_rocksdb_pending_compaction_bytes",
-                                                                      "Estimated bytes compaction still has to rewrite, summed over column families (rocksdb.estimate-pending-compaction-bytes)."))
-        chainTipTimestamp = r.makeGauge(descriptor: .keel("keel_chain_tip_timestamp_seconds", "The tip block's timestamp, Unix seconds: time() minus this is the tip's age."))
-        recordsDropped = Dictionary(uniqueKeysWithValues: ["peers", "mempool"].map {
-            ($0, MonotonicCounter(r.makeCounter(descriptor: .keel("keel_storage_records_dropped_total",
-                                                                  "Damaged records skipped and deleted from a disposable column family (the address book, the persisted mempool)."),
-                                                labels: [("column_family", $0)])))
-        })
-        storageWriteFailures = MonotonicCounter(r.makeCounter(descriptor: .keel("keel_storage_write_failures_total",
-                                                                                "Writes RocksDB refused (disk full, I/O error, read-only filesystem).")))
-        r.makeGauge(descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]).set(to: 1.0)
+        rocksdbWriteStopped = r.makeGauge(
+            descriptor: .keel("keel_rocksdb_write_stopped", "1 while RocksDB stops writes until compaction or flushes catch up (rocksdb.is-write-stopped)."))
+        rocksdbDelayedWriteRate = r.makeGauge(
+            descriptor: .keel(
+                "keel_rocksdb_delayed_write_rate_bytes",
+                "Bytes per second RocksDB slows writes to while compaction is behind; 0 when writes are not delayed (rocksdb.actual-delayed-write-rate)."))
+        rocksdbPendingCompactionBytes = r.makeGauge(
+            descriptor: .keel(
+                "keel_rocksdb_pending_compaction_bytes",
+                "Estimated bytes compaction still has to rewrite, summed over column families (rocksdb.estimate-pending-compaction-bytes)."))
+        chainTipTimestamp = r.makeGauge(
+            descriptor: .keel("keel_chain_tip_timestamp_seconds", "The tip block's timestamp, Unix seconds: time() minus this is the tip's age."))
+        recordsDropped = Dictionary(
+            uniqueKeysWithValues: ["peers", "mempool"].map {
+                (
+                    $0,
+                    MonotonicCounter(
+                        r.makeCounter(
+                            descriptor: .keel(
+                                "keel_storage_records_dropped_total",
+                                "Damaged records skipped and deleted from a disposable column family (the address book, the persisted mempool)."),
+                            labels: [("column_family", $0)]))
+                )
+            })
+        storageWriteFailures = MonotonicCounter(
+            r.makeCounter(
+                descriptor: .keel(
+                    "keel_storage_write_failures_total",
+                    "Writes RocksDB refused (disk full, I/O error, read-only filesystem).")))
+        r.makeGauge(
+            descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]
+        ).set(to: 1.0)
         process = ProcessMetrics(registry: r)
-        rssGrowthRatio = r.makeGauge(descriptor: .keel("keel_process_rss_growth_ratio",
-                                                       "Unaccounted resident memory (keel_process_rss_unaccounted_bytes) over its value when the warm-up ended, minus one (0 during warm-up)."))
-        heapBytes = Dictionary(uniqueKeysWithValues: ["in_use", "overhead"].map {
-            ($0, r.makeGauge(descriptor: .keel("keel_process_heap_bytes",
-                                               "The allocator (jemalloc): bytes in live allocations (in_use), and resident bytes it holds beyond them (overhead)."),
-                             labels: [("state", $0)]))
-        })
-        rssUnaccounted = r.makeGauge(descriptor: .keel("keel_process_rss_unaccounted_bytes",
-                                                       "Resident memory minus the bounded parts (RocksDB block cache, memtables and table readers, header window, mempool, peer send queues) and the allocator's overhead: flat on a healthy node."))
+        rssGrowthRatio = r.makeGauge(
+            descriptor: .keel(
+                "keel_process_rss_growth_ratio",
+                "Unaccounted resident memory (keel_process_rss_unaccounted_bytes) over its value when the warm-up ended, minus one (0 during warm-up)."))
+        heapBytes = Dictionary(
+            uniqueKeysWithValues: ["in_use", "overhead"].map {
+                (
+                    $0,
+                    r.makeGauge(
+                        descriptor: .keel(
+                            "keel_process_heap_bytes",
+                            "The allocator (jemalloc): bytes in live allocations (in_use), and resident bytes it holds beyond them (overhead)."),
+                        labels: [("state", $0)])
+                )
+            })
+        rssUnaccounted = r.makeGauge(
+            descriptor: .keel(
+                "keel_process_rss_unaccounted_bytes",
+                "Resident memory minus the bounded parts (RocksDB block cache, memtables and table readers, header window, mempool, peer send queues) and the allocator's overhead: flat on a healthy node."
+            ))
         rssGrowth = RSSGrowthTracker(warmup: rssWarmup)
     }
 
@@ -269,8 +348,6 @@ public final class MonotonicCounter: Sendable {
         if delta > 0 { counter.increment(by: Int64(truncatingIfNeeded: delta)) }
     }
 }
-
-import Synchronization
 
 extension MetricNameDescriptor {
     /// A descriptor for a full metric name (unit already in the name) with its help text.

@@ -1,7 +1,8 @@
 import Prometheus
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The standard client `process_*` metrics.
@@ -67,12 +68,14 @@ public struct ProcessSample: Sendable {
         func field(_ n: Int) -> Double { fields.count > n - 3 ? Double(fields[n - 3]) ?? 0 : 0 }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let page = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let bootTime = readFile("/proc/stat")?.split(separator: "\n").first { $0.hasPrefix("btime ") }
+        let bootTime =
+            readFile("/proc/stat")?.split(separator: "\n").first { $0.hasPrefix("btime ") }
             .flatMap { Double($0.split(separator: " ")[1]) } ?? 0
-        return ProcessSample(residentBytes: UInt64(field(24) * page), virtualBytes: UInt64(field(23)),
-                             openFDs: countEntries("/proc/self/fd"), maxFDs: openFileLimit(),
-                             cpuSeconds: (field(14) + field(15)) / ticks, startTime: bootTime + field(22) / ticks,
-                             threads: Int(field(20)))
+        return ProcessSample(
+            residentBytes: UInt64(field(24) * page), virtualBytes: UInt64(field(23)),
+            openFDs: countEntries("/proc/self/fd"), maxFDs: openFileLimit(),
+            cpuSeconds: (field(14) + field(15)) / ticks, startTime: bootTime + field(22) / ticks,
+            threads: Int(field(20)))
     }
 
     static func readFile(_ path: String) -> String? {

@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The baseline for `keel_process_rss_growth_ratio`: the unaccounted resident memory (RSS minus

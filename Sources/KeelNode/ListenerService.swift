@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs an HTTP listener and, when it cannot bind, fails naming the option that set its address,
 /// so two listeners (the API and the metrics) are never confused in the error.

@@ -22,8 +22,9 @@ public struct NetworkService: Service {
             try? await Task.sleep(for: .milliseconds(100))
         }
         guard let chain = node.chain else { return }
-        let network = try P2PNetwork(configuration: node.configuration.p2p, chain: chain, metrics: node.p2pMetrics,
-                                     logger: logger, onListening: onListening)
+        let network = try P2PNetwork(
+            configuration: node.configuration.p2p, chain: chain, metrics: node.p2pMetrics,
+            logger: logger, onListening: onListening)
         node.p2p.withLock { $0 = network }
         node.telemetry.peerHeight.set { network.bestPeerHeight() }
         try await network.run()

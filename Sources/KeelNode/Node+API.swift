@@ -1,14 +1,15 @@
-import KeelFiles
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import KeelAPI
+import KeelFiles
 import KeelP2P
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Node {
     /// The HTTP API (and `/metrics`) as a service. `onListening` receives the bound address,
@@ -22,16 +23,17 @@ extension Node {
         quiet.logLevel = .warning
         let host = configuration.apiHost
         let urlFile = configuration.dataDirectory + "/api.url"
-        return Application(router: router,
-                           configuration: .init(address: .hostname(host, port: configuration.apiPort), serverName: "keel-node"),
-                           onServerRunning: { channel in
-                               let port = channel.localAddress?.port ?? 0
-                               let url = "http://\(host):\(port)"
-                               // Tools find the API here (not a secret; the token is in api.token).
-                               try? AtomicFile.write(Data((url + "\n").utf8), to: urlFile, mode: 0o644)
-                               onListening(url)
-                           },
-                           logger: quiet)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: configuration.apiPort), serverName: "keel-node"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let url = "http://\(host):\(port)"
+                // Tools find the API here (not a secret; the token is in api.token).
+                try? AtomicFile.write(Data((url + "\n").utf8), to: urlFile, mode: 0o644)
+                onListening(url)
+            },
+            logger: quiet)
     }
 
     /// The metrics-only listener (`--metrics-addr`) as a service, or nil when not asked for.
@@ -44,9 +46,10 @@ extension Node {
         }
         var quiet = logger
         quiet.logLevel = .warning
-        let application = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keel-node"),
-                                      onServerRunning: { channel in onListening("http://\(host):\(channel.localAddress?.port ?? 0)") },
-                                      logger: quiet)
+        let application = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keel-node"),
+            onServerRunning: { channel in onListening("http://\(host):\(channel.localAddress?.port ?? 0)") },
+            logger: quiet)
         return ListenerService(application, flag: "--metrics-addr", address: "\(host):\(port)")
     }
 
@@ -55,7 +58,8 @@ extension Node {
         if let failure = error as? P2PError { return failure.description }
         if let failure = error as? ListenerService.Failure { return failure.description }
         if let io = error as? IOError, io.errnoCode == EADDRINUSE {
-            return "cannot listen on \(configuration.apiHost):\(configuration.apiPort): the address is in use (another keel-node?); choose another --api-addr (\(error))"
+            return
+                "cannot listen on \(configuration.apiHost):\(configuration.apiPort): the address is in use (another keel-node?); choose another --api-addr (\(error))"
         }
         if let io = error as? IOError, io.errnoCode == EADDRNOTAVAIL || io.errnoCode == EACCES {
             return "cannot listen on \(configuration.apiHost):\(configuration.apiPort); check --api-addr (\(error))"

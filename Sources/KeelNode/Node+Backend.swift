@@ -46,8 +46,9 @@ extension Node: NodeBackend {
             return MiningSnapshot(active: false, threads: 0, hashesTotal: 0, payTo: coinbaseAddress.hash)
         }
         let status = miner.status
-        return MiningSnapshot(active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal,
-                              payTo: status.payTo ?? coinbaseAddress.hash)
+        return MiningSnapshot(
+            active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal,
+            payTo: status.payTo ?? coinbaseAddress.hash)
     }
 
     /// Starts or re-threads the miner.

@@ -17,21 +17,26 @@ extension Node {
     /// Connected peers.
     public func peers() throws -> [PeerJSON] {
         try requireNetwork().peers().map {
-            PeerJSON(id: $0.id, direction: $0.direction, remoteAddress: $0.remoteAddress, listenAddress: $0.listenAddress,
-                     userAgent: $0.userAgent, bestHeight: $0.bestHeight, pingSeconds: $0.pingSeconds, score: $0.score,
-                     connectedSeconds: $0.connectedSeconds)
+            PeerJSON(
+                id: $0.id, direction: $0.direction, remoteAddress: $0.remoteAddress, listenAddress: $0.listenAddress,
+                userAgent: $0.userAgent, bestHeight: $0.bestHeight, pingSeconds: $0.pingSeconds, score: $0.score,
+                connectedSeconds: $0.connectedSeconds)
         }
     }
 
     /// The health loop's view.
     public func networkHealth() throws -> NetworkHealthJSON {
         let h = try requireNetwork().health()
-        return NetworkHealthJSON(status: h.status, reasons: h.reasons, listenAddress: h.listenAddress, inbound: h.inbound,
-                                 outbound: h.outbound, targetOutbound: h.targetOutbound, addressBookSize: h.addressBookSize,
-                                 learnedAddresses: h.learnedAddresses, bannedHosts: h.bannedHosts,
-                                 seeds: h.seeds.map { .init(address: $0.address, reachable: $0.reachable, latencySeconds: $0.latencySeconds,
-                                                            lastAttempt: $0.lastAttempt, lastError: $0.lastError) },
-                                 tipHeight: h.tipHeight, bestPeerHeight: h.bestPeerHeight, retryDelaySeconds: h.retryDelaySeconds)
+        return NetworkHealthJSON(
+            status: h.status, reasons: h.reasons, listenAddress: h.listenAddress, inbound: h.inbound,
+            outbound: h.outbound, targetOutbound: h.targetOutbound, addressBookSize: h.addressBookSize,
+            learnedAddresses: h.learnedAddresses, bannedHosts: h.bannedHosts,
+            seeds: h.seeds.map {
+                .init(
+                    address: $0.address, reachable: $0.reachable, latencySeconds: $0.latencySeconds,
+                    lastAttempt: $0.lastAttempt, lastError: $0.lastError)
+            },
+            tipHeight: h.tipHeight, bestPeerHeight: h.bestPeerHeight, retryDelaySeconds: h.retryDelaySeconds)
     }
 
     /// The address book plus our own listen address (unless it is a wildcard no one can dial).
@@ -44,15 +49,20 @@ extension Node {
         entries += network.exportPeers().map {
             .init(address: $0.address, source: $0.source.name, lastSeen: $0.lastSeen, lastSuccess: $0.lastSuccess == 0 ? nil : $0.lastSuccess)
         }
-        return PeerBundleJSON(network: self.network.name, genesis: self.network.genesis.hash.hex,
-                              exportedAt: SystemClock().nowMilliseconds(), peers: entries)
+        return PeerBundleJSON(
+            network: self.network.name, genesis: self.network.genesis.hash.hex,
+            exportedAt: SystemClock().nowMilliseconds(), peers: entries)
     }
 
     /// Adds a bundle's addresses.
     public func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON {
         let report = try requireNetwork().importPeers(bundle.peers.map(\.address))
-        logger.info("imported peers", metadata: ["added": "\(report.added)", "known": "\(report.known)", "invalid": "\(report.invalid)",
-                                           "refused": "\(report.refused)"])
+        logger.info(
+            "imported peers",
+            metadata: [
+                "added": "\(report.added)", "known": "\(report.known)", "invalid": "\(report.invalid)",
+                "refused": "\(report.refused)",
+            ])
         return PeerImportJSON(added: report.added, known: report.known, invalid: report.invalid, refused: report.refused)
     }
 
@@ -69,7 +79,8 @@ extension Node {
     /// Why a connect request through the API may not dial `address`, or nil.
     static func connectScopeProblem(_ address: String, network: Network, allowRemote: Bool) -> String? {
         guard DialPolicy(network: network, allowRemote: allowRemote).scope == .loopback,
-              let host = P2PConfiguration.parse(address)?.host, !DialPolicy.isLoopback(host) else { return nil }
+            let host = P2PConfiguration.parse(address)?.host, !DialPolicy.isLoopback(host)
+        else { return nil }
         return "a dev node dials only loopback addresses (127.0.0.0/8, ::1); start it with --allow-remote-peers to dial \(host)"
     }
 
@@ -88,7 +99,8 @@ extension Node {
         guard let chain else { return nil }
         let peers = p2pNetwork?.peers() ?? []
         let inbound = peers.count(where: { $0.direction == "inbound" })
-        return NodeProgress.Snapshot(height: chain.tip.height, bestPeerHeight: p2pNetwork?.bestPeerHeight() ?? 0,
-                                     inbound: inbound, outbound: peers.count - inbound, mempool: chain.mempoolSize.count)
+        return NodeProgress.Snapshot(
+            height: chain.tip.height, bestPeerHeight: p2pNetwork?.bestPeerHeight() ?? 0,
+            inbound: inbound, outbound: peers.count - inbound, mempool: chain.mempoolSize.count)
     }
 }

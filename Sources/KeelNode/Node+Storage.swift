@@ -1,7 +1,8 @@
 import KeelStorage
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Node {
@@ -23,8 +24,12 @@ extension Node {
     /// Refuses to start with less free space than the floor: RocksDB would fail its first flush.
     static func checkFreeSpace(_ directory: String, floor: UInt64) throws {
         guard let free = freeBytes(directory), free < floor else { return }
-        throw StorageError(.noSpace, String(format: "only %.1f MiB free on the disk holding %@; the node needs at least %.1f MiB free to start. Free some space (or move the data directory) and start again",
-                                            Double(free) / 1_048_576, directory, Double(floor) / 1_048_576))
+        throw StorageError(
+            .noSpace,
+            String(
+                format:
+                    "only %.1f MiB free on the disk holding %@; the node needs at least %.1f MiB free to start. Free some space (or move the data directory) and start again",
+                Double(free) / 1_048_576, directory, Double(floor) / 1_048_576))
     }
 
     /// One look at the store's writes (every second, from `NodeService`): pauses them before the
@@ -38,10 +43,13 @@ extension Node {
         metrics.storageWriteFailures.update(total: UInt64(gate.failures))
         for (family, count) in store.droppedRecords {
             metrics.recordsDropped[family.rawValue]?.update(total: UInt64(count))
-            let logged = droppedLogged.withLock { seen in defer { seen[family] = count }; return seen[family] ?? 0 }
+            let logged = droppedLogged.withLock { seen in
+                defer { seen[family] = count }; return seen[family] ?? 0
+            }
             if count > logged {
-                logger.warning("skipped and deleted damaged records: they hold only hints (addresses, unconfirmed transactions) and are learned again",
-                               metadata: ["column_family": "\(family.rawValue)", "count": "\(count - logged)"])
+                logger.warning(
+                    "skipped and deleted damaged records: they hold only hints (addresses, unconfirmed transactions) and are learned again",
+                    metadata: ["column_family": "\(family.rawValue)", "count": "\(count - logged)"])
             }
         }
         let actions = storageWatch.withLock { $0.step(now: now, free: free, pause: gate.pause) }
@@ -55,21 +63,25 @@ extension Node {
                 _ = stopMining()
                 let threads = before.active ? before.threads : 0
                 pausedMiningThreads.withLock { $0 = max($0, threads) }
-                logger.error("writes paused: the node takes no blocks or transactions and does not mine until they work again; it retries every 5 s",
-                             metadata: ["reason": "\(pause.reason)", "mining_threads_stopped": "\(threads)"])
+                logger.error(
+                    "writes paused: the node takes no blocks or transactions and does not mine until they work again; it retries every 5 s",
+                    metadata: ["reason": "\(pause.reason)", "mining_threads_stopped": "\(threads)"])
             case .probe:
                 do {
                     try store.probeWrite()
                     gate.reopen()
                     storageWatch.withLock { $0.recovered() }
-                    let threads = pausedMiningThreads.withLock { t in defer { t = 0 }; return t }
+                    let threads = pausedMiningThreads.withLock { t in
+                        defer { t = 0 }; return t
+                    }
                     if threads > 0 { _ = try? startMining(threads: threads) }
                     logger.notice("writes work again; taking blocks and transactions", metadata: ["mining_threads": "\(threads)"])
                 } catch {
                     logger.debug("writes still fail", metadata: ["error": "\(error)"])
                 }
             case .giveUp(let reason):
-                throw StorageError(.io, "stopping: \(reason). A restart reopens the store; if it keeps failing, check the disk (dmesg) and the data directory's permissions")
+                throw StorageError(
+                    .io, "stopping: \(reason). A restart reopens the store; if it keeps failing, check the disk (dmesg) and the data directory's permissions")
             }
         }
     }

@@ -52,11 +52,13 @@ public final class Node: Sendable {
         self.logger = logger
         storageWatch = Mutex(StorageWatch(floor: configuration.storageMemory.freeSpaceFloor))
         try Node.checkFreeSpace(configuration.dataDirectory, floor: configuration.storageMemory.freeSpaceFloor)
-        let store = try ChainStore(directory: configuration.dataDirectory, network: configuration.network, memory: configuration.storageMemory,
-                                   recovery: configuration.acceptDataLoss ? .rollBackToIntactPrefix : .strict)
+        let store = try ChainStore(
+            directory: configuration.dataDirectory, network: configuration.network, memory: configuration.storageMemory,
+            recovery: configuration.acceptDataLoss ? .rollBackToIntactPrefix : .strict)
         do {
-            metrics = NodeMetrics(routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
-                                  version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
+            metrics = NodeMetrics(
+                routes: APIRouter.routes + [APIRouter.unmatchedRoute], columnFamilies: ColumnFamily.allCases.map(\.rawValue),
+                version: Node.version, commit: commit, rssWarmup: configuration.rssWarmup)
             telemetry = NodeTelemetry(metrics: metrics)
             let writeSeconds = metrics.storageWriteSeconds
             store.writeTimer.report { seconds, sync in writeSeconds[sync ? "true" : "false"]?.record(seconds) }
@@ -69,8 +71,9 @@ public final class Node: Sendable {
                 // The clean-shutdown mark of a rolled-back store says nothing about how the last
                 // run ended: what cost the lost writes was damage, not a crash.
                 let height = try store.tip()?.height ?? 0
-                logger.notice("opened with --accept-data-loss: the store keeps its intact part; later blocks are synced again from peers",
-                              metadata: ["height": "\(height)"])
+                logger.notice(
+                    "opened with --accept-data-loss: the store keeps its intact part; later blocks are synced again from peers",
+                    metadata: ["height": "\(height)"])
             } else if try store.tip() != nil, try !store.wasCleanlyShutDown() {
                 logger.notice("the previous run did not shut down cleanly; checking the stored chain before resuming from the last committed block")
             }

@@ -43,9 +43,11 @@ public struct NodeConfiguration: Sendable {
     }
 
     /// Creates a configuration.
-    public init(network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,
-                apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600,
-                p2p: P2PConfiguration = P2PConfiguration()) {
+    public init(
+        network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,
+        apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600,
+        p2p: P2PConfiguration = P2PConfiguration()
+    ) {
         self.network = network
         self.dataDirectory = dataDirectory
         self.mineTo = mineTo

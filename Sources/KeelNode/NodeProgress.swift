@@ -51,11 +51,13 @@ struct NodeProgress: Sendable {
             last = (now, s.height)
             due = now + interval
             let blocks = s.height - min(s.height, finished.from)
-            return "synced: height \(ProgressMeter.grouped(s.height)), \(ProgressMeter.grouped(blocks)) blocks in \(ProgressMeter.duration(now - finished.startedAt)); \(peers)"
+            return
+                "synced: height \(ProgressMeter.grouped(s.height)), \(ProgressMeter.grouped(blocks)) blocks in \(ProgressMeter.duration(now - finished.startedAt)); \(peers)"
         }
         guard now >= due else { return nil }
         let gained = s.height - min(s.height, last.height)
-        let line = "height \(ProgressMeter.grouped(s.height)) (+\(ProgressMeter.grouped(gained)) in \(ProgressMeter.duration(now - last.time))), \(peers), mempool \(s.mempool) tx"
+        let line =
+            "height \(ProgressMeter.grouped(s.height)) (+\(ProgressMeter.grouped(gained)) in \(ProgressMeter.duration(now - last.time))), \(peers), mempool \(s.mempool) tx"
         last = (now, s.height)
         due = now + interval
         return line

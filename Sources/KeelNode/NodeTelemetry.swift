@@ -71,7 +71,8 @@ struct NodeTelemetry: Sendable {
                 // design; timing it would make an initial sync look like slow propagation.
                 let now = SystemClock().nowMilliseconds()
                 if window.admits(height: event.height, timestamp: event.timestamp, best: peerHeight.current(), now: now),
-                   event.origin == .peer || event.origin == .api {
+                    event.origin == .peer || event.origin == .api
+                {
                     metrics.blockPropagationSeconds.record(Double(now &- event.timestamp) / 1000)
                 }
             },

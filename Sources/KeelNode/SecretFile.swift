@@ -1,8 +1,9 @@
 import Foundation
 import KeelCore
 import KeelFiles
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A secret kept as hex in a file of the data directory with mode 0600, created on first start:

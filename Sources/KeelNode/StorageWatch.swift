@@ -39,8 +39,12 @@ public struct StorageWatch: Sendable {
     public mutating func step(now: Double, free: UInt64?, pause: WriteGate.Pause?) -> [Action] {
         guard let pause else {
             if let free, free < floor {
-                return [.pauseForSpace(String(format: "only %.1f MiB free on the disk holding the data directory (the node keeps %.1f MiB free for RocksDB)",
-                                              Double(free) / 1_048_576, Double(floor) / 1_048_576))]
+                return [
+                    .pauseForSpace(
+                        String(
+                            format: "only %.1f MiB free on the disk holding the data directory (the node keeps %.1f MiB free for RocksDB)",
+                            Double(free) / 1_048_576, Double(floor) / 1_048_576))
+                ]
             }
             return []
         }

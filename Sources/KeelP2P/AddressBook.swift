@@ -1,7 +1,8 @@
 import KeelCore
 import KeelStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The peer addresses a node knows and the hosts it has banned: plain state, persisted by the
@@ -110,7 +111,8 @@ public struct AddressBook: Sendable {
         if buckets[index].count >= bucketSize {
             let rank = { (r: PeerRecord) in (r.lastSuccess, r.lastSeen) }
             guard let victim = buckets[index].compactMap({ records[$0] }).min(by: { rank($0) < rank($1) }),
-                  rank(victim) < rank(record) else { return false }
+                rank(victim) < rank(record)
+            else { return false }
             records[victim.address] = nil
             unbucket(victim.address)
             deletions.append(victim.address)
@@ -219,8 +221,10 @@ public struct AddressBook: Sendable {
     /// its failure backoff (2^failures s, capped at 10 min) runs, measured from the end of its
     /// last attempt (`lastAttempt`).
     /// `priority` orders configured addresses (`--connect`, then `--seed`, as given).
-    public func candidates(now: UInt64, excluding: Set<String>, lastAttempt: [String: UInt64],
-                           priority: [String: Int] = [:]) -> [PeerRecord] {
+    public func candidates(
+        now: UInt64, excluding: Set<String>, lastAttempt: [String: UInt64],
+        priority: [String: Int] = [:]
+    ) -> [PeerRecord] {
         records.values
             .filter { !excluding.contains($0.address) && !isBanned($0.host, now: now) }
             .filter { record in

@@ -108,7 +108,6 @@ struct BlockDownloader: Sendable {
     /// Whether `hash` is requested from `peer`.
     func isRequested(_ hash: Hash256, from peer: UInt64) -> Bool { inFlight[hash]?.peer == peer }
 
-
     mutating func addPeer(_ peer: UInt64, now: UInt64) {
         if peers[peer] == nil { peers[peer] = PeerQueue(lastProgress: now) }
     }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelCore
 import KeelStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Which addresses the node may dial that it did not get from the operator.
 ///
@@ -82,7 +83,8 @@ public struct DialPolicy: Sendable, Equatable {
                 }
             }
             let inTestRange = testPrefix.map { host.hasPrefix($0) } ?? true
-            return DialPolicy.isLoopback(host) && inTestRange ? .dial : .refuse("not a loopback address (the dev network dials only 127.0.0.0/8 and ::1 it learns; --allow-remote-peers lifts this)")
+            return DialPolicy.isLoopback(host) && inTestRange
+                ? .dial : .refuse("not a loopback address (the dev network dials only 127.0.0.0/8 and ::1 it learns; --allow-remote-peers lifts this)")
         }
     }
 
@@ -96,7 +98,8 @@ public struct DialPolicy: Sendable, Equatable {
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 {
             let b = withUnsafeBytes(of: &v4) { Array($0) }
-            let reserved = b[0] == 0 || b[0] >= 224 || (b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100)
+            let reserved =
+                b[0] == 0 || b[0] >= 224 || (b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100)
                 || (b[0] == 203 && b[1] == 0 && b[2] == 113) || (b[0] == 198 && (b[1] == 18 || b[1] == 19))
             return reserved ? .unroutable : .routable
         }

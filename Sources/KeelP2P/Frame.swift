@@ -102,7 +102,8 @@ public struct FrameDecoder: Sendable {
             let name = buffer[(b + 4)..<(b + 16)]
             let nameStart = name.startIndex
             guard let end = name.firstIndex(of: 0) ?? Optional(name.endIndex), end > nameStart,
-                  name[nameStart..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), name[end...].allSatisfy({ $0 == 0 }) else {
+                name[nameStart..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), name[end...].allSatisfy({ $0 == 0 })
+            else {
                 throw FrameError(kind: .badCommand, message: "command bytes are not zero-padded printable ASCII")
             }
             let length = Int(UInt32(buffer[b + 16]) | UInt32(buffer[b + 17]) << 8 | UInt32(buffer[b + 18]) << 16 | UInt32(buffer[b + 19]) << 24)

@@ -47,8 +47,10 @@ struct HeaderSync: Sendable {
 
     /// Processes one headers message. `checkFrom` gives a check continuing from a stored block;
     /// `threshold` is the chain's anti-DoS work threshold; `full` whether the batch was full.
-    mutating func process(_ headers: [BlockHeader], full: Bool, threshold: UInt256, now: UInt64,
-                          checkFrom: (Hash256) -> HeaderChainCheck?) -> Outcome {
+    mutating func process(
+        _ headers: [BlockHeader], full: Bool, threshold: UInt256, now: UInt64,
+        checkFrom: (Hash256) -> HeaderChainCheck?
+    ) -> Outcome {
         guard let first = headers.first else { return .fetch([], more: false) }
         var current: HeaderChainCheck
         let continued = check?.tip.hash == first.previousHash

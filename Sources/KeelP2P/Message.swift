@@ -21,8 +21,10 @@ public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
     public let timestamp: UInt64
 
     /// Creates version info.
-    public init(protocolVersion: UInt32 = 1, network: String, genesis: Hash256, nonce: UInt64, listenPort: UInt16,
-                bestHeight: UInt64, userAgent: String, timestamp: UInt64 = 0) {
+    public init(
+        protocolVersion: UInt32 = 1, network: String, genesis: Hash256, nonce: UInt64, listenPort: UInt16,
+        bestHeight: UInt64, userAgent: String, timestamp: UInt64 = 0
+    ) {
         self.protocolVersion = protocolVersion
         self.network = network
         self.genesis = genesis
@@ -193,8 +195,10 @@ public enum Message: Sendable, Equatable {
     }
 
     /// Every command name (a bounded metrics label set).
-    public static let commands = ["version", "verack", "ping", "pong", "getaddr", "addr", "inv", "getdata", "notfound",
-                                  "getheaders", "headers", "block", "tx", "reachcheck", "reachresult"]
+    public static let commands = [
+        "version", "verack", "ping", "pong", "getaddr", "addr", "inv", "getdata", "notfound",
+        "getheaders", "headers", "block", "tx", "reachcheck", "reachresult",
+    ]
 
     /// The frame carrying this message.
     public var frame: Frame {

@@ -10,10 +10,12 @@ public final class P2PMetrics: Sendable {
     /// Traffic directions.
     public static let flows = ["received", "sent"]
     /// Why a peer is banned or disconnected (bounded codes).
-    public static let reasons = ["bad_magic", "bad_command", "oversized", "bad_checksum", "malformed_message", "invalid_block",
-                                 "invalid_transaction", "flood", "protocol_violation", "wrong_network", "wrong_genesis",
-                                 "self_connection", "handshake_timeout", "ping_timeout", "slow_reader", "closed", "shutdown",
-                                 "duplicate", "requested", "stalling", "evicted"]
+    public static let reasons = [
+        "bad_magic", "bad_command", "oversized", "bad_checksum", "malformed_message", "invalid_block",
+        "invalid_transaction", "flood", "protocol_violation", "wrong_network", "wrong_genesis",
+        "self_connection", "handshake_timeout", "ping_timeout", "slow_reader", "closed", "shutdown",
+        "duplicate", "requested", "stalling", "evicted",
+    ]
     /// Dial outcomes.
     public static let dialResults = ["connected", "refused", "timeout", "handshake_failed"]
     /// Inbound connections turned away.
@@ -78,76 +80,132 @@ public final class P2PMetrics: Sendable {
     /// without blaming the peer.
     let ignored: [String: Counter]
     /// What was ignored and why.
-    public static let ignoredKinds = ["headers low_work", "headers presync", "headers redownload_mismatch", "headers unconnected",
-                                      "headers from_the_future", "block low_work", "block unrequested_orphan", "block orphan_expired"]
+    public static let ignoredKinds = [
+        "headers low_work", "headers presync", "headers redownload_mismatch", "headers unconnected",
+        "headers from_the_future", "block low_work", "block unrequested_orphan", "block orphan_expired",
+    ]
 
     /// Creates every series at zero on `registry`.
     public init(registry: PrometheusCollectorRegistry) {
         let r = registry
-        peers = Dictionary(uniqueKeysWithValues: P2PMetrics.directions.map {
-            ($0, r.makeGauge(descriptor: .keel("keel_peers", "Connected peers that completed the handshake, by who dialled."), labels: [("direction", $0)]))
-        })
-        peerClockOffset = r.makeGauge(descriptor: .keel("keel_p2p_peer_clock_offset_seconds",
-                                                        "Median over connected peers of their clock minus ours at the handshake, seconds (0 without peers)."))
+        peers = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.directions.map {
+                ($0, r.makeGauge(descriptor: .keel("keel_peers", "Connected peers that completed the handshake, by who dialled."), labels: [("direction", $0)]))
+            })
+        peerClockOffset = r.makeGauge(
+            descriptor: .keel(
+                "keel_p2p_peer_clock_offset_seconds",
+                "Median over connected peers of their clock minus ours at the handshake, seconds (0 without peers)."))
         var messages = [String: Counter](), bytes = [String: Counter]()
         for command in Message.commands + ["unknown"] {
             for flow in P2PMetrics.flows {
                 let labels = [("command", command), ("direction", flow)]
-                messages[command + " " + flow] = r.makeCounter(descriptor: .keel("keel_p2p_messages_total", "P2P messages, by command and direction (received or sent)."), labels: labels)
-                bytes[command + " " + flow] = r.makeCounter(descriptor: .keel("keel_p2p_bytes_total", "P2P bytes including frame headers, by command and direction."), labels: labels)
+                messages[command + " " + flow] = r.makeCounter(
+                    descriptor: .keel("keel_p2p_messages_total", "P2P messages, by command and direction (received or sent)."), labels: labels)
+                bytes[command + " " + flow] = r.makeCounter(
+                    descriptor: .keel("keel_p2p_bytes_total", "P2P bytes including frame headers, by command and direction."), labels: labels)
             }
         }
         self.messages = messages
         self.bytes = bytes
-        pingSeconds = r.makeValueHistogram(descriptor: .keel("keel_peer_ping_seconds", "Round trip of a ping to a peer and its pong, in seconds."),
-                                           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
-        bans = Dictionary(uniqueKeysWithValues: P2PMetrics.reasons.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_peer_bans_total", "Peer hosts banned, by the offence that used up their score."), labels: [("reason", $0)]))
-        })
-        disconnects = Dictionary(uniqueKeysWithValues: P2PMetrics.reasons.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_peer_disconnects_total", "Peer connections closed, by reason."), labels: [("reason", $0)]))
-        })
-        dials = Dictionary(uniqueKeysWithValues: P2PMetrics.dialResults.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_dials_total", "Outbound dials, by result."), labels: [("result", $0)]))
-        })
-        rejected = Dictionary(uniqueKeysWithValues: P2PMetrics.rejections.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason."), labels: [("reason", $0)]))
-        })
-        refusedAddresses = Dictionary(uniqueKeysWithValues: P2PMetrics.refusedSources.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_addresses_refused_total", "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled."), labels: [("source", $0)]))
-        })
-        refusedDialBacks = Dictionary(uniqueKeysWithValues: P2PMetrics.dialBackRefusals.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_dial_backs_refused_total",
-                                                 "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), asked within 10 s of its last (rate), or the node had four running (limit)."),
-                               labels: [("reason", $0)]))
-        })
+        pingSeconds = r.makeValueHistogram(
+            descriptor: .keel("keel_peer_ping_seconds", "Round trip of a ping to a peer and its pong, in seconds."),
+            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
+        bans = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.reasons.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel("keel_peer_bans_total", "Peer hosts banned, by the offence that used up their score."), labels: [("reason", $0)])
+                )
+            })
+        disconnects = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.reasons.map {
+                ($0, r.makeCounter(descriptor: .keel("keel_peer_disconnects_total", "Peer connections closed, by reason."), labels: [("reason", $0)]))
+            })
+        dials = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.dialResults.map {
+                ($0, r.makeCounter(descriptor: .keel("keel_p2p_dials_total", "Outbound dials, by result."), labels: [("result", $0)]))
+            })
+        rejected = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.rejections.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel("keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason."),
+                        labels: [("reason", $0)])
+                )
+            })
+        refusedAddresses = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.refusedSources.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel(
+                            "keel_p2p_addresses_refused_total",
+                            "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled."),
+                        labels: [("source", $0)])
+                )
+            })
+        refusedDialBacks = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.dialBackRefusals.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel(
+                            "keel_p2p_dial_backs_refused_total",
+                            "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), asked within 10 s of its last (rate), or the node had four running (limit)."
+                        ),
+                        labels: [("reason", $0)])
+                )
+            })
         addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))
         bannedHosts = r.makeGauge(descriptor: .keel("keel_p2p_banned_hosts", "Hosts currently banned."))
         seeds = r.makeGauge(descriptor: .keel("keel_p2p_seeds", "Configured seed and --connect addresses."))
         seedsReachable = r.makeGauge(descriptor: .keel("keel_p2p_seeds_reachable", "Seed and --connect addresses whose last dial completed a handshake."))
         orphanBlocks = r.makeGauge(descriptor: .keel("keel_p2p_orphan_blocks", "Blocks held until their parent arrives."))
         bestPeerHeight = r.makeGauge(descriptor: .keel("keel_p2p_best_peer_height", "The highest tip height a connected peer announced."))
-        addressesRateLimited = r.makeCounter(descriptor: .keel("keel_p2p_addresses_rate_limited_total",
-                                                               "Addresses in addr messages over the sender's rate (1,000 at once, 0.1 a second), dropped unread."))
+        addressesRateLimited = r.makeCounter(
+            descriptor: .keel(
+                "keel_p2p_addresses_rate_limited_total",
+                "Addresses in addr messages over the sender's rate (1,000 at once, 0.1 a second), dropped unread."))
         orphanBytes = r.makeGauge(descriptor: .keel("keel_p2p_orphan_bytes", "Bytes of blocks held until their parent arrives."))
         downloadQueue = r.makeGauge(descriptor: .keel("keel_p2p_download_queue", "Blocks queued for download, over all peers."))
         blocksInFlight = r.makeGauge(descriptor: .keel("keel_p2p_blocks_in_flight", "Blocks requested from peers and not yet delivered."))
-        downloadRefused = Dictionary(uniqueKeysWithValues: P2PMetrics.downloadRefusals.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_download_refused_total",
-                                                 "Blocks not queued for download or not held as orphans because a bound was reached, by bound."),
-                               labels: [("reason", $0)]))
-        })
-        requestsExpired = Dictionary(uniqueKeysWithValues: P2PMetrics.expiries.map {
-            ($0, r.makeCounter(descriptor: .keel("keel_p2p_requests_expired_total",
-                                                 "Block requests taken back from a peer and asked of others: it stalled while others delivered, or timed out."),
-                               labels: [("reason", $0)]))
-        })
-        ignored = Dictionary(uniqueKeysWithValues: P2PMetrics.ignoredKinds.map { key in
-            let parts = key.split(separator: " ").map(String.init)
-            return (key, r.makeCounter(descriptor: .keel("keel_p2p_ignored_total",
-                                                         "Headers messages and blocks from peers not followed or not stored, without penalty, by what and why."),
-                                       labels: [("what", parts[0]), ("reason", parts[1])]))
-        })
+        downloadRefused = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.downloadRefusals.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel(
+                            "keel_p2p_download_refused_total",
+                            "Blocks not queued for download or not held as orphans because a bound was reached, by bound."),
+                        labels: [("reason", $0)])
+                )
+            })
+        requestsExpired = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.expiries.map {
+                (
+                    $0,
+                    r.makeCounter(
+                        descriptor: .keel(
+                            "keel_p2p_requests_expired_total",
+                            "Block requests taken back from a peer and asked of others: it stalled while others delivered, or timed out."),
+                        labels: [("reason", $0)])
+                )
+            })
+        ignored = Dictionary(
+            uniqueKeysWithValues: P2PMetrics.ignoredKinds.map { key in
+                let parts = key.split(separator: " ").map(String.init)
+                return (
+                    key,
+                    r.makeCounter(
+                        descriptor: .keel(
+                            "keel_p2p_ignored_total",
+                            "Headers messages and blocks from peers not followed or not stored, without penalty, by what and why."),
+                        labels: [("what", parts[0]), ("reason", parts[1])])
+                )
+            })
     }
 
     func message(_ command: String, _ flow: String, bytes count: Int) {

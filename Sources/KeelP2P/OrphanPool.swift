@@ -49,14 +49,16 @@ struct OrphanPool: Sendable {
     /// evicted for a lower one (it is the last to be connectable); the evicted come back to be
     /// fetched again. Returns the refusal, if `block` itself is not held.
     mutating func add(_ block: Block, item: BlockDownloader.Item, from peer: UInt64, size: Int, now: UInt64)
-        -> (refusal: Refusal?, evicted: [BlockDownloader.Item]) {
+        -> (refusal: Refusal?, evicted: [BlockDownloader.Item])
+    {
         let hash = block.hash
         guard entries[hash] == nil else { return (nil, []) }
         guard perPeerBytes[peer, default: 0] + size <= limits.perPeerBytes else { return (.peerFull, []) }
         var evicted = [BlockDownloader.Item]()
         while entries.count >= limits.count || bytes + size > limits.bytes {
             guard let highest = entries.values.max(by: { $0.item.height < $1.item.height }),
-                  highest.item.height > item.height else { return (.full, evicted) }
+                highest.item.height > item.height
+            else { return (.full, evicted) }
             evicted.append(remove(highest.block.hash)!.item)
         }
         entries[hash] = Entry(block: block, item: item, peer: peer, size: size, at: now)

@@ -31,9 +31,11 @@ public struct P2PConfiguration: Sendable {
     public var testDialPrefix: String?
 
     /// Creates a configuration; the defaults are the node's.
-    public init(listenHost: String? = "127.0.0.1", listenPort: Int = 9333, connect: [String] = [], seeds: [String] = [],
-                connectTimeout: Double = 10, healthInterval: Double = 30, pingInterval: Double = 30, maxInbound: Int = 1000,
-                targetOutbound: Int = 8, banSeconds: Double = 86_400, discovery: Bool = true, allowRemotePeers: Bool = false) {
+    public init(
+        listenHost: String? = "127.0.0.1", listenPort: Int = 9333, connect: [String] = [], seeds: [String] = [],
+        connectTimeout: Double = 10, healthInterval: Double = 30, pingInterval: Double = 30, maxInbound: Int = 1000,
+        targetOutbound: Int = 8, banSeconds: Double = 86_400, discovery: Bool = true, allowRemotePeers: Bool = false
+    ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.connect = connect

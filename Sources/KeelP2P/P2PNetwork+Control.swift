@@ -14,11 +14,12 @@ extension P2PNetwork {
         let now = P2PNetwork.monotonicMilliseconds()
         return establishedPeers().sorted { $0.id < $1.id }.map { peer in
             peer.state.withLock { s in
-                PeerSummary(id: peer.id, direction: peer.direction.rawValue,
-                            remoteAddress: PeerRecord.format(host: peer.host, port: UInt16(clamping: peer.port)),
-                            listenAddress: (s.version?.listenPort).flatMap { $0 == 0 ? nil : PeerRecord.format(host: peer.host, port: $0) },
-                            userAgent: s.version?.userAgent ?? "", bestHeight: s.bestHeight, pingSeconds: s.lastPingSeconds,
-                            score: s.score.value, connectedSeconds: Double(now - min(s.establishedAt ?? now, now)) / 1000)
+                PeerSummary(
+                    id: peer.id, direction: peer.direction.rawValue,
+                    remoteAddress: PeerRecord.format(host: peer.host, port: UInt16(clamping: peer.port)),
+                    listenAddress: (s.version?.listenPort).flatMap { $0 == 0 ? nil : PeerRecord.format(host: peer.host, port: $0) },
+                    userAgent: s.version?.userAgent ?? "", bestHeight: s.bestHeight, pingSeconds: s.lastPingSeconds,
+                    score: s.score.value, connectedSeconds: Double(now - min(s.establishedAt ?? now, now)) / 1000)
             }
         }
     }
@@ -33,8 +34,9 @@ extension P2PNetwork {
         return state.withLock { s in
             let seeds = s.seeds.keys.sorted().map { address in
                 let seed = s.seeds[address]!
-                return SeedHealth(address: address, reachable: seed.reachable, latencySeconds: seed.latency,
-                                  lastAttempt: seed.lastAttempt, lastError: seed.lastError)
+                return SeedHealth(
+                    address: address, reachable: seed.reachable, latencySeconds: seed.latency,
+                    lastAttempt: seed.lastAttempt, lastError: seed.lastError)
             }
             var reasons = [String]()
             var status = "ok"
@@ -49,10 +51,11 @@ extension P2PNetwork {
                 status = "degraded"
                 reasons.append("\(outbound) outbound peers, below the target of \(configuration.targetOutbound)")
             }
-            return NetworkHealth(status: status, reasons: reasons, listenAddress: s.listenAddress, inbound: inbound, outbound: outbound,
-                                 targetOutbound: configuration.targetOutbound, addressBookSize: s.book.count,
-                                 learnedAddresses: s.book.learnedCount, bannedHosts: s.book.bans.count, seeds: seeds,
-                                 tipHeight: tip, bestPeerHeight: best, retryDelaySeconds: s.retryDelay)
+            return NetworkHealth(
+                status: status, reasons: reasons, listenAddress: s.listenAddress, inbound: inbound, outbound: outbound,
+                targetOutbound: configuration.targetOutbound, addressBookSize: s.book.count,
+                learnedAddresses: s.book.learnedCount, bannedHosts: s.book.bans.count, seeds: seeds,
+                tipHeight: tip, bestPeerHeight: best, retryDelaySeconds: s.retryDelay)
         }
     }
 
@@ -137,7 +140,8 @@ extension P2PNetwork {
     /// or we do not listen.
     public func dialBackCheck() async -> (reachable: Bool, seconds: Double?)? {
         guard let port = listenAddress.flatMap(P2PConfiguration.parse)?.port,
-              let peer = establishedPeers().first else { return nil }
+            let peer = establishedPeers().first
+        else { return nil }
         let nonce = UInt64.random(in: 0...UInt64.max)
         let check = ReachCheck(eventLoop: group.next())
         state.withLock { $0.reachChecks[nonce] = check }
@@ -156,18 +160,27 @@ extension P2PNetwork {
     public func verify() async -> [VerifyStep] {
         let health = health()
         var steps = [VerifyStep]()
-        steps.append(VerifyStep(name: "address_book", passed: health.addressBookSize > 0,
-                                detail: "\(health.addressBookSize) addresses known"))
-        steps.append(VerifyStep(name: "address_exchange", passed: health.learnedAddresses > 0,
-                                detail: "\(health.learnedAddresses) addresses learned from peers"))
+        steps.append(
+            VerifyStep(
+                name: "address_book", passed: health.addressBookSize > 0,
+                detail: "\(health.addressBookSize) addresses known"))
+        steps.append(
+            VerifyStep(
+                name: "address_exchange", passed: health.learnedAddresses > 0,
+                detail: "\(health.learnedAddresses) addresses learned from peers"))
         if let result = await dialBackCheck() {
             let latency = result.seconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "?"
-            steps.append(VerifyStep(name: "dial_back", passed: result.reachable,
-                                    detail: result.reachable ? "a peer reached \(listenAddress ?? "?") in \(latency)"
-                                        : "a peer could not reach \(listenAddress ?? "?")"))
+            steps.append(
+                VerifyStep(
+                    name: "dial_back", passed: result.reachable,
+                    detail: result.reachable
+                        ? "a peer reached \(listenAddress ?? "?") in \(latency)"
+                        : "a peer could not reach \(listenAddress ?? "?")"))
         } else {
-            steps.append(VerifyStep(name: "dial_back", passed: false,
-                                    detail: listenAddress == nil ? "the node does not listen (--p2p-addr)" : "no connected peer to ask"))
+            steps.append(
+                VerifyStep(
+                    name: "dial_back", passed: false,
+                    detail: listenAddress == nil ? "the node does not listen (--p2p-addr)" : "no connected peer to ask"))
         }
         return steps
     }

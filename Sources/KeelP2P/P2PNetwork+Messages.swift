@@ -125,9 +125,11 @@ extension P2PNetwork {
         peer.state.withLock { $0.outcome }?.complete(true)
         updatePeerGauges()
         updateBookGauges()
-        logger.info("peer connected", metadata: [
-            "peer": "\(peer.id)", "direction": "\(peer.direction.rawValue)", "height": "\(info.bestHeight)", "agent": "\(info.userAgent)",
-        ])
+        logger.info(
+            "peer connected",
+            metadata: [
+                "peer": "\(peer.id)", "direction": "\(peer.direction.rawValue)", "height": "\(info.bestHeight)", "agent": "\(info.userAgent)",
+            ])
         if configuration.discovery {
             // Asked for: its answer may be a full addr.
             peer.state.withLock { $0.addrTokens.refill(Double(Message.maxAddresses)) }
@@ -230,8 +232,10 @@ extension P2PNetwork {
             for address in wanted {
                 let key = PeerRecord.format(host: address.host, port: address.port)
                 guard !s.ownAddresses.contains(key), key != s.listenAddress else { continue }
-                if let record = s.book.add(host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now),
-                                           from: peer.host) {
+                if let record = s.book.add(
+                    host: address.host, port: address.port, source: .addr, seen: min(address.lastSeen, now),
+                    from: peer.host)
+                {
                     batch.putPeer(record)
                 }
             }

@@ -45,8 +45,9 @@ extension P2PNetwork {
                         guard let host = P2PConfiguration.parse(address)?.host else { return nil }
                         return DialPolicy.isLoopback(host) ? address : AddressBook.networkGroup(host)
                     }
-                    let groups = Set(s.peers.values.filter { $0.direction == .outbound }.compactMap { $0.dialedAddress.flatMap(group) }
-                                     + s.dialing.compactMap(group))
+                    let groups = Set(
+                        s.peers.values.filter { $0.direction == .outbound }.compactMap { $0.dialedAddress.flatMap(group) }
+                            + s.dialing.compactMap(group))
                     let pick = candidates.first { record in
                         dialPolicy.allows(record) && (!AddressBook.isLearned(record.source) || !groups.contains(group(record.address) ?? ""))
                     }
@@ -87,7 +88,9 @@ extension P2PNetwork {
             if state.withLock({ s -> Bool in
                 defer { s.wake = false }
                 return s.wake || s.stopping
-            }) { return }
+            }) {
+                return
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -100,9 +103,11 @@ extension P2PNetwork {
             return (s.seeds.count, s.peers.count, warn)
         }
         if configured > 0, peers == 0, warn {
-            logger.warning("no peer reachable: every seed and --connect address failed; retrying", metadata: [
-                "seeds": "\(configured)", "retry_in_s": "\(delay)",
-            ])
+            logger.warning(
+                "no peer reachable: every seed and --connect address failed; retrying",
+                metadata: [
+                    "seeds": "\(configured)", "retry_in_s": "\(delay)",
+                ])
         }
     }
 

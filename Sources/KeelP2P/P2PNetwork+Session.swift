@@ -6,8 +6,10 @@ extension P2PNetwork {
     /// Runs one connection to its end: checks bans and limits (inbound), then a reader, a
     /// writer and a timer task until either side closes. `outcome` (dials) learns whether the
     /// handshake completed.
-    func runSession(_ connection: NIOAsyncChannel<Frame, Frame>, direction: Handshake.Direction, dialed: PeerRecord?,
-                    outcome: DialOutcome?, handshakeTimeout: Double? = nil, probe: Bool = false) async {
+    func runSession(
+        _ connection: NIOAsyncChannel<Frame, Frame>, direction: Handshake.Direction, dialed: PeerRecord?,
+        outcome: DialOutcome?, handshakeTimeout: Double? = nil, probe: Bool = false
+    ) async {
         let remote = connection.channel.remoteAddress
         let host = remote?.ipAddress ?? "unknown"
         let now = clock.nowMilliseconds()
@@ -35,8 +37,9 @@ extension P2PNetwork {
                     if let evict { s.uncountInbound(evict) }
                 }
             }
-            let peer = Peer(id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
-                            channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
+            let peer = Peer(
+                id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
+                channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
             s.nextID += 1
             s.peers[peer.id] = peer
             if direction == .inbound {
@@ -203,8 +206,12 @@ extension P2PNetwork {
         let key = AddressBook.banKey(peer.host)
         let others = state.withLock { s in s.peers.values.filter { AddressBook.banKey($0.host) == key && $0.id != peer.id } }
         for other in others { other.close(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation") }
-        logger.warning("banned peer host", metadata: ["host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)",
-                                                      "other_connections_closed": "\(others.count)"])
+        logger.warning(
+            "banned peer host",
+            metadata: [
+                "host": "\(peer.host)", "reason": "\(reason)", "until_ms": "\(until)",
+                "other_connections_closed": "\(others.count)",
+            ])
     }
 
     /// Counts and sets under the network lock, so concurrent handshakes cannot leave a stale

@@ -33,8 +33,9 @@ extension P2PNetwork {
     func handleHeaders(_ headers: [BlockHeader], from peer: Peer) {
         guard !headers.isEmpty else { return }
         var sync = peer.state.withLock { $0.headerSync }
-        let outcome = sync.process(headers, full: headers.count == Message.maxHeaders, threshold: chain.antiDoSWorkThreshold,
-                                   now: clock.nowMilliseconds(), checkFrom: chain.headerCheck(extending:))
+        let outcome = sync.process(
+            headers, full: headers.count == Message.maxHeaders, threshold: chain.antiDoSWorkThreshold,
+            now: clock.nowMilliseconds(), checkFrom: chain.headerCheck(extending:))
         var resume: Hash256?
         var unconnected = false
         switch outcome {
@@ -91,10 +92,12 @@ extension P2PNetwork {
             (d.nextRequests(for: peer.id, now: now, tipHeight: tip) { hash in self.chain.knowsBlock(hash) }, d.wantsMoreHeaders(from: peer.id))
         }
         if !claimed.isEmpty { peer.send(.getdata(claimed.map { InventoryItem(kind: .block, hash: $0.hash) })) }
-        if room, let resume = peer.state.withLock({ s -> Hash256? in
-            defer { s.headerSync.resumeFrom = nil }
-            return s.headerSync.resumeFrom
-        }) {
+        if room,
+            let resume = peer.state.withLock({ s -> Hash256? in
+                defer { s.headerSync.resumeFrom = nil }
+                return s.headerSync.resumeFrom
+            })
+        {
             peer.send(.getheaders(locator: [resume], stop: .zero))
         }
         updateDownloadGauges()

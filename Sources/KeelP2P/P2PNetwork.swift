@@ -2,13 +2,14 @@ import KeelChain
 import KeelCore
 import KeelStorage
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The P2P layer as a service: it listens, dials seeds and known addresses with a timeout and
 /// fallback, runs a session per connection (handshake, sync, relay, address exchange, scoring),
@@ -86,9 +87,11 @@ public final class P2PNetwork: Service, Sendable {
 
     /// A network over `chain`, persisting its address book in `chain.store`. `onListening`
     /// receives the bound `host:port` (the port differs from the configured one when it is 0).
-    public init(configuration: P2PConfiguration, chain: ChainState, metrics: P2PMetrics, logger: Logger,
-                clock: any WallClock = SystemClock(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                onListening: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        configuration: P2PConfiguration, chain: ChainState, metrics: P2PMetrics, logger: Logger,
+        clock: any WallClock = SystemClock(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         self.configuration = configuration
         var policy = DialPolicy(network: chain.network, allowRemote: configuration.allowRemotePeers)
         policy.testPrefix = configuration.testDialPrefix
@@ -182,8 +185,9 @@ public final class P2PNetwork: Service, Sendable {
     /// Our version message.
     func versionInfo() -> VersionInfo {
         let port = state.withLock { s in s.listenAddress.flatMap(P2PConfiguration.parse)?.port } ?? 0
-        return VersionInfo(network: chain.network.name, genesis: chain.network.genesis.hash, nonce: nonce, listenPort: port,
-                           bestHeight: chain.tip.height, userAgent: "keel-node/0.1.0", timestamp: clock.nowMilliseconds())
+        return VersionInfo(
+            network: chain.network.name, genesis: chain.network.genesis.hash, nonce: nonce, listenPort: port,
+            bestHeight: chain.tip.height, userAgent: "keel-node/0.1.0", timestamp: clock.nowMilliseconds())
     }
 
     /// Milliseconds on the monotonic clock (timeouts, latencies).
@@ -194,8 +198,9 @@ public final class P2PNetwork: Service, Sendable {
         let magic = chain.network.magic
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(FrameHandler(magic: magic))
-            return try NIOAsyncChannel<Frame, Frame>(wrappingChannelSynchronously: channel,
-                                                     configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+            return try NIOAsyncChannel<Frame, Frame>(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
         }
     }
 
@@ -210,9 +215,11 @@ public final class P2PNetwork: Service, Sendable {
                 .bind(host: host, port: configuration.listenPort) { channel in self.makeAsyncChannel(channel) }
         } catch {
             let inUse = (error as? IOError)?.errnoCode == EADDRINUSE
-            throw P2PError(.listen, "cannot listen for peers on \(PeerRecord.format(host: host, port: UInt16(clamping: configuration.listenPort)))"
-                           + (inUse ? ": the address is in use (another keel-node?); choose another --p2p-addr" : "; check --p2p-addr"),
-                           cause: error)
+            throw P2PError(
+                .listen,
+                "cannot listen for peers on \(PeerRecord.format(host: host, port: UInt16(clamping: configuration.listenPort)))"
+                    + (inUse ? ": the address is in use (another keel-node?); choose another --p2p-addr" : "; check --p2p-addr"),
+                cause: error)
         }
         let port = server.channel.localAddress?.port ?? configuration.listenPort
         let address = PeerRecord.format(host: host, port: UInt16(port))

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelStorage
 import NIOCore
 import Synchronization
 
@@ -73,8 +74,10 @@ final class Peer: Sendable {
     let outbox: AsyncStream<Frame>.Continuation
     let state: Mutex<State>
 
-    init(id: UInt64, direction: Handshake.Direction, host: String, port: Int, dialedAddress: String?, probe: Bool, channel: any Channel,
-         outbox: AsyncStream<Frame>.Continuation, handshake: Handshake, now: UInt64) {
+    init(
+        id: UInt64, direction: Handshake.Direction, host: String, port: Int, dialedAddress: String?, probe: Bool, channel: any Channel,
+        outbox: AsyncStream<Frame>.Continuation, handshake: Handshake, now: UInt64
+    ) {
         self.id = id
         self.direction = direction
         self.host = host
@@ -163,8 +166,6 @@ final class Peer: Sendable {
         channel.close(promise: nil)
     }
 }
-
-import KeelStorage
 
 extension PeerRecord {
     /// `host:port` with IPv6 hosts in brackets.

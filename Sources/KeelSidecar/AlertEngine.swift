@@ -16,8 +16,10 @@ public struct AlertEngine: Sendable {
         public var exit: (detail: String, logs: String)?
 
         /// Creates inputs.
-        public init(nodeUp: Bool, suspended: Bool = false, restartTimes: [Double] = [], readings: [Sampler.Reading] = [],
-                    exit: (detail: String, logs: String)? = nil) {
+        public init(
+            nodeUp: Bool, suspended: Bool = false, restartTimes: [Double] = [], readings: [Sampler.Reading] = [],
+            exit: (detail: String, logs: String)? = nil
+        ) {
             self.nodeUp = nodeUp
             self.suspended = suspended
             self.restartTimes = restartTimes
@@ -49,8 +51,10 @@ public struct AlertEngine: Sendable {
     /// seen. Returns the resolutions to send: for a firing alert whose rule is gone or disabled,
     /// or whose labels change (receivers know it by its labels: it would stay open for good
     /// there); such an alert starts over (pending, then firing under its new labels).
-    public mutating func reconfigure(rules newRules: [AlertRule], labels newLabels: [String: String], repeatInterval newRepeat: Double,
-                                     now: Double) -> [Alert] {
+    public mutating func reconfigure(
+        rules newRules: [AlertRule], labels newLabels: [String: String], repeatInterval newRepeat: Double,
+        now: Double
+    ) -> [Alert] {
         let kept = newRules.filter { $0.enabled && $0.kind != .soakFailed }
         var resolutions = [Alert]()
         for rule in rules {
@@ -138,26 +142,44 @@ public struct AlertEngine: Sendable {
         case .nodeDown:
             // Pages only while the node stays down: an exit the supervisor fixes within `for`
             // is NodeRestarted's (a warning), not a page.
-            return (!inputs.nodeUp, inputs.exit.map { "The node exited (\($0.detail)) and is not running." } ?? "The node is not running or does not answer /health.", [:])
+            return (
+                !inputs.nodeUp,
+                inputs.exit.map { "The node exited (\($0.detail)) and is not running." } ?? "The node is not running or does not answer /health.", [:]
+            )
         case .nodeRestarted:
             let count = inputs.restartTimes.filter { $0 >= now - rule.window }.count
             let exit = inputs.exit.map { ["logs": $0.logs, "exit": $0.detail] } ?? [:]
-            return (Double(count) >= rule.threshold, "The node restarted \(count) time(s) in the last \(SidecarDuration.format(rule.window)); it is running again unless NodeDown fires too.", exit)
+            return (
+                Double(count) >= rule.threshold,
+                "The node restarted \(count) time(s) in the last \(SidecarDuration.format(rule.window)); it is running again unless NodeDown fires too.", exit
+            )
         case .nodeCrashLooping:
             let count = inputs.restartTimes.filter { $0 >= now - rule.window }.count
-            if inputs.suspended { return (true, "Restarts stopped at the burst limit after \(count) restart(s) in \(SidecarDuration.format(rule.window)).", [:]) }
-            return (Double(count) >= rule.threshold, "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", [:])
+            if inputs.suspended {
+                return (true, "Restarts stopped at the burst limit after \(count) restart(s) in \(SidecarDuration.format(rule.window)).", [:])
+            }
+            return (
+                Double(count) >= rule.threshold,
+                "\(count) restart(s) in the last \(SidecarDuration.format(rule.window)) (threshold \(figure(rule.threshold))).", [:]
+            )
         case .memoryGrowthHigh:
             let growth = latest?.rssGrowth ?? 0
-            return (growth > rule.threshold, "Unaccounted RSS (RSS minus the bounded caches) is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).", [:])
+            return (
+                growth > rule.threshold,
+                "Unaccounted RSS (RSS minus the bounded caches) is \(String(format: "%.1f", growth * 100))% over its baseline (threshold \(String(format: "%.1f", rule.threshold * 100))%).",
+                [:]
+            )
         case .chainHeightStalled:
             // The tip's own timestamp, not how long this process has watched the height: a
             // restart or a gap in scrapes must not look like a stall (nor hide one).
             guard inputs.nodeUp, let tipTime = latest?.tipTime, let height = latest?.height else { return (false, "", [:]) }
             let age = now - tipTime
             let ahead = (latest?.bestPeerHeight ?? 0) - height
-            return (age > rule.threshold && ahead <= AlertRule.stalledLagBlocks,
-                    "The newest block (height \(figure(height))) is \(SidecarDuration.format(max(0, age).rounded())) old and no peer is ahead (threshold \(SidecarDuration.format(rule.threshold))).", [:])
+            return (
+                age > rule.threshold && ahead <= AlertRule.stalledLagBlocks,
+                "The newest block (height \(figure(height))) is \(SidecarDuration.format(max(0, age).rounded())) old and no peer is ahead (threshold \(SidecarDuration.format(rule.threshold))).",
+                [:]
+            )
         case .peersLow:
             guard let peers = latest?.peers else { return (false, "", [:]) }
             return (peers < rule.threshold, "\(figure(peers)) peer(s) connected (minimum \(figure(rule.threshold))).", [:])
@@ -167,7 +189,10 @@ public struct AlertEngine: Sendable {
             let buckets = windowed.count == 1 ? pick(last) : MetricsText.delta(from: pick(first), to: pick(last))
             guard let p99 = MetricsText.quantile(0.99, buckets: buckets) else { return (false, "", [:]) }
             let what = rule.kind == .miningStopSlow ? "mining stop" : "block propagation"
-            return (p99 > rule.threshold, "p99 \(what) over \(SidecarDuration.format(rule.window)) is \(String(format: "%.3f", p99)) s (threshold \(figure(rule.threshold)) s).", [:])
+            return (
+                p99 > rule.threshold,
+                "p99 \(what) over \(SidecarDuration.format(rule.window)) is \(String(format: "%.3f", p99)) s (threshold \(figure(rule.threshold)) s).", [:]
+            )
         case .soakFailed:
             return (false, "", [:])
         }

@@ -24,9 +24,11 @@ public final class AlertEvaluator: Sendable {
 
     /// An evaluator over `engine`; `nodeUp`, `readings` and `crashLogs` are read at each
     /// evaluation; firing alerts go to Alertmanager receivers again every `resendInterval` seconds.
-    public init(engine: AlertEngine, dispatcher: WebhookDispatcher, metrics: SidecarMetrics, logger: Logger, resendInterval: Double = 60,
-                nodeUp: @escaping @Sendable () -> Bool, readings: @escaping @Sendable () -> [Sampler.Reading],
-                crashLogs: @escaping @Sendable () -> String) {
+    public init(
+        engine: AlertEngine, dispatcher: WebhookDispatcher, metrics: SidecarMetrics, logger: Logger, resendInterval: Double = 60,
+        nodeUp: @escaping @Sendable () -> Bool, readings: @escaping @Sendable () -> [Sampler.Reading],
+        crashLogs: @escaping @Sendable () -> String
+    ) {
         state = Mutex(State(engine: engine))
         self.dispatcher = dispatcher
         self.metrics = metrics
@@ -92,8 +94,12 @@ public final class AlertEvaluator: Sendable {
         for alert in alerts {
             metrics.notified(alert.status, receivers: dispatcher.receivers.count)
             let level: Logger.Level = alert.status == "firing" ? .warning : .notice
-            logger.log(level: level, "alert \(alert.status)", metadata: ["alertname": "\(alert.labels["alertname"] ?? "")",
-                                                                          "description": "\(alert.annotations["description"] ?? "")"])
+            logger.log(
+                level: level, "alert \(alert.status)",
+                metadata: [
+                    "alertname": "\(alert.labels["alertname"] ?? "")",
+                    "description": "\(alert.annotations["description"] ?? "")",
+                ])
         }
     }
 }

@@ -50,4 +50,3 @@ extension AlertRule {
     /// Blocks a peer may be ahead while ChainHeightStalled still holds (more is catching up).
     static let stalledLagBlocks: Double = 6
 }
-

@@ -27,7 +27,8 @@ public struct AlertRule: Sendable, Equatable {
     /// repository's `runbook/alerts` unless the configuration names a wiki).
     public static func defaults(_ kind: Kind, runbookBase: String = "runbook/alerts") -> AlertRule {
         let d = kind.defaults
-        return AlertRule(kind: kind, enabled: true, threshold: d.threshold, forDuration: d.for, severity: d.severity, window: d.window,
-                         runbookURL: runbookBase + "/" + kind.rawValue + ".md", summary: d.summary)
+        return AlertRule(
+            kind: kind, enabled: true, threshold: d.threshold, forDuration: d.for, severity: d.severity, window: d.window,
+            runbookURL: runbookBase + "/" + kind.rawValue + ".md", summary: d.summary)
     }
 }

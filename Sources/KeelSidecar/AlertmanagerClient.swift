@@ -23,8 +23,9 @@ public enum AlertmanagerClient {
 
     /// The request body for `alert`.
     public static func body(_ alert: Alert) -> [UInt8] {
-        let postable = PostableAlert(labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt,
-                                     endsAt: alert.status == "firing" ? nil : alert.endsAt, generatorURL: alert.generatorURL)
+        let postable = PostableAlert(
+            labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt,
+            endsAt: alert.status == "firing" ? nil : alert.endsAt, generatorURL: alert.generatorURL)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode([postable])) ?? Data())

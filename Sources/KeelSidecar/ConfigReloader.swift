@@ -38,12 +38,15 @@ public struct ConfigReloader: Service {
             return
         }
         let report = sidecar.reload(new)
-        logger.notice("configuration reloaded", metadata: [
-            "applied": "\(report.applied.isEmpty ? "nothing changed" : report.applied.joined(separator: ", "))",
-        ])
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "applied": "\(report.applied.isEmpty ? "nothing changed" : report.applied.joined(separator: ", "))"
+            ])
         if !report.needRestart.isEmpty {
-            logger.warning("changed fields take effect only when the sidecar restarts (which restarts the node)",
-                           metadata: ["fields": "\(report.needRestart.joined(separator: ", "))"])
+            logger.warning(
+                "changed fields take effect only when the sidecar restarts (which restarts the node)",
+                metadata: ["fields": "\(report.needRestart.joined(separator: ", "))"])
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The last `capacity` lines of one output stream, oldest dropped first: memory stays bounded
@@ -72,5 +73,3 @@ public struct Redactor: Sendable {
         return result + rest
     }
 }
-
-import Foundation

@@ -40,7 +40,8 @@ public struct MemoryJudgement: Sendable, Equatable, Codable {
             [values[max(0, i - 1)], values[i], values[min(values.count - 1, i + 1)]].sorted()[1]
         }
         let worst = lasting.max() ?? baseline
-        return MemoryJudgement(baseline: baseline, slopeBytesPerSecond: slope, slopeGrowth: slope * span / baseline,
-                               worstGrowth: worst / baseline - 1, measuredSamples: measured.count, measuredSeconds: span, maxGrowth: maxGrowth)
+        return MemoryJudgement(
+            baseline: baseline, slopeBytesPerSecond: slope, slopeGrowth: slope * span / baseline,
+            worstGrowth: worst / baseline - 1, measuredSamples: measured.count, measuredSeconds: span, maxGrowth: maxGrowth)
     }
 }

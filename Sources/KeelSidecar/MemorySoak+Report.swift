@@ -82,17 +82,20 @@ extension MemorySoak {
             guard let first = own.first, let last = own.last else { continue }
             // Each node process warms up anew; its warm-up is counted from its first sample.
             let judged = own.map { ($0.t - first.t, $0.judged) }, raw = own.map { ($0.t - first.t, $0.rss) }
-            segments.append(Segment(index: index, start: first.t, end: last.t,
-                                    judgement: MemoryJudgement.judge(judged, warmup: o.warmup, maxGrowth: o.maxGrowth),
-                                    rawJudgement: MemoryJudgement.judge(raw, warmup: o.warmup, maxGrowth: o.maxGrowth)))
+            segments.append(
+                Segment(
+                    index: index, start: first.t, end: last.t,
+                    judgement: MemoryJudgement.judge(judged, warmup: o.warmup, maxGrowth: o.maxGrowth),
+                    rawJudgement: MemoryJudgement.judge(raw, warmup: o.warmup, maxGrowth: o.maxGrowth)))
         }
         var failure = early
         let judged = segments.filter { $0.judgement != nil }
         if failure == nil {
             if let bad = judged.first(where: { !($0.judgement!.passed) }), let j = bad.judgement {
-                failure = String(format: "unaccounted RSS grew beyond %.1f%% after warm-up%@: slope %.1f%%, worst sample %.1f%% (baseline %.1f MiB)",
-                                 o.maxGrowth * 100, segments.count > 1 ? " in segment \(bad.index)" : "", j.slopeGrowth * 100,
-                                 j.worstGrowth * 100, j.baseline / 1_048_576)
+                failure = String(
+                    format: "unaccounted RSS grew beyond %.1f%% after warm-up%@: slope %.1f%%, worst sample %.1f%% (baseline %.1f MiB)",
+                    o.maxGrowth * 100, segments.count > 1 ? " in segment \(bad.index)" : "", j.slopeGrowth * 100,
+                    j.worstGrowth * 100, j.baseline / 1_048_576)
             } else if judged.isEmpty {
                 failure = "too few samples after warm-up to judge (\(samples.count) in all); run longer or shorten --warmup"
             }
@@ -100,22 +103,28 @@ extension MemorySoak {
         let longest = judged.max { $0.end - $0.start < $1.end - $1.start }
         let heights = samples.compactMap(\.height)
         let blocks = (heights.max() ?? 0) - (heights.min() ?? 0)
-        return Report(passed: failure == nil, failure: failure, durationSeconds: o.duration, warmupSeconds: o.warmup, maxGrowth: o.maxGrowth,
-                      intervalSeconds: o.interval, nodeArguments: o.nodeArguments, judgement: longest?.judgement,
-                      rawJudgement: longest?.rawJudgement, segments: segments, paymentsSubmitted: submitted, paymentsRefused: refused,
-                      heightStart: heights.min(), heightEnd: heights.max(), blocks: blocks, mainNetDays: blocks * 60 / 86_400, samples: samples)
+        return Report(
+            passed: failure == nil, failure: failure, durationSeconds: o.duration, warmupSeconds: o.warmup, maxGrowth: o.maxGrowth,
+            intervalSeconds: o.interval, nodeArguments: o.nodeArguments, judgement: longest?.judgement,
+            rawJudgement: longest?.rawJudgement, segments: segments, paymentsSubmitted: submitted, paymentsRefused: refused,
+            heightStart: heights.min(), heightEnd: heights.max(), blocks: blocks, mainNetDays: blocks * 60 / 86_400, samples: samples)
     }
 
     /// RSS and unaccounted RSS over time, with the warm-up shaded and the baseline and
     /// threshold of the verdict drawn.
     public static func chart(_ report: Report) -> SVGChart {
         let mib = 1_048_576.0
-        var chart = SVGChart(title: "Memory soak: \(report.passed ? "PASSED" : "FAILED")", xLabel: "seconds since start", yLabel: "MiB",
-                             series: [.init(name: "RSS", color: "#1f77b4", points: report.samples.map { ($0.t, $0.rss / mib) }),
-                                      .init(name: "unaccounted RSS (judged)", color: "#ff7f0e", points: report.samples.map { ($0.t, $0.judged / mib) })])
+        var chart = SVGChart(
+            title: "Memory soak: \(report.passed ? "PASSED" : "FAILED")", xLabel: "seconds since start", yLabel: "MiB",
+            series: [
+                .init(name: "RSS", color: "#1f77b4", points: report.samples.map { ($0.t, $0.rss / mib) }),
+                .init(name: "unaccounted RSS (judged)", color: "#ff7f0e", points: report.samples.map { ($0.t, $0.judged / mib) }),
+            ])
         if let j = report.judgement {
-            chart.references = [("baseline \(String(format: "%.1f", j.baseline / mib)) MiB", j.baseline / mib, "#2ca02c"),
-                                ("threshold +\(String(format: "%.0f", report.maxGrowth * 100))%", j.baseline * (1 + report.maxGrowth) / mib, "#d62728")]
+            chart.references = [
+                ("baseline \(String(format: "%.1f", j.baseline / mib)) MiB", j.baseline / mib, "#2ca02c"),
+                ("threshold +\(String(format: "%.0f", report.maxGrowth * 100))%", j.baseline * (1 + report.maxGrowth) / mib, "#d62728"),
+            ]
         }
         chart.shaded = (0, report.warmupSeconds, "warm-up")
         chart.includeZero = false

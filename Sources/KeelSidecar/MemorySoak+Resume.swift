@@ -36,8 +36,9 @@ extension MemorySoak {
                 throw SidecarError(.storage, "cannot write \(passFile)")
             }
             let wallet = try Wallet.create(path: walletPath, network: .dev, passphrase: passphrase, logN: 10)
-            let state = State(startedAt: Date().timeIntervalSince1970, duration: o.duration, warmup: o.warmup, maxGrowth: o.maxGrowth,
-                              interval: o.interval, nodeArguments: o.nodeArguments)
+            let state = State(
+                startedAt: Date().timeIntervalSince1970, duration: o.duration, warmup: o.warmup, maxGrowth: o.maxGrowth,
+                interval: o.interval, nodeArguments: o.nodeArguments)
             try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: stateFile))
             return Start(state: state, samples: [], wallet: wallet, passphrase: passphrase, segment: 0)
         }
@@ -49,9 +50,11 @@ extension MemorySoak {
             throw refuse("soak.json is unreadable")
         }
         guard state.duration == o.duration, state.maxGrowth == o.maxGrowth, state.warmup == o.warmup, state.nodeArguments == o.nodeArguments else {
-            throw refuse(String(format: "it runs with --duration %@ --warmup %@ --max-growth %.4g and node arguments [%@]; give the same options",
-                                SidecarDuration.format(state.duration), SidecarDuration.format(state.warmup), state.maxGrowth,
-                                state.nodeArguments.joined(separator: " ")))
+            throw refuse(
+                String(
+                    format: "it runs with --duration %@ --warmup %@ --max-growth %.4g and node arguments [%@]; give the same options",
+                    SidecarDuration.format(state.duration), SidecarDuration.format(state.warmup), state.maxGrowth,
+                    state.nodeArguments.joined(separator: " ")))
         }
         guard let pass = FileManager.default.contents(atPath: passFile), let wallet = try? Wallet.open(path: walletPath) else {
             throw refuse("its wallet (wallet.json, wallet.passphrase) is missing")

@@ -75,14 +75,17 @@ public struct MemorySoak: Sendable {
         let o = options
         var start = try MemorySoak.prepare(o)
         if start.segment > 0 {
-            progress(String(format: "soak memory: resuming (node process %d) at %@ of %@ with %d samples kept",
-                            start.segment + 1, SidecarDuration.format((Date().timeIntervalSince1970 - start.state.startedAt).rounded()),
-                            SidecarDuration.format(o.duration), start.samples.count), 0)
+            progress(
+                String(
+                    format: "soak memory: resuming (node process %d) at %@ of %@ with %d samples kept",
+                    start.segment + 1, SidecarDuration.format((Date().timeIntervalSince1970 - start.state.startedAt).rounded()),
+                    SidecarDuration.format(o.duration), start.samples.count), 0)
         }
         let payee = start.wallet.addresses[0]
         if start.segment > 0 { try await MemorySoak.waitForDataDirectory(o.directory + "/node") }
-        let node = try await SoakNode(command: o.nodeCommand, dataDirectory: o.directory + "/node",
-                                      arguments: ["--threads", "1", "--mine-to", payee] + o.nodeArguments)
+        let node = try await SoakNode(
+            command: o.nodeCommand, dataDirectory: o.directory + "/node",
+            arguments: ["--threads", "1", "--mine-to", payee] + o.nodeArguments)
         let samplesPath = o.directory + "/samples.jsonl"
         if !FileManager.default.fileExists(atPath: samplesPath) { _ = FileManager.default.createFile(atPath: samplesPath, contents: nil) }
         let samplesFile = FileHandle(forWritingAtPath: samplesPath)
@@ -105,8 +108,9 @@ public struct MemorySoak: Sendable {
             if Monotonic.seconds() >= nextPayment {
                 nextPayment += 1 / o.paymentsPerSecond
                 do {
-                    _ = try start.wallet.send(to: payee, amount: Amount(units: 1_000), fee: Amount(units: 1_000),
-                                              passphrase: start.passphrase, using: node.client)
+                    _ = try start.wallet.send(
+                        to: payee, amount: Amount(units: 1_000), fee: Amount(units: 1_000),
+                        passphrase: start.passphrase, using: node.client)
                     submitted += 1
                 } catch {
                     refused += 1  // early on nothing is spendable yet; counted, not fatal
@@ -117,20 +121,22 @@ public struct MemorySoak: Sendable {
                 nextSample = now + o.interval
                 if let resources = node.resources() {
                     let text = await MemorySoak.quietestScrape(node)
-                    let sample = Sample(t: now, segment: start.segment, rss: resources.rss,
-                                        unaccounted: text?.value("keel_process_rss_unaccounted_bytes"),
-                                        height: text?.value("keel_chain_height"), mempool: text?.value("keel_mempool_transactions"),
-                                        memtable: text?.sum("keel_rocksdb_memtable_bytes"), blockCache: text?.value("keel_rocksdb_block_cache_bytes"),
-                                        headerWindow: text?.value("keel_chain_header_window_bytes"),
-                                        heapInUse: text?.value("keel_process_heap_bytes", ["state": "in_use"]),
-                                        heapOverhead: text?.value("keel_process_heap_bytes", ["state": "overhead"]),
-                                        dataBytes: MemorySoak.directoryBytes(o.directory + "/node"), payments: submitted)
+                    let sample = Sample(
+                        t: now, segment: start.segment, rss: resources.rss,
+                        unaccounted: text?.value("keel_process_rss_unaccounted_bytes"),
+                        height: text?.value("keel_chain_height"), mempool: text?.value("keel_mempool_transactions"),
+                        memtable: text?.sum("keel_rocksdb_memtable_bytes"), blockCache: text?.value("keel_rocksdb_block_cache_bytes"),
+                        headerWindow: text?.value("keel_chain_header_window_bytes"),
+                        heapInUse: text?.value("keel_process_heap_bytes", ["state": "in_use"]),
+                        heapOverhead: text?.value("keel_process_heap_bytes", ["state": "overhead"]),
+                        dataBytes: MemorySoak.directoryBytes(o.directory + "/node"), payments: submitted)
                     samples.append(sample)
                     if let data = try? encoder.encode(sample) { samplesFile?.write(data + Data("\n".utf8)) }
                 }
                 if let free = MemorySoak.freeBytes(o.directory), free < MemorySoak.minimumFreeBytes {
-                    failure = String(format: "stopped: %.0f MiB left on the disk holding %@ (the node's chain grows about 10 blocks a second)",
-                                     free / 1_048_576, o.directory)
+                    failure = String(
+                        format: "stopped: %.0f MiB left on the disk holding %@ (the node's chain grows about 10 blocks a second)",
+                        free / 1_048_576, o.directory)
                     break
                 }
                 if now - lastProgress >= max(5, min(600, o.duration / 20)), let last = samples.last {
@@ -138,10 +144,13 @@ public struct MemorySoak: Sendable {
                     let own = samples.filter { $0.segment == start.segment }
                     let baseline = own.first.flatMap { first in own.first { $0.t - first.t >= o.warmup } }?.judged
                     let growth = baseline.map { String(format: " (%+.1f%% against the baseline)", (last.judged / $0 - 1) * 100) } ?? " (warming up)"
-                    progress(String(format: "soak memory: %3.0f%%  %@ of %@  RSS %.1f MiB  unaccounted %.1f MiB%@  memtables %.1f MiB  block cache %.1f MiB  height %.0f  payments %d",
-                                    now / o.duration * 100, SidecarDuration.format(now.rounded()), SidecarDuration.format(o.duration),
-                                    last.rss / 1_048_576, last.judged / 1_048_576, growth, (last.memtable ?? 0) / 1_048_576,
-                                    (last.blockCache ?? 0) / 1_048_576, last.height ?? 0, submitted), min(1, now / o.duration))
+                    progress(
+                        String(
+                            format:
+                                "soak memory: %3.0f%%  %@ of %@  RSS %.1f MiB  unaccounted %.1f MiB%@  memtables %.1f MiB  block cache %.1f MiB  height %.0f  payments %d",
+                            now / o.duration * 100, SidecarDuration.format(now.rounded()), SidecarDuration.format(o.duration),
+                            last.rss / 1_048_576, last.judged / 1_048_576, growth, (last.memtable ?? 0) / 1_048_576,
+                            (last.blockCache ?? 0) / 1_048_576, last.height ?? 0, submitted), min(1, now / o.duration))
                 }
             }
             let wait = min(nextSample - elapsed(), nextPayment - Monotonic.seconds())

@@ -82,8 +82,9 @@ public struct MiningSoak: Sendable {
     public func run(progress: @escaping @Sendable (String, Double) -> Void) async throws -> Report {
         let o = options
         try FileManager.default.createDirectory(atPath: o.directory, withIntermediateDirectories: true)
-        let node = try await SoakNode(command: o.nodeCommand, dataDirectory: o.directory + "/node",
-                                      arguments: ["--threads", String(o.threads)] + o.nodeArguments)
+        let node = try await SoakNode(
+            command: o.nodeCommand, dataDirectory: o.directory + "/node",
+            arguments: ["--threads", String(o.threads)] + o.nodeArguments)
         var cycles = [Cycle]()
         var failure: String?
         var baseline: (threads: Int, fds: Int, rss: Double)?
@@ -100,8 +101,9 @@ public struct MiningSoak: Sendable {
                     } else if cycle.fds > b.fds + o.fdTolerance {
                         failure = "cycle \(number): \(cycle.fds) open fds, baseline \(b.fds) (+\(o.fdTolerance) tolerated)"
                     } else if cycle.rss > b.rss * (1 + o.maxRSSGrowth) {
-                        failure = String(format: "cycle %d: RSS %.1f MiB, baseline %.1f MiB (+%.0f%% tolerated)", number, cycle.rss / 1_048_576,
-                                         b.rss / 1_048_576, o.maxRSSGrowth * 100)
+                        failure = String(
+                            format: "cycle %d: RSS %.1f MiB, baseline %.1f MiB (+%.0f%% tolerated)", number, cycle.rss / 1_048_576,
+                            b.rss / 1_048_576, o.maxRSSGrowth * 100)
                     } else if cycle.stopSeconds > o.maxStopSeconds {
                         failure = String(format: "cycle %d: stopping mining took %.3f s (limit %.3f s)", number, cycle.stopSeconds, o.maxStopSeconds)
                     }
@@ -116,20 +118,23 @@ public struct MiningSoak: Sendable {
                 let stops = cycles.map(\.stopSeconds).sorted()
                 // The time left at the pace so far.
                 let eta = (lastProgress - soakStarted) / Double(number) * Double(o.cycles - number)
-                progress(String(format: "soak mining: cycle %d of %d  ETA %@  stop median %.1f ms, max %.1f ms  threads %d  fds %d  RSS %.1f MiB",
-                                number, o.cycles, ProgressMeter.duration(eta), MiningSoak.percentile(stops, 0.5) * 1000, (stops.last ?? 0) * 1000,
-                                cycles.last?.threads ?? 0, cycles.last?.fds ?? 0, (cycles.last?.rss ?? 0) / 1_048_576), Double(number) / Double(o.cycles))
+                progress(
+                    String(
+                        format: "soak mining: cycle %d of %d  ETA %@  stop median %.1f ms, max %.1f ms  threads %d  fds %d  RSS %.1f MiB",
+                        number, o.cycles, ProgressMeter.duration(eta), MiningSoak.percentile(stops, 0.5) * 1000, (stops.last ?? 0) * 1000,
+                        cycles.last?.threads ?? 0, cycles.last?.fds ?? 0, (cycles.last?.rss ?? 0) / 1_048_576), Double(number) / Double(o.cycles))
             }
         }
         await node.stop()
         let stops = cycles.map(\.stopSeconds).sorted()
         let b = baseline ?? (0, 0, 0)
-        return Report(passed: failure == nil && cycles.count == o.cycles, failure: failure, cyclesRequested: o.cycles, cyclesCompleted: cycles.count,
-                      baselineThreads: b.threads, baselineFDs: b.fds, baselineRSS: b.rss,
-                      stopMedianSeconds: MiningSoak.percentile(stops, 0.5), stopP99Seconds: MiningSoak.percentile(stops, 0.99), stopMaxSeconds: stops.last ?? 0,
-                      maxThreads: cycles.map(\.threads).max() ?? 0, maxFDs: cycles.map(\.fds).max() ?? 0, maxRSS: cycles.map(\.rss).max() ?? 0,
-                      threadTolerance: o.threadTolerance, fdTolerance: o.fdTolerance, maxRSSGrowth: o.maxRSSGrowth, maxStopSeconds: o.maxStopSeconds,
-                      cycles: cycles)
+        return Report(
+            passed: failure == nil && cycles.count == o.cycles, failure: failure, cyclesRequested: o.cycles, cyclesCompleted: cycles.count,
+            baselineThreads: b.threads, baselineFDs: b.fds, baselineRSS: b.rss,
+            stopMedianSeconds: MiningSoak.percentile(stops, 0.5), stopP99Seconds: MiningSoak.percentile(stops, 0.99), stopMaxSeconds: stops.last ?? 0,
+            maxThreads: cycles.map(\.threads).max() ?? 0, maxFDs: cycles.map(\.fds).max() ?? 0, maxRSS: cycles.map(\.rss).max() ?? 0,
+            threadTolerance: o.threadTolerance, fdTolerance: o.fdTolerance, maxRSSGrowth: o.maxRSSGrowth, maxStopSeconds: o.maxStopSeconds,
+            cycles: cycles)
     }
 
     /// Stop, check it stopped, start, wait for the hash counter to move, read /proc.
@@ -153,8 +158,9 @@ public struct MiningSoak: Sendable {
         }
         guard let resumed else { throw SidecarError(.soakFailed, "hashing did not resume within 10 s of starting") }
         guard let r = node.resources() else { throw SidecarError(.soakFailed, "cannot read /proc of the node") }
-        return Cycle(cycle: number, stopSeconds: stopped.stopSeconds, stopRoundTripSeconds: roundTrip, resumeSeconds: resumed,
-                     threads: r.threads, fds: r.fds, rss: r.rss)
+        return Cycle(
+            cycle: number, stopSeconds: stopped.stopSeconds, stopRoundTripSeconds: roundTrip, resumeSeconds: resumed,
+            threads: r.threads, fds: r.fds, rss: r.rss)
     }
 
     static func percentile(_ sorted: [Double], _ q: Double) -> Double {
@@ -164,11 +170,15 @@ public struct MiningSoak: Sendable {
 
     /// Stop latency per cycle, with the limit drawn.
     public static func chart(_ report: Report) -> SVGChart {
-        var chart = SVGChart(title: "Mining soak: \(report.passed ? "PASSED" : "FAILED") (\(report.cyclesCompleted) cycles)", xLabel: "cycle",
-                             yLabel: "stop latency (ms)",
-                             series: [.init(name: "stop (node-measured)", color: "#1f77b4", points: report.cycles.map { (Double($0.cycle), $0.stopSeconds * 1000) }),
-                                      .init(name: "stop request round trip", color: "#ff7f0e",
-                                            points: report.cycles.map { (Double($0.cycle), $0.stopRoundTripSeconds * 1000) })])
+        var chart = SVGChart(
+            title: "Mining soak: \(report.passed ? "PASSED" : "FAILED") (\(report.cyclesCompleted) cycles)", xLabel: "cycle",
+            yLabel: "stop latency (ms)",
+            series: [
+                .init(name: "stop (node-measured)", color: "#1f77b4", points: report.cycles.map { (Double($0.cycle), $0.stopSeconds * 1000) }),
+                .init(
+                    name: "stop request round trip", color: "#ff7f0e",
+                    points: report.cycles.map { (Double($0.cycle), $0.stopRoundTripSeconds * 1000) }),
+            ])
         chart.references = [("median \(String(format: "%.1f", report.stopMedianSeconds * 1000)) ms", report.stopMedianSeconds * 1000, "#2ca02c")]
         return chart
     }

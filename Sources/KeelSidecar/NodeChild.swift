@@ -1,9 +1,10 @@
 import CKeelSupport
-import KeelFiles
 import Foundation
+import KeelFiles
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A node process the sidecar started: its own process group, killed by the kernel if the
@@ -20,8 +21,10 @@ final class NodeChild: Sendable {
     }
 
     /// Starts `command`. Output goes to `stdout`/`stderr` (and to our stdout too when `echo`).
-    static func spawn(command: String, arguments: [String], environment: [String: String], stdout: LogBuffer, stderr: LogBuffer,
-                      echo: Bool) throws -> NodeChild {
+    static func spawn(
+        command: String, arguments: [String], environment: [String: String], stdout: LogBuffer, stderr: LogBuffer,
+        echo: Bool
+    ) throws -> NodeChild {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], statusPipe: [Int32] = [-1, -1]
         guard keel_pipe_cloexec(&outPipe) == 0, keel_pipe_cloexec(&errPipe) == 0, keel_pipe_cloexec(&statusPipe) == 0 else {
             let error = errno
@@ -98,7 +101,7 @@ final class NodeChild: Sendable {
                     if echo { print(line) }
                 }
                 if echo { fflush(nil) }
-                if pending.count > 65_536 { // a line without end: keep it bounded
+                if pending.count > 65_536 {  // a line without end: keep it bounded
                     buffer.append(String(decoding: pending, as: UTF8.self))
                     pending.removeAll()
                 }
@@ -183,8 +186,10 @@ enum ExitDescription {
             let code = (status >> 8) & 0xff
             return ("exited with code \(code)", code == 0 ? "exit" : "crash")
         }
-        let names: [Int32: String] = [SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGABRT: "SIGABRT", SIGSEGV: "SIGSEGV", SIGINT: "SIGINT",
-                                      SIGILL: "SIGILL", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGTRAP: "SIGTRAP", SIGHUP: "SIGHUP"]
+        let names: [Int32: String] = [
+            SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGABRT: "SIGABRT", SIGSEGV: "SIGSEGV", SIGINT: "SIGINT",
+            SIGILL: "SIGILL", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGTRAP: "SIGTRAP", SIGHUP: "SIGHUP",
+        ]
         let name = names[signal] ?? String(cString: strsignal(signal))
         return ("killed by \(name) (signal \(signal))", "crash")
     }

@@ -71,7 +71,8 @@ public struct SVGChart: Sendable {
 
             """
         if let shaded {
-            svg += "<rect x=\"\(f(px(shaded.from)))\" y=\"\(f(top))\" width=\"\(f(max(0, px(shaded.to) - px(shaded.from))))\" height=\"\(f(plotH))\" fill=\"#eeeeee\"/>\n"
+            svg +=
+                "<rect x=\"\(f(px(shaded.from)))\" y=\"\(f(top))\" width=\"\(f(max(0, px(shaded.to) - px(shaded.from))))\" height=\"\(f(plotH))\" fill=\"#eeeeee\"/>\n"
             svg += "<text x=\"\(f(px(shaded.from) + 4))\" y=\"\(f(top + 14))\" fill=\"#777\">\(esc(shaded.label))</text>\n"
         }
         for i in 0...4 {
@@ -85,8 +86,10 @@ public struct SVGChart: Sendable {
         svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
         svg += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
         for reference in references {
-            svg += "<line x1=\"\(f(left))\" y1=\"\(f(py(reference.y)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(reference.y)))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>\n"
-            svg += "<text x=\"\(f(left + plotW - 4))\" y=\"\(f(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"\(reference.color)\">\(esc(reference.label))</text>\n"
+            svg +=
+                "<line x1=\"\(f(left))\" y1=\"\(f(py(reference.y)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(reference.y)))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>\n"
+            svg +=
+                "<text x=\"\(f(left + plotW - 4))\" y=\"\(f(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"\(reference.color)\">\(esc(reference.label))</text>\n"
         }
         for (index, line) in series.enumerated() {
             let points = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")

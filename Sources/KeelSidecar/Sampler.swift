@@ -63,8 +63,10 @@ public final class Sampler: Service, Sendable {
 
     /// A sampler every `interval` seconds keeping `windowSeconds` of readings; `onReading`
     /// gets each reading, or nil when a scrape failed.
-    public init(interval: Double, windowSeconds: Double, metricsURL: @escaping @Sendable () -> String?, metrics: SidecarMetrics, logger: Logger,
-                onReading: @escaping @Sendable (Reading?) -> Void = { _ in }) {
+    public init(
+        interval: Double, windowSeconds: Double, metricsURL: @escaping @Sendable () -> String?, metrics: SidecarMetrics, logger: Logger,
+        onReading: @escaping @Sendable (Reading?) -> Void = { _ in }
+    ) {
         shape = Mutex((interval, Sampler.capacity(interval: interval, windowSeconds: windowSeconds)))
         self.metricsURL = metricsURL
         self.metrics = metrics

@@ -32,8 +32,9 @@ public final class Sidecar: Sendable {
         if outbox.depth > 0 {
             logger.notice("webhook notifications left by an earlier run will be delivered", metadata: ["queued": "\(outbox.depth)"])
         }
-        let dispatcher = WebhookDispatcher(receivers: configuration.receivers, policy: configuration.delivery, outbox: outbox,
-                                           metrics: metrics, logger: logger, externalURL: externalURL)
+        let dispatcher = WebhookDispatcher(
+            receivers: configuration.receivers, policy: configuration.delivery, outbox: outbox,
+            metrics: metrics, logger: logger, externalURL: externalURL)
         self.dispatcher = dispatcher
         // The supervisor reports to the evaluator, which reads the supervisor: a late-bound link.
         let linkBox = LinkBox()
@@ -42,21 +43,29 @@ public final class Sidecar: Sendable {
         }
         self.supervisor = supervisor
         let node = configuration.node
-        let sampler = Sampler(interval: configuration.sampling.interval, windowSeconds: configuration.sampling.window,
-                              metricsURL: { node.apiBase().map { $0 + "/metrics" } }, metrics: metrics, logger: logger) { _ in
+        let sampler = Sampler(
+            interval: configuration.sampling.interval, windowSeconds: configuration.sampling.window,
+            metricsURL: { node.apiBase().map { $0 + "/metrics" } }, metrics: metrics, logger: logger
+        ) { _ in
             linkBox.evaluator?.tick()
         }
         self.sampler = sampler
         let tokenFile = node.dataDirectory.map { $0 + "/api.token" }
         let redactor: @Sendable () -> Redactor = {
-            Redactor(secrets: [tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
-                .trimmingCharacters(in: .whitespacesAndNewlines)].compactMap { $0 })
+            Redactor(
+                secrets: [
+                    tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                ].compactMap { $0 })
         }
         self.redactor = redactor
-        let engine = AlertEngine(rules: configuration.alerts.rules, labels: configuration.alerts.labels,
-                                 repeatInterval: configuration.alerts.repeatInterval, generatorURL: externalURL + "/health")
-        evaluator = AlertEvaluator(engine: engine, dispatcher: dispatcher, metrics: metrics, logger: logger,
-                                   resendInterval: configuration.alerts.resendInterval, nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }) {
+        let engine = AlertEngine(
+            rules: configuration.alerts.rules, labels: configuration.alerts.labels,
+            repeatInterval: configuration.alerts.repeatInterval, generatorURL: externalURL + "/health")
+        evaluator = AlertEvaluator(
+            engine: engine, dispatcher: dispatcher, metrics: metrics, logger: logger,
+            resendInterval: configuration.alerts.resendInterval, nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }
+        ) {
             let r = redactor()
             let lines = supervisor.stderr.lines(last: 20).map { "stderr: " + $0 } + supervisor.stdout.lines(last: 20).map { "stdout: " + $0 }
             return String(lines.map { r.redact($0) }.joined(separator: "\n").suffix(4_096))

@@ -23,20 +23,26 @@ public enum SidecarAPI {
         let redactor = sidecar.redactor
         router.get("/health") { _, context -> Response in
             let s = supervisor.status
-            let body = HealthJSON(status: s.phase == .suspended ? "degraded" : "ok", phase: s.phase.rawValue, nodePid: s.pid,
-                                  nodeHealthy: s.healthy, restarts: s.restarts, lastExit: s.lastExit.map { sidecar.redactor().redact($0) },
-                                  alertsFiring: sidecar.evaluator.firing.sorted(), outboxDepth: sidecar.dispatcher.outbox.depth)
+            let body = HealthJSON(
+                status: s.phase == .suspended ? "degraded" : "ok", phase: s.phase.rawValue, nodePid: s.pid,
+                nodeHealthy: s.healthy, restarts: s.restarts, lastExit: s.lastExit.map { sidecar.redactor().redact($0) },
+                alertsFiring: sidecar.evaluator.firing.sorted(), outboxDepth: sidecar.dispatcher.outbox.depth)
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
-            var response = Response(status: s.phase == .suspended ? .serviceUnavailable : .ok,
-                                    body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+            var response = Response(
+                status: s.phase == .suspended ? .serviceUnavailable : .ok,
+                body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
             response.headers[.contentType] = "application/json; charset=utf-8"
             return response
         }
         router.get("/metrics") { _, _ -> Response in
-            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: supervisor.metrics.render(
-                stdout: supervisor.stdout, stderr: supervisor.stderr, reapedCount: supervisor.reapedCount))))
+            var response = Response(
+                status: .ok,
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        bytes: supervisor.metrics.render(
+                            stdout: supervisor.stdout, stderr: supervisor.stderr, reapedCount: supervisor.reapedCount))))
             response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return response
         }
@@ -48,8 +54,11 @@ public enum SidecarAPI {
                 var difference = given.count ^ expected.count
                 for (index, byte) in expected.enumerated() { difference |= Int(byte ^ (index < given.count ? given[index] : 0)) }
                 guard difference == 0 else {
-                    var response = Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(
-                        string: "/logs needs 'Authorization: Bearer <token>' with the token from logs.token_file (keel-sidecar logs --token-file)\n")))
+                    var response = Response(
+                        status: .unauthorized,
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string: "/logs needs 'Authorization: Bearer <token>' with the token from logs.token_file (keel-sidecar logs --token-file)\n")))
                     response.headers[.wwwAuthenticate] = "Bearer realm=\"keel-sidecar\""
                     return response
                 }

@@ -22,7 +22,8 @@ extension SidecarConfiguration {
         if let rules = try alerts.section("rules") {
             for key in try rules.keys() {
                 guard let kind = AlertRule.Kind(rawValue: key) else {
-                    throw SidecarError(.configuration, "alerts.rules: unknown alert '\(key)' (known: \(AlertRule.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw SidecarError(
+                        .configuration, "alerts.rules: unknown alert '\(key)' (known: \(AlertRule.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 guard let rule = try rules.section(key), let index = config.alerts.rules.firstIndex(where: { $0.kind == kind }) else { continue }
                 var r = config.alerts.rules[index]
@@ -71,7 +72,8 @@ extension SidecarConfiguration {
         var format = WebhookReceiver.Format.alertmanager
         if let text = try section.string("format") {
             guard let f = WebhookReceiver.Format(rawValue: text) else {
-                throw SidecarError(.configuration, "\(section.path).format must be alertmanager (webhook body), alertmanager-api (Alertmanager's /api/v2/alerts) or slack")
+                throw SidecarError(
+                    .configuration, "\(section.path).format must be alertmanager (webhook body), alertmanager-api (Alertmanager's /api/v2/alerts) or slack")
             }
             format = f
         }

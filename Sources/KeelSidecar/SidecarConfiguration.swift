@@ -112,8 +112,9 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// The defaults, with the node command beside `executableDirectory`.
     public static func defaults(executableDirectory: String) -> SidecarConfiguration {
         SidecarConfiguration(
-            node: Node(command: executableDirectory + "/keel-node", arguments: [], environment: [:], dataDirectory: nil, api: nil,
-                       echo: outputGoesToJournal),
+            node: Node(
+                command: executableDirectory + "/keel-node", arguments: [], environment: [:], dataDirectory: nil, api: nil,
+                echo: outputGoesToJournal),
             sampling: Sampling(interval: 5, window: 3_600),
             alerts: Alerts(rules: AlertRule.Kind.allCases.map { AlertRule.defaults($0) }, labels: [:], repeatInterval: 14_400),
             receivers: [], delivery: DeliveryPolicy(),
@@ -145,7 +146,7 @@ public struct SidecarConfiguration: Sendable, Equatable {
             throw SidecarError(.configuration, "not valid YAML: \(error)")
         }
         var config = defaults(executableDirectory: executableDirectory)
-        guard let root else { return config } // an empty file: all defaults
+        guard let root else { return config }  // an empty file: all defaults
         let top = try Section(path: "", node: root)
 
         if let node = try top.section("node") {
@@ -208,7 +209,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
         }
         if let listen = try top.string("listen") {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port),
-                  colon > listen.startIndex else {
+                colon > listen.startIndex
+            else {
                 throw SidecarError(.configuration, "listen: '\(listen)' is not HOST:PORT")
             }
             config.listenHost = String(listen[..<colon])

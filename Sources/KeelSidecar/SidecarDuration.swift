@@ -1,3 +1,5 @@
+import Foundation
+
 /// A duration as written in the configuration: a number with a unit (`500ms`, `5s`, `10m`,
 /// `1h`, `7d`); a bare number means seconds.
 public enum SidecarDuration {
@@ -24,5 +26,3 @@ public enum SidecarDuration {
         return "\(Int((seconds * 1000).rounded()))ms"
     }
 }
-
-import Foundation

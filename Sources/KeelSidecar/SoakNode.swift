@@ -19,12 +19,14 @@ final class SoakNode: Sendable {
         let deadline = Monotonic.seconds() + 60
         while Monotonic.seconds() < deadline {
             if let status = reaper.exitStatus(of: child.pid) {
-                throw SidecarError(.soakFailed, "the node exited while starting (\(ExitDescription.describe(status).text)): \(stderr.lines(last: 5).joined(separator: " | "))")
+                throw SidecarError(
+                    .soakFailed, "the node exited while starting (\(ExitDescription.describe(status).text)): \(stderr.lines(last: 5).joined(separator: " | "))")
             }
             // api.url appears once the API listens; until then there is nothing to ask.
             if FileManager.default.fileExists(atPath: dataDirectory + "/api.url"),
-               let endpoint = try? NodeEndpoint.resolve(dataDirectory: dataDirectory, api: nil, tokenFile: nil),
-               (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", endpoint.baseURL + "/health"))?.status == 200 {
+                let endpoint = try? NodeEndpoint.resolve(dataDirectory: dataDirectory, api: nil, tokenFile: nil),
+                (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", endpoint.baseURL + "/health"))?.status == 200
+            {
                 client = NodeClient(endpoint: endpoint, http: HTTPClient(connectTimeout: 2, timeout: 30))
                 return
             }

@@ -21,17 +21,21 @@ public enum SoakOutcome {
 
     /// Sends `SoakFailed` to every receiver in `configuration`; true when all were delivered
     /// within `timeout` seconds (undelivered ones stay in the outbox for the next sidecar run).
-    public static func alert(soak: String, failure: String, report: String, configuration: SidecarConfiguration, logger: Logger,
-                             timeout: Double = 30) async -> Bool {
+    public static func alert(
+        soak: String, failure: String, report: String, configuration: SidecarConfiguration, logger: Logger,
+        timeout: Double = 30
+    ) async -> Bool {
         guard !configuration.receivers.isEmpty else { return true }
         let metrics = SidecarMetrics()
         do {
             let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
-            let dispatcher = WebhookDispatcher(receivers: configuration.receivers, policy: configuration.delivery, outbox: outbox,
-                                               metrics: metrics, logger: logger, externalURL: "file://" + report)
+            let dispatcher = WebhookDispatcher(
+                receivers: configuration.receivers, policy: configuration.delivery, outbox: outbox,
+                metrics: metrics, logger: logger, externalURL: "file://" + report)
             let rule = configuration.alerts.rules.first { $0.kind == .soakFailed } ?? AlertRule.defaults(.soakFailed)
-            let engine = AlertEngine(rules: [], labels: configuration.alerts.labels.merging(["soak": soak]) { $1 },
-                                     repeatInterval: 0, generatorURL: "file://" + report)
+            let engine = AlertEngine(
+                rules: [], labels: configuration.alerts.labels.merging(["soak": soak]) { $1 },
+                repeatInterval: 0, generatorURL: "file://" + report)
             var alert = engine.event(rule, description: "The \(soak) soak failed: \(failure)", now: Date().timeIntervalSince1970)
             alert.annotations["report"] = report
             dispatcher.enqueue(alert)

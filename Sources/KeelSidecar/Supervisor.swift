@@ -62,11 +62,14 @@ public final class Supervisor: Service, Sendable {
     let reaper = Reaper()
     let logger: Logger
     let onEvent: @Sendable (Event) -> Void
-    private let state = Mutex<(phase: Phase, pid: Int32?, restarts: Int, lastExit: String?, healthy: Bool, startedAt: Double)>((.starting, nil, 0, nil, false, 0))
+    private let state = Mutex<(phase: Phase, pid: Int32?, restarts: Int, lastExit: String?, healthy: Bool, startedAt: Double)>(
+        (.starting, nil, 0, nil, false, 0))
 
     /// A supervisor for `configuration`; `onEvent` hears starts, downs and crash loops.
-    public init(configuration: SidecarConfiguration, metrics: SidecarMetrics, logger: Logger,
-                onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
+    public init(
+        configuration: SidecarConfiguration, metrics: SidecarMetrics, logger: Logger,
+        onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -120,9 +123,10 @@ public final class Supervisor: Service, Sendable {
             setPhase(.starting)
             let reason: String, detail: String
             do {
-                let child = try NodeChild.spawn(command: configuration.node.command, arguments: configuration.node.arguments,
-                                                environment: configuration.node.environment, stdout: stdout, stderr: stderr,
-                                                echo: configuration.node.echo)
+                let child = try NodeChild.spawn(
+                    command: configuration.node.command, arguments: configuration.node.arguments,
+                    environment: configuration.node.environment, stdout: stdout, stderr: stderr,
+                    echo: configuration.node.echo)
                 policy.started(at: child.startedAt)
                 metrics.starts.increment()
                 state.withLock {

@@ -67,14 +67,16 @@ public final class WebhookDispatcher: Service, Sendable {
             case .alertmanagerAPI:
                 body = AlertmanagerClient.body(alert)
                 if resend {
-                    for stale in outbox.all where stale.receiver == receiver.name && stale.alertname == (alert.labels["alertname"] ?? "") && stale.status == "firing" {
+                    for stale in outbox.all
+                    where stale.receiver == receiver.name && stale.alertname == (alert.labels["alertname"] ?? "") && stale.status == "firing" {
                         outbox.remove(stale.id)
                     }
                 }
             }
-            let entry = Outbox.Entry(id: Outbox.newID(), receiver: receiver.name, alertname: alert.labels["alertname"] ?? "",
-                                     status: alert.status, created: now, attempts: 0, nextAttempt: now,
-                                     body: String(decoding: body, as: UTF8.self), lastError: nil)
+            let entry = Outbox.Entry(
+                id: Outbox.newID(), receiver: receiver.name, alertname: alert.labels["alertname"] ?? "",
+                status: alert.status, created: now, attempts: 0, nextAttempt: now,
+                body: String(decoding: body, as: UTF8.self), lastError: nil)
             do {
                 try outbox.put(entry)
             } catch {
@@ -90,7 +92,11 @@ public final class WebhookDispatcher: Service, Sendable {
         while !(Task.isShuttingDownGracefully || Task.isCancelled) {
             await deliverDue()
             var waited = 0
-            while waited < 20, !wake.withLock({ let w = $0; $0 = false; return w }), !(Task.isShuttingDownGracefully || Task.isCancelled) {
+            while waited < 20,
+                !wake.withLock({
+                    let w = $0; $0 = false; return w
+                }), !(Task.isShuttingDownGracefully || Task.isCancelled)
+            {
                 try? await Task.sleep(for: .milliseconds(50))
                 waited += 1
             }
@@ -114,7 +120,9 @@ public final class WebhookDispatcher: Service, Sendable {
             guard let receiver = receivers[entry.receiver] else {
                 outbox.deadLetter(entry, reason: "receiver '\(entry.receiver)' is no longer configured")
                 metrics.delivered("failed")
-                logger.error("dropped a webhook notification: its receiver is no longer configured", metadata: ["receiver": "\(entry.receiver)", "webhook_id": "\(entry.id)"])
+                logger.error(
+                    "dropped a webhook notification: its receiver is no longer configured",
+                    metadata: ["receiver": "\(entry.receiver)", "webhook_id": "\(entry.id)"])
                 continue
             }
             if unreachable.contains(receiver.name) { continue }
@@ -122,10 +130,13 @@ public final class WebhookDispatcher: Service, Sendable {
             var updated = entry
             updated.attempts += 1
             let now = Date().timeIntervalSince1970
-            let decision = policy.decide(status: result.status, retryAfter: result.retryAfter, attempts: updated.attempts,
-                                         created: entry.created, now: now, jitter: Double.random(in: 0...1))
-            let meta: Logger.Metadata = ["receiver": "\(receiver.name)", "webhook_id": "\(entry.id)", "alertname": "\(entry.alertname)",
-                                         "status": "\(entry.status)", "attempt": "\(updated.attempts)"]
+            let decision = policy.decide(
+                status: result.status, retryAfter: result.retryAfter, attempts: updated.attempts,
+                created: entry.created, now: now, jitter: Double.random(in: 0...1))
+            let meta: Logger.Metadata = [
+                "receiver": "\(receiver.name)", "webhook_id": "\(entry.id)", "alertname": "\(entry.alertname)",
+                "status": "\(entry.status)", "attempt": "\(updated.attempts)",
+            ]
             switch decision {
             case .delivered:
                 outbox.remove(entry.id)
@@ -137,8 +148,10 @@ public final class WebhookDispatcher: Service, Sendable {
                 try? outbox.put(updated)
                 metrics.delivered("retried")
                 if result.status == nil { unreachable.insert(receiver.name) }
-                logger.warning("webhook delivery failed; will retry", metadata: meta.merging(
-                    ["error": "\(updated.lastError ?? "")", "retry_in_s": "\(String(format: "%.1f", at - now))"]) { $1 })
+                logger.warning(
+                    "webhook delivery failed; will retry",
+                    metadata: meta.merging(
+                        ["error": "\(updated.lastError ?? "")", "retry_in_s": "\(String(format: "%.1f", at - now))"]) { $1 })
             case .giveUp(let why):
                 outbox.deadLetter(updated, reason: why)
                 metrics.delivered("failed")

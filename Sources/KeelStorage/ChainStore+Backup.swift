@@ -53,8 +53,9 @@ extension ChainStore {
             defer { copy.close() }
             let tip = try copy.tip()
             let utxo = try copy.utxoSetHash()
-            let backup = Backup(path: target, network: copy.network.name, height: tip?.height ?? 0, tip: tip?.hash.hex ?? Hash256.zero.hex,
-                                utxoHash: utxo.hash.hex, minerKey: hasKey)
+            let backup = Backup(
+                path: target, network: copy.network.name, height: tip?.height ?? 0, tip: tip?.hash.hex ?? Hash256.zero.hex,
+                utxoHash: utxo.hash.hex, minerKey: hasKey)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(try encoder.encode(backup), to: target + "/backup.json", mode: 0o600)

@@ -1,10 +1,13 @@
 import KeelCore
+
 extension ChainStore {
     /// Opens the database under `directory`, or says what is damaged, how far the intact part
     /// reaches, and the ways out. With `.rollBackToIntactPrefix` a damaged log is cut back to its
     /// intact prefix, and a damaged MANIFEST or CURRENT is first rebuilt by RocksDB's repair.
-    static func openDatabase(directory: String, readOnly: Bool, memory: StorageMemory,
-                             recovery: RocksDatabase.Recovery) throws -> RocksDatabase {
+    static func openDatabase(
+        directory: String, readOnly: Bool, memory: StorageMemory,
+        recovery: RocksDatabase.Recovery
+    ) throws -> RocksDatabase {
         let path = directory + "/chain"
         do {
             return try RocksDatabase(path: path, readOnly: readOnly, memory: memory, recovery: recovery)
@@ -21,8 +24,11 @@ extension ChainStore {
     /// The height a roll-back to the intact prefix would keep, read without changing anything;
     /// nil when even that cannot be opened (damage outside the log).
     public static func intactHeight(directory: String) -> UInt64? {
-        guard let database = try? RocksDatabase(path: directory + "/chain", readOnly: true, memory: .small,
-                                                recovery: .rollBackToIntactPrefix) else { return nil }
+        guard
+            let database = try? RocksDatabase(
+                path: directory + "/chain", readOnly: true, memory: .small,
+                recovery: .rollBackToIntactPrefix)
+        else { return nil }
         defer { database.close() }
         guard let bytes = try? ChainStore.read(database, .meta, Keys.meta(.tipHeight)) else { return nil }
         var reader = ByteReader(bytes)
@@ -43,9 +49,13 @@ extension ChainStore {
                 lines.append("Ways out: \(backup); or start once with --accept-data-loss to keep the intact part and sync the rest from peers.")
             }
         case .manifest, .current, .options:
-            lines.append("The tables themselves may be intact: start once with --accept-data-loss to rebuild the \(damage.kind.rawValue) from them (RocksDB's repair), or \(backup).")
+            lines.append(
+                "The tables themselves may be intact: start once with --accept-data-loss to rebuild the \(damage.kind.rawValue) from them (RocksDB's repair), or \(backup)."
+            )
         case .table, .unknown:
-            lines.append("The intact height cannot be read past a damaged table, and RocksDB cannot drop one table without losing every value in it. Ways out: \(backup); or move \(directory)/chain aside (keep it) and sync from peers.")
+            lines.append(
+                "The intact height cannot be read past a damaged table, and RocksDB cannot drop one table without losing every value in it. Ways out: \(backup); or move \(directory)/chain aside (keep it) and sync from peers."
+            )
         }
         return StorageError(.corruption, lines.joined(separator: " "), cause: error.cause, damage: damage)
     }

@@ -1,6 +1,7 @@
 import KeelCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The node's database: one RocksDB under `DATA_DIR/chain`, guarded by the data-directory
@@ -24,8 +25,10 @@ public final class ChainStore: Sendable {
     /// tools can inspect a stopped (or running) node's directory. `memory` defaults to the
     /// network's setting (`StorageMemory.for`).
     /// `recovery` is `.strict` unless the operator accepts losing what a damaged log holds.
-    public convenience init(directory: String, network: Network, readOnly: Bool = false, memory: StorageMemory? = nil,
-                            recovery: RocksDatabase.Recovery = .strict) throws {
+    public convenience init(
+        directory: String, network: Network, readOnly: Bool = false, memory: StorageMemory? = nil,
+        recovery: RocksDatabase.Recovery = .strict
+    ) throws {
         try self.init(directory: directory, expected: network, readOnly: readOnly, memory: memory ?? .for(network), recovery: recovery)
     }
 
@@ -41,8 +44,9 @@ public final class ChainStore: Sendable {
             guard access(directory + "/chain/CURRENT", F_OK) == 0 else {
                 if DatabaseFiles.holdsData(directory + "/chain") {
                     let damage = StoreDamage(kind: .current, file: "CURRENT")
-                    throw ChainStore.damaged(StorageError(.corruption, "CURRENT is missing", cause: RocksDBStatus(text: "CURRENT is missing"), damage: damage),
-                                             damage: damage, directory: directory)
+                    throw ChainStore.damaged(
+                        StorageError(.corruption, "CURRENT is missing", cause: RocksDBStatus(text: "CURRENT is missing"), damage: damage),
+                        damage: damage, directory: directory)
                 }
                 throw StorageError(.notFound, "no Keel database in \(directory) (expected \(directory)/chain)")
             }
@@ -157,8 +161,10 @@ public final class ChainStore: Sendable {
     }
 
     /// Calls `body` with each verified key and payload under `prefix`.
-    public func scan(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
-                     _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+    public func scan(
+        _ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
+        _ body: ([UInt8], [UInt8]) throws -> Bool
+    ) throws {
         try database.scan(family, prefix: prefix, from: start) { key, raw in
             guard let payload = Checksum.open(key: key, value: raw) else {
                 throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")
@@ -208,7 +214,8 @@ public final class ChainStore: Sendable {
     /// The active tip, or nil for a new database.
     public func tip() throws -> (hash: Hash256, height: UInt64)? {
         guard let hash = try read(.meta, Keys.meta(.tipHash), as: Hash256.self),
-              let heightBytes = try read(.meta, Keys.meta(.tipHeight)) else { return nil }
+            let heightBytes = try read(.meta, Keys.meta(.tipHeight))
+        else { return nil }
         var reader = ByteReader(heightBytes)
         return (hash, try reader.readBE())
     }
@@ -295,8 +302,13 @@ public final class ChainStore: Sendable {
         try scan(.addressIndex, prefix: owner.bytes, from: start) { key, payload in
             let outpoint = try OutPoint(decoding: Array(key[20...]))
             let value = try AddressIndexValue(decoding: payload)
-            found.append((outpoint, UTXOEntry(output: TxOutput(amount: value.amount, addressHash: owner),
-                                              height: value.height, isCoinbase: value.isCoinbase)))
+            found.append(
+                (
+                    outpoint,
+                    UTXOEntry(
+                        output: TxOutput(amount: value.amount, addressHash: owner),
+                        height: value.height, isCoinbase: value.isCoinbase)
+                ))
             return found.count < limit
         }
         return found

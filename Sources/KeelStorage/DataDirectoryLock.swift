@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on a data directory, held for as long as the node has it open.
@@ -26,9 +27,10 @@ public final class DataDirectoryLock: Sendable {
             let count = pread(fd, &buffer, buffer.count, 0)
             Glibc.close(fd)
             let pid = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters() : "unknown"
-            throw StorageError(.locked,
-                               "Keel is already running on \(directory) (pid \(pid)); stop it first or choose another --data-dir",
-                               cause: SystemError(call: "flock", errno: code))
+            throw StorageError(
+                .locked,
+                "Keel is already running on \(directory) (pid \(pid)); stop it first or choose another --data-dir",
+                cause: SystemError(call: "flock", errno: code))
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A reader-writer lock over RocksDB's C handles. Every call into RocksDB holds it shared for the

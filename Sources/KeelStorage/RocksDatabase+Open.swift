@@ -1,6 +1,7 @@
 import CRocksDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension RocksDatabase {
@@ -26,8 +27,9 @@ extension RocksDatabase {
             // where CURRENT is missing writes a new, empty one and deletes every table there.
             let create = !readOnly && !DatabaseFiles.hasCurrent(path)
             if create && DatabaseFiles.holdsData(path) {
-                throw StorageError(.corruption, "the database in \(path) is damaged: CURRENT is missing, though tables and logs are there",
-                                   cause: RocksDBStatus(text: "CURRENT is missing; tables and logs are there"), damage: StoreDamage(kind: .current, file: "CURRENT"))
+                throw StorageError(
+                    .corruption, "the database in \(path) is damaged: CURRENT is missing, though tables and logs are there",
+                    cause: RocksDBStatus(text: "CURRENT is missing; tables and logs are there"), damage: StoreDamage(kind: .current, file: "CURRENT"))
             }
             let base = rocksdb_options_create()!
             defer { rocksdb_options_destroy(base) }
@@ -37,8 +39,10 @@ extension RocksDatabase {
             // Mode 0 replays a torn last record (a crash mid-write) and refuses damage anywhere
             // else; mode 2 keeps the clean prefix before the first damage, silently, so it runs
             // only when the operator accepts the loss.
-            rocksdb_options_set_wal_recovery_mode(base, recovery == .strict
-                ? Int32(rocksdb_tolerate_corrupted_tail_records_recovery) : Int32(rocksdb_point_in_time_recovery))
+            rocksdb_options_set_wal_recovery_mode(
+                base,
+                recovery == .strict
+                    ? Int32(rocksdb_tolerate_corrupted_tail_records_recovery) : Int32(rocksdb_point_in_time_recovery))
             // RocksDB's info LOG lives in the data directory; on a full disk, logging the error
             // there aborts the process (an assertion in Debian's build). FATAL only: nothing is
             // written until something is past saving.
@@ -142,8 +146,10 @@ extension RocksDatabase {
         }
 
         /// Frees the option objects, once: after the database closed, or when it failed to open.
-        static func destroy(options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
-                            read: OpaquePointer, writes: [OpaquePointer]) {
+        static func destroy(
+            options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
+            read: OpaquePointer, writes: [OpaquePointer]
+        ) {
             rocksdb_options_destroy(options)
             rocksdb_block_based_options_destroy(table)
             rocksdb_cache_destroy(cache)

@@ -1,6 +1,7 @@
 import CRocksDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A RocksDB database opened with every column family of the schema.
@@ -96,7 +97,9 @@ public final class RocksDatabase: @unchecked Sendable {
         try lock.reading {
             guard let db = handles.db else { throw StorageError(.closed, "the database at \(path) is closed") }
             guard let cf = handles.families[family] else {
-                throw StorageError(.open, "the database at \(path) has no column family \(family.rawValue) (written by an older Keel: open it once with keel-node to upgrade it)")
+                throw StorageError(
+                    .open,
+                    "the database at \(path) has no column family \(family.rawValue) (written by an older Keel: open it once with keel-node to upgrade it)")
             }
             return try body(db, cf)
         }
@@ -139,7 +142,9 @@ public final class RocksDatabase: @unchecked Sendable {
                             rocksdb_writebatch_delete_cf(raw, cf, key.baseAddress, key.count)
                         case .deleteRange(let end):
                             end.withUnsafeBufferPointer { e in
-                                e.withMemoryRebound(to: CChar.self) { rocksdb_writebatch_delete_range_cf(raw, cf, key.baseAddress, key.count, $0.baseAddress, $0.count) }
+                                e.withMemoryRebound(to: CChar.self) {
+                                    rocksdb_writebatch_delete_range_cf(raw, cf, key.baseAddress, key.count, $0.baseAddress, $0.count)
+                                }
                             }
                         }
                     }
@@ -153,14 +158,18 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// Calls `body` with each key and value whose key starts with `prefix` (all of them for an
     /// empty prefix), in key order, starting at `start` if given; stops when `body` returns false.
-    public func scan(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
-                     _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+    public func scan(
+        _ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
+        _ body: ([UInt8], [UInt8]) throws -> Bool
+    ) throws {
         try scanRaw(family, prefix: prefix, from: start) { key, value in try body(Array(key), Array(value)) }
     }
 
     /// `scan` without copies: the buffers are RocksDB's own and valid only during the call.
-    public func scanRaw(_ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
-                        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+    public func scanRaw(
+        _ family: ColumnFamily, prefix: [UInt8] = [], from start: [UInt8]? = nil,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         try using(family) { db, cf in
             let iterator = rocksdb_create_iterator_cf(db, readOptions, cf)
             defer { rocksdb_iter_destroy(iterator) }
@@ -204,7 +213,9 @@ public final class RocksDatabase: @unchecked Sendable {
     static func failure(_ error: UnsafeMutablePointer<CChar>, _ what: String) -> StorageError {
         let status = RocksDBStatus(text: String(cString: error))
         rocksdb_free(error)
-        let code: StorageError.Code = status.code.hasPrefix("Corruption") ? .corruption
+        let code: StorageError.Code =
+            status.code.hasPrefix("Corruption")
+            ? .corruption
             : status.text.contains("No space left") ? .noSpace : .io
         return StorageError(code, "could not \(what)", cause: status)
     }

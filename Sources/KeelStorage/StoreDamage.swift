@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which of RocksDB's files an error names, so that a refused open can tell the operator what

@@ -68,7 +68,8 @@ extension WriteBatch {
     /// Adds an unspent output to the UTXO set and its owner's address index together.
     public mutating func addUTXO(_ outpoint: OutPoint, _ entry: UTXOEntry) {
         put(.utxo, outpoint.encoded, record: entry)
-        put(.addressIndex, Keys.address(entry.output.addressHash, outpoint),
+        put(
+            .addressIndex, Keys.address(entry.output.addressHash, outpoint),
             record: AddressIndexValue(amount: entry.output.amount, height: entry.height, isCoinbase: entry.isCoinbase))
     }
 

@@ -63,7 +63,8 @@ public final class WriteGate: Sendable {
             s.failures += 1
             if s.pause == nil {
                 let cause = error.cause.map { " (\($0))" } ?? ""
-                let reason = error.code == .noSpace
+                let reason =
+                    error.code == .noSpace
                     ? "the disk holding the data directory is full\(cause)"
                     : "RocksDB refused a write\(cause)"
                 s.pause = Pause(code: error.code == .noSpace ? .noSpace : .io, reason: reason, preemptive: false)

@@ -72,13 +72,18 @@ public final class HostilePeer: Sendable {
     public static func orphans(count: Int, size: Int, network: Network = .dev) -> [Block] {
         (0..<count).map { i in
             let coinbase = Transaction.coinbase(height: 1_000 + UInt64(i), amount: Amount(units: 1), to: .burn)
-            let filler = Transaction(inputs: [TxInput(previous: OutPoint(txid: Hash256.sha256d(Array("orphan \(i)".utf8)), index: 0),
-                                                      publicKey: [UInt8](repeating: 1, count: 32), signature: [UInt8](repeating: 2, count: 64))],
-                                     outputs: (0..<max(1, size / 40)).map { _ in TxOutput(amount: Amount(units: 1), addressHash: .burn) })
+            let filler = Transaction(
+                inputs: [
+                    TxInput(
+                        previous: OutPoint(txid: Hash256.sha256d(Array("orphan \(i)".utf8)), index: 0),
+                        publicKey: [UInt8](repeating: 1, count: 32), signature: [UInt8](repeating: 2, count: 64))
+                ],
+                outputs: (0..<max(1, size / 40)).map { _ in TxOutput(amount: Amount(units: 1), addressHash: .burn) })
             let transactions = [coinbase, filler]
-            var header = BlockHeader(height: 1_000 + UInt64(i), previousHash: Hash256.sha256d(Array("nobody's parent \(i)".utf8)),
-                                     merkleRoot: Merkle.root(transactions.map(\.txid)), timestamp: network.genesis.header.timestamp + 1_000,
-                                     target: network.powLimit)
+            var header = BlockHeader(
+                height: 1_000 + UInt64(i), previousHash: Hash256.sha256d(Array("nobody's parent \(i)".utf8)),
+                merkleRoot: Merkle.root(transactions.map(\.txid)), timestamp: network.genesis.header.timestamp + 1_000,
+                target: network.powLimit)
             while !header.target.isMet(by: header.hash) { header.nonce += 1 }
             return Block(header: header, transactions: transactions)
         }
@@ -92,8 +97,9 @@ public final class HostilePeer: Sendable {
         var timestamp = parent.timestamp
         for i in 0..<count {
             timestamp += 100
-            var header = BlockHeader(height: parent.height + 1 + UInt64(i), previousHash: previous, merkleRoot: .zero,
-                                     timestamp: timestamp, target: target)
+            var header = BlockHeader(
+                height: parent.height + 1 + UInt64(i), previousHash: previous, merkleRoot: .zero,
+                timestamp: timestamp, target: target)
             while !header.target.isMet(by: header.hash) { header.nonce += 1 }
             headers.append(header)
             previous = header.hash

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What network this test process can reach. `make test`, `make bench` and `make soak-crash`
 /// run the suites in a network namespace holding only loopback (`scripts/isolated`), and say so

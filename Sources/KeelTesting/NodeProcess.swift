@@ -16,8 +16,10 @@ public final class NodeProcess: Sendable {
     /// Starts `keel-node --dev` on `directory` with `arguments` (add `--threads N` to mine; the
     /// default here is 0) and waits until both its API and P2P addresses are printed. `launcher`
     /// runs it through a command that then executes it (`["/usr/bin/prlimit", "--nofile=192:192"]`).
-    public static func start(directory: String, _ arguments: [String] = [], launcher: [String] = [],
-                             timeout: Double = 60) async throws -> NodeProcess {
+    public static func start(
+        directory: String, _ arguments: [String] = [], launcher: [String] = [],
+        timeout: Double = 60
+    ) async throws -> NodeProcess {
         var args = ["--dev", "--data-dir", directory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"]
         if !arguments.contains("--threads") { args += ["--threads", "0"] }
         let command = launcher + [Binaries.path("keel-node")] + args + arguments
@@ -33,8 +35,9 @@ public final class NodeProcess: Sendable {
             throw PollTimeout(what: "keel-node to come up: \(process.output.suffix(5).joined(separator: " | "))")
         }
         let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return NodeProcess(directory: directory, process: process, client: NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)),
-                           p2pAddress: p2p)
+        return NodeProcess(
+            directory: directory, process: process, client: NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)),
+            p2pAddress: p2p)
     }
 
     private init(directory: String, process: ChildProcess, client: NodeClient, p2pAddress: String) {

@@ -20,8 +20,10 @@ public struct OwnThread: SuiteTrait, TestTrait, TestScoping {
     public var isRecursive: Bool { true }
 
     /// Runs the test with the blocking pool as its task executor.
-    public func provideScope(for test: Test, testCase: Test.Case?,
-                             performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(
+        for test: Test, testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
         // Suites get a scope too; only test cases need moving.
         guard testCase != nil else { return try await function() }
         try await withTaskExecutorPreference(BlockingPool.shared) { try await function() }

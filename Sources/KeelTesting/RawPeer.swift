@@ -118,8 +118,11 @@ public final class RawPeer: Sendable {
     /// `clockOffset` (seconds) sets the time it claims, against this machine's clock.
     public func handshake(bestHeight: UInt64 = 0, clockOffset: Double = 0, timeout: Double = 10) async throws {
         let time = UInt64(max(0, (Date().timeIntervalSince1970 + clockOffset) * 1000))
-        try await send(.version(VersionInfo(network: network.name, genesis: network.genesis.hash, nonce: UInt64.random(in: 1...UInt64.max),
-                                            listenPort: 0, bestHeight: bestHeight, userAgent: "raw-peer/test", timestamp: time)))
+        try await send(
+            .version(
+                VersionInfo(
+                    network: network.name, genesis: network.genesis.hash, nonce: UInt64.random(in: 1...UInt64.max),
+                    listenPort: 0, bestHeight: bestHeight, userAgent: "raw-peer/test", timestamp: time)))
         var sawVersion = false, sawVerack = false
         let done = await Poll.until(timeout: timeout) {
             for message in messages() {

@@ -19,16 +19,19 @@ public final class TestChain: Sendable {
 
     /// A new chain at genesis (or reopened on `directory`). `headerWindow` shrinks the headers
     /// kept in memory, so tests can reach past it with short chains.
-    public init(directory: TemporaryDirectory = TemporaryDirectory("chain"), miner: SigningKey = SigningKey(),
-                mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier(),
-                clock: any WallClock = SystemClock(), headerWindow: UInt64? = nil) throws {
+    public init(
+        directory: TemporaryDirectory = TemporaryDirectory("chain"), miner: SigningKey = SigningKey(),
+        mempoolLimits: Mempool.Limits = Mempool.Limits(), verifier: SignatureVerifier = SignatureVerifier(),
+        clock: any WallClock = SystemClock(), headerWindow: UInt64? = nil
+    ) throws {
         self.directory = directory
         self.miner = miner
         store = try ChainStore(directory: directory.path, network: .dev)
         var logger = Logger(label: "keel.test")
         logger.logLevel = .warning
-        chain = try ChainState(store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger,
-                               headerWindow: headerWindow)
+        chain = try ChainState(
+            store: store, clock: clock, verifier: verifier, mempoolLimits: mempoolLimits, logger: logger,
+            headerWindow: headerWindow)
     }
 
     /// Closes the store.
@@ -40,10 +43,13 @@ public final class TestChain: Sendable {
     }
 
     /// Builds (without submitting) a valid block on `parent` with `transactions`.
-    public func makeBlock(on parent: Hash256? = nil, transactions: [Transaction] = [], fees: Amount = .zero,
-                          payTo: AddressHash? = nil) -> Block {
-        BlockFactory.make(parent: context(on: parent), network: network, transactions: transactions,
-                          payTo: payTo ?? miner.addressHash, fees: fees)
+    public func makeBlock(
+        on parent: Hash256? = nil, transactions: [Transaction] = [], fees: Amount = .zero,
+        payTo: AddressHash? = nil
+    ) -> Block {
+        BlockFactory.make(
+            parent: context(on: parent), network: network, transactions: transactions,
+            payTo: payTo ?? miner.addressHash, fees: fees)
     }
 
     /// Mines and submits `count` empty blocks on the tip; returns them.
@@ -98,11 +104,13 @@ extension TestChain {
                 let fee: UInt64 = 1_000
                 let a = UInt64.random(in: 1...(total / 2), using: &rng)
                 let b = UInt64.random(in: 1...(total / 4), using: &rng)
-                let tx = BlockFactory.spend([(coin.0, miner)], to: [
-                    TxOutput(amount: Amount(units: a), addressHash: AddressHash(bytes: rng.bytes(20))!),
-                    TxOutput(amount: Amount(units: b), addressHash: AddressHash(bytes: rng.bytes(20))!),
-                    TxOutput(amount: Amount(units: total - a - b - fee), addressHash: miner.addressHash),
-                ])
+                let tx = BlockFactory.spend(
+                    [(coin.0, miner)],
+                    to: [
+                        TxOutput(amount: Amount(units: a), addressHash: AddressHash(bytes: rng.bytes(20))!),
+                        TxOutput(amount: Amount(units: b), addressHash: AddressHash(bytes: rng.bytes(20))!),
+                        TxOutput(amount: Amount(units: total - a - b - fee), addressHash: miner.addressHash),
+                    ])
                 txs.append(tx)
                 fees = Amount(units: fee)
             }

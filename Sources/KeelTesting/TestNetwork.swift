@@ -1,3 +1,4 @@
+import Foundation
 import KeelChain
 import KeelCore
 import KeelP2P
@@ -20,19 +21,24 @@ public final class TestPeerNode: Sendable {
     let runner: Task<Void, Never>
 
     /// Starts a node and waits until it listens.
-    public static func start(index: Int, configuration: P2PConfiguration, clock: any WallClock = OffsetClock(offset: 3_600_000),
-                             directory: TemporaryDirectory? = nil) async throws -> TestPeerNode {
+    public static func start(
+        index: Int, configuration: P2PConfiguration, clock: any WallClock = OffsetClock(offset: 3_600_000),
+        directory: TemporaryDirectory? = nil
+    ) async throws -> TestPeerNode {
         let chain = try TestChain(directory: directory ?? TemporaryDirectory("node\(index)"), clock: clock)
         return try await start(index: index, chain: chain, configuration: configuration, clock: clock)
     }
 
     /// Starts P2P over an existing chain.
-    public static func start(index: Int, chain: TestChain, configuration: P2PConfiguration,
-                             clock: any WallClock = OffsetClock(offset: 3_600_000)) async throws -> TestPeerNode {
+    public static func start(
+        index: Int, chain: TestChain, configuration: P2PConfiguration,
+        clock: any WallClock = OffsetClock(offset: 3_600_000)
+    ) async throws -> TestPeerNode {
         let registry = PrometheusCollectorRegistry()
         let logger = TestNetwork.logger("node\(index)")
-        let network = try P2PNetwork(configuration: configuration, chain: chain.chain, metrics: P2PMetrics(registry: registry),
-                                     logger: logger, clock: clock)
+        let network = try P2PNetwork(
+            configuration: configuration, chain: chain.chain, metrics: P2PMetrics(registry: registry),
+            logger: logger, clock: clock)
         let group = ServiceGroup(configuration: .init(services: [network], logger: logger))
         let runner = Task<Void, Never> { do { try await group.run() } catch {} }
         let node = TestPeerNode(index: index, chain: chain, network: network, registry: registry, group: group, runner: runner)
@@ -42,8 +48,10 @@ public final class TestPeerNode: Sendable {
         return node
     }
 
-    private init(index: Int, chain: TestChain, network: P2PNetwork, registry: PrometheusCollectorRegistry, group: ServiceGroup,
-                 runner: Task<Void, Never>) {
+    private init(
+        index: Int, chain: TestChain, network: P2PNetwork, registry: PrometheusCollectorRegistry, group: ServiceGroup,
+        runner: Task<Void, Never>
+    ) {
         self.index = index
         self.chain = chain
         self.network = network
@@ -93,8 +101,9 @@ public final class TestNetwork: Sendable {
     /// second, and no automatic dialling (tests wire the topology) unless `configure` says
     /// otherwise. The connect timeout stays at 10 s: suites run in parallel on two cores.
     public static func configuration() -> P2PConfiguration {
-        P2PConfiguration(listenHost: "127.0.0.1", listenPort: 0, connectTimeout: 10, healthInterval: 1, pingInterval: 5,
-                         targetOutbound: 0, banSeconds: 3_600, discovery: false)
+        P2PConfiguration(
+            listenHost: "127.0.0.1", listenPort: 0, connectTimeout: 10, healthInterval: 1, pingInterval: 5,
+            targetOutbound: 0, banSeconds: 3_600, discovery: false)
     }
 
     /// A logger that stays quiet unless KEEL_TEST_LOG names a level.
@@ -170,7 +179,5 @@ public final class TestNetwork: Sendable {
         for node in nodes { await node.stop() }
     }
 }
-
-import Foundation
 
 private func getenvString(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }

@@ -14,37 +14,37 @@ struct KeelNodeCommand: AsyncParsableCommand {
         commandName: "keel-node",
         abstract: "Run a Keel node: chain, storage, miner, HTTP API and Prometheus metrics.",
         discussion: """
-        The node keeps its database in --data-dir (RocksDB under DIR/chain, locked while it runs) \
-        and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT finishes in-flight \
-        API requests, stops the miner, closes the store cleanly and exits 0.
+            The node keeps its database in --data-dir (RocksDB under DIR/chain, locked while it runs) \
+            and resumes from the stored tip after any stop or crash. SIGTERM or SIGINT finishes in-flight \
+            API requests, stops the miner, closes the store cleanly and exits 0.
 
-        Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test). \
-        --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order \
-        with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the \
-        database, so a restart needs no flags; 'keel peers export/import' moves them between nodes. \
-        A dev node dials only loopback addresses it learns from peers or imports (others are dropped and \
-        counted in keel_p2p_addresses_refused_total); --connect and --seed go wherever they say, and \
-        --allow-remote-peers lifts the rule.
+            Peers connect on --p2p-addr (127.0.0.1:9333 on dev, 0.0.0.0:9333 on main, 0.0.0.0:19333 on test). \
+            --connect addresses are kept connected; --seed addresses bootstrap the address book, dialled in order \
+            with --connect-timeout each and falling back to the next. Known addresses and bans are kept in the \
+            database, so a restart needs no flags; 'keel peers export/import' moves them between nodes. \
+            A dev node dials only loopback addresses it learns from peers or imports (others are dropped and \
+            counted in keel_p2p_addresses_refused_total); --connect and --seed go wherever they say, and \
+            --allow-remote-peers lifts the rule.
 
-        The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
-        'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
+            The HTTP API and /metrics listen on --api-addr (127.0.0.1:9334). Routes that change state need \
+            'Authorization: Bearer <token>' with the token from DIR/api.token (created on first start, mode 0600).
 
-        If the start-up check finds the stored chain state inconsistent, the node refuses to start \
-        and says so; --reindex rebuilds chain state from the stored blocks. A damaged database file \
-        (RocksDB's log, tables, MANIFEST or CURRENT) is refused with the file's name, the height its \
-        intact part reaches and the ways out (a backup, --reindex, or --accept-data-loss); a crash's \
-        torn last write is recovered without asking. When writes fail (a full disk, I/O errors) or free \
-        space falls under the floor, the node stops taking blocks and transactions, stops mining, answers \
-        /ready 503 with the reason and carries on by itself once writes work again; it will not start \
-        under the floor. 'keel chain backup' copies the store while the node runs.
+            If the start-up check finds the stored chain state inconsistent, the node refuses to start \
+            and says so; --reindex rebuilds chain state from the stored blocks. A damaged database file \
+            (RocksDB's log, tables, MANIFEST or CURRENT) is refused with the file's name, the height its \
+            intact part reaches and the ways out (a backup, --reindex, or --accept-data-loss); a crash's \
+            torn last write is recovered without asking. When writes fail (a full disk, I/O errors) or free \
+            space falls under the floor, the node stops taking blocks and transactions, stops mining, answers \
+            /ready 503 with the reason and carries on by itself once writes work again; it will not start \
+            under the floor. 'keel chain backup' copies the store while the node runs.
 
-        Exit codes: 0 stopped on SIGTERM or SIGINT; 1 failed while running (a store that cannot be \
-        written, an address that cannot be bound), worth a restart; 2 did not start: another node holds \
-        the data directory, a damaged or inconsistent store, too little free space, a bad token file \
-        (a restart changes nothing; fix what the message names); 64 bad usage.
+            Exit codes: 0 stopped on SIGTERM or SIGINT; 1 failed while running (a store that cannot be \
+            written, an address that cannot be bound), worth a restart; 2 did not start: another node holds \
+            the data directory, a damaged or inconsistent store, too little free space, a bad token file \
+            (a restart changes nothing; fix what the message names); 64 bad usage.
 
-        Example: keel-node --dev --data-dir ~/.keel/dev --threads 2
-        """,
+            Example: keel-node --dev --data-dir ~/.keel/dev --threads 2
+            """,
         version: KeelBuild.versionLine("keel-node"))
 
     @Flag(name: .long, help: "Use the dev network (100 ms blocks, easy target): the test mode.")
@@ -65,8 +65,13 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Rebuild chain state from the stored blocks before starting.")
     var reindex = false
 
-    @Flag(name: .long, help: ArgumentHelp("After the node refused a damaged store: keep its intact part and sync the rest from peers.",
-                                          discussion: "A damaged write-ahead log is cut back to its last intact write (the height the refusal named); a damaged MANIFEST or CURRENT is rebuilt from the tables by RocksDB's repair. Blocks after that point are lost from this store. Restoring a backup loses nothing; prefer it when there is one."))
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "After the node refused a damaged store: keep its intact part and sync the rest from peers.",
+            discussion:
+                "A damaged write-ahead log is cut back to its last intact write (the height the refusal named); a damaged MANIFEST or CURRENT is rebuilt from the tables by RocksDB's repair. Blocks after that point are lost from this store. Restoring a backup loses nothing; prefer it when there is one."
+        ))
     var acceptDataLoss = false
 
     @Option(name: .long, help: "API and /metrics address, HOST:PORT (port 0 picks a free one).")
@@ -75,19 +80,29 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds after start before the RSS baseline of keel_process_rss_growth_ratio is taken.")
     var rssWarmup: Double = 600
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A host name the API answers besides IP addresses and localhost (repeatable; * for any).",
-        discussion: "Requests naming another host in their Host header get 403: a web page cannot read the API through DNS rebinding. Add the name a reverse proxy or a client uses."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A host name the API answers besides IP addresses and localhost (repeatable; * for any).",
+            discussion:
+                "Requests naming another host in their Host header get 403: a web page cannot read the API through DNS rebinding. Add the name a reverse proxy or a client uses."
+        ))
     var apiAllowHost: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A second listener serving only /metrics, HOST:PORT (default: none; /metrics stays on --api-addr too).",
-        discussion: "For a Prometheus on another host: expose this address to it and keep --api-addr on loopback."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A second listener serving only /metrics, HOST:PORT (default: none; /metrics stays on --api-addr too).",
+            discussion: "For a Prometheus on another host: expose this address to it and keep --api-addr on loopback."))
     var metricsAddr: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Capacity of RocksDB's block cache in MiB (default: 32 on main, 8 on dev).",
-        discussion: "Memory kept for reads of blocks, coins and indexes; a hard bound, reported as keel_rocksdb_block_cache_capacity_bytes. More speeds up API reads and validation on a large chain."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Capacity of RocksDB's block cache in MiB (default: 32 on main, 8 on dev).",
+            discussion:
+                "Memory kept for reads of blocks, coins and indexes; a hard bound, reported as keel_rocksdb_block_cache_capacity_bytes. More speeds up API reads and validation on a large chain."
+        ))
     var dbCacheMib: Int?
 
     @Option(name: .long, help: "Seconds a tip may age before /ready reports the node not ready.")
@@ -126,7 +141,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Neither share nor learn peer addresses (getaddr/addr).")
     var noDiscovery = false
 
-    @Flag(name: .long, help: "On dev, also dial addresses learned from peers or imports that are not loopback (by default a dev node dials only 127.0.0.0/8 and ::1 it learns).")
+    @Flag(
+        name: .long,
+        help:
+            "On dev, also dial addresses learned from peers or imports that are not loopback (by default a dev node dials only 127.0.0.0/8 and ::1 it learns).")
     var allowRemotePeers = false
 
     @Option(name: .long, help: ArgumentHelp("Test only: learned addresses must also start with this loopback prefix.", visibility: .hidden))
@@ -177,13 +195,15 @@ struct KeelNodeCommand: AsyncParsableCommand {
         let (host, port) = parseAddress(apiAddr)!
         let defaultP2P = net == .dev ? "127.0.0.1:9333" : net == .test ? "0.0.0.0:19333" : "0.0.0.0:9333"
         let (p2pHost, p2pPort) = parseAddress(p2pAddr ?? defaultP2P)!
-        let p2p = P2PConfiguration(listenHost: noListen ? nil : p2pHost, listenPort: p2pPort, connect: connect, seeds: seed,
-                                   connectTimeout: connectTimeout, healthInterval: healthInterval, maxInbound: maxInbound,
-                                   targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery,
-                                   allowRemotePeers: allowRemotePeers)
-        var config = NodeConfiguration(network: net, dataDirectory: directory, mineTo: mineAddress,
-                                       threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
-                                       apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
+        let p2p = P2PConfiguration(
+            listenHost: noListen ? nil : p2pHost, listenPort: p2pPort, connect: connect, seeds: seed,
+            connectTimeout: connectTimeout, healthInterval: healthInterval, maxInbound: maxInbound,
+            targetOutbound: maxOutbound, banSeconds: banSeconds, discovery: !noDiscovery,
+            allowRemotePeers: allowRemotePeers)
+        var config = NodeConfiguration(
+            network: net, dataDirectory: directory, mineTo: mineAddress,
+            threads: threads ?? (net == .dev ? 1 : 0), reindex: reindex,
+            apiHost: host, apiPort: port, rssWarmup: rssWarmup, maxTipAge: maxTipAge, p2p: p2p)
         config.acceptDataLoss = acceptDataLoss
         config.blockCacheBytes = dbCacheMib.map { $0 << 20 }
         config.metricsAddress = metricsAddr.flatMap(parseAddress)
@@ -225,15 +245,20 @@ struct KeelNodeCommand: AsyncParsableCommand {
         // Shutdown runs in reverse: peers are closed, then the API drains in-flight requests,
         // then the store closes.
         var services: [any Service] = [NodeService(node: node, logger: logger, systemd: systemd), api, network]
-        if let metricsOnly = node.metricsService(logger: logger, onListening: { url in
-            print("keel-node: metrics only \(url)/metrics")
-            fflush(nil)
-        }) {
+        if let metricsOnly = node.metricsService(
+            logger: logger,
+            onListening: { url in
+                print("keel-node: metrics only \(url)/metrics")
+                fflush(nil)
+            })
+        {
             services.append(metricsOnly)
         }
         if testLeakKibPerSecond > 0 { services.append(TestLeak(kibPerSecond: testLeakKibPerSecond, logger: logger)) }
-        let group = ServiceGroup(configuration: .init(services: services,
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
@@ -254,8 +279,9 @@ struct KeelNodeCommand: AsyncParsableCommand {
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
         if Int(limit.rlim_cur) < needed {
-            logger.warning("open-file limit below what the peer limits need; raise it (ulimit -n) or lower --max-inbound",
-                           metadata: ["limit": "\(limit.rlim_cur)", "needed": "\(needed)"])
+            logger.warning(
+                "open-file limit below what the peer limits need; raise it (ulimit -n) or lower --max-inbound",
+                metadata: ["limit": "\(limit.rlim_cur)", "needed": "\(needed)"])
         }
     }
 

@@ -1,9 +1,9 @@
 import ArgumentParser
-import KeelCore
-import KeelFiles
 import Foundation
 import Hummingbird
 import KeelClient
+import KeelCore
+import KeelFiles
 import KeelSidecar
 import Logging
 import ServiceLifecycle
@@ -14,17 +14,17 @@ struct KeelSidecarCommand: AsyncParsableCommand {
         commandName: "keel-sidecar",
         abstract: "Supervise a Keel node, alert through webhooks when it drifts, and soak it for days.",
         discussion: """
-        'keel-sidecar run --config sidecar.yaml' starts the node named in the file in its own process group \
-        (the node dies with the sidecar), reaps every child, checks the node's /health, restarts it with \
-        backoff until the burst limit, and on SIGTERM stops it (SIGTERM, then SIGKILL after stop.timeout) \
-        and exits 0. It scrapes the node's /metrics, evaluates the alert rules, and posts firing and \
-        resolved alerts (Alertmanager v4 JSON, Standard Webhooks signatures) through a durable outbox. \
-        See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
+            'keel-sidecar run --config sidecar.yaml' starts the node named in the file in its own process group \
+            (the node dies with the sidecar), reaps every child, checks the node's /health, restarts it with \
+            backoff until the burst limit, and on SIGTERM stops it (SIGTERM, then SIGKILL after stop.timeout) \
+            and exits 0. It scrapes the node's /metrics, evaluates the alert rules, and posts firing and \
+            resolved alerts (Alertmanager v4 JSON, Standard Webhooks signatures) through a durable outbox. \
+            See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
 
-        Exit codes: 0 stopped on SIGTERM or SIGINT (or a soak passed); 1 failed while running (or a soak \
-        failed or could not run); 2 bad configuration or options (a restart changes nothing); \
-        3 'keel-sidecar logs' cannot reach a running sidecar; 64 bad usage.
-        """,
+            Exit codes: 0 stopped on SIGTERM or SIGINT (or a soak passed); 1 failed while running (or a soak \
+            failed or could not run); 2 bad configuration or options (a restart changes nothing); \
+            3 'keel-sidecar logs' cannot reach a running sidecar; 64 bad usage.
+            """,
         version: KeelBuild.versionLine("keel-sidecar"),
         subcommands: [RunCommand.self, LogsCommand.self, CheckConfigCommand.self, SoakCommand.self])
 }
@@ -41,22 +41,31 @@ func fail(_ message: String, code: Int32) -> ExitCode {
 }
 
 struct CheckConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file and print it with defaults filled in.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file and print it with defaults filled in.")
     @Option(name: .long, help: "The YAML configuration.") var config: String
 
     func run() throws {
         do {
             let c = try SidecarConfiguration.load(path: config, executableDirectory: executableDirectory())
             print("node.command      \(c.node.command) \(c.node.arguments.joined(separator: " "))")
-            print("node.echo         \(c.node.echo ? "on: the node's output is copied to the sidecar's" : "off: the node's output is kept in the sidecar's buffer only (/logs)")")
-            print("health            \(c.health.enabled ? "every \(SidecarDuration.format(c.health.interval)), timeout \(SidecarDuration.format(c.health.timeout)), \(c.health.failures) failures, grace \(SidecarDuration.format(c.health.grace))" : "off")")
-            print("restart           backoff \(SidecarDuration.format(c.restart.initialBackoff)) to \(SidecarDuration.format(c.restart.maxBackoff)), burst \(c.restart.burst) in \(SidecarDuration.format(c.restart.burstWindow)), reset after \(SidecarDuration.format(c.restart.resetAfter))")
+            print(
+                "node.echo         \(c.node.echo ? "on: the node's output is copied to the sidecar's" : "off: the node's output is kept in the sidecar's buffer only (/logs)")"
+            )
+            print(
+                "health            \(c.health.enabled ? "every \(SidecarDuration.format(c.health.interval)), timeout \(SidecarDuration.format(c.health.timeout)), \(c.health.failures) failures, grace \(SidecarDuration.format(c.health.grace))" : "off")"
+            )
+            print(
+                "restart           backoff \(SidecarDuration.format(c.restart.initialBackoff)) to \(SidecarDuration.format(c.restart.maxBackoff)), burst \(c.restart.burst) in \(SidecarDuration.format(c.restart.burstWindow)), reset after \(SidecarDuration.format(c.restart.resetAfter))"
+            )
             print("stop.timeout      \(SidecarDuration.format(c.stopTimeout))")
             print("sampler           every \(SidecarDuration.format(c.sampling.interval)), window \(SidecarDuration.format(c.sampling.window))")
             for rule in c.alerts.rules where rule.kind != .soakFailed {
-                print("alert             \(rule.name.padding(toLength: 20, withPad: " ", startingAt: 0)) " + (rule.enabled
-                    ? "threshold \(rule.threshold), for \(SidecarDuration.format(rule.forDuration))\(rule.window > 0 ? ", window \(SidecarDuration.format(rule.window))" : ""), \(rule.severity), runbook \(rule.runbookURL)"
-                    : "disabled"))
+                print(
+                    "alert             \(rule.name.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+                        + (rule.enabled
+                            ? "threshold \(rule.threshold), for \(SidecarDuration.format(rule.forDuration))\(rule.window > 0 ? ", window \(SidecarDuration.format(rule.window))" : ""), \(rule.severity), runbook \(rule.runbookURL)"
+                            : "disabled"))
             }
             print("alerts.repeat     \(c.alerts.repeatInterval > 0 ? SidecarDuration.format(c.alerts.repeatInterval) : "never") (webhooks)")
             print("alerts.resend     \(SidecarDuration.format(c.alerts.resendInterval)) (alertmanager-api receivers)")
@@ -65,9 +74,13 @@ struct CheckConfigCommand: ParsableCommand {
             if c.receivers.isEmpty { print("receivers         none (alerts are logged and counted only)") }
             for r in c.receivers {
                 // The URL and secret are secrets: the host only, and whether signing is on.
-                print("receiver          \(r.name): \(r.redactedURL) \(r.format.rawValue)\(r.secret == nil ? ", unsigned" : ", signed") timeout \(SidecarDuration.format(r.timeout))")
+                print(
+                    "receiver          \(r.name): \(r.redactedURL) \(r.format.rawValue)\(r.secret == nil ? ", unsigned" : ", signed") timeout \(SidecarDuration.format(r.timeout))"
+                )
             }
-            print("delivery          backoff \(SidecarDuration.format(c.delivery.initialBackoff)) to \(SidecarDuration.format(c.delivery.maxBackoff)), give up after \(SidecarDuration.format(c.delivery.maxAge))")
+            print(
+                "delivery          backoff \(SidecarDuration.format(c.delivery.initialBackoff)) to \(SidecarDuration.format(c.delivery.maxBackoff)), give up after \(SidecarDuration.format(c.delivery.maxAge))"
+            )
             print("listen            \(c.listenHost):\(c.listenPort)")
             print("state_dir         \(c.stateDirectory)")
         } catch {
@@ -112,24 +125,32 @@ struct RunCommand: AsyncParsableCommand {
         let urlFile = settings.stateDirectory + "/sidecar.url"
         let host = settings.listenHost
         let systemd = SystemdNotifier()
-        let api = Application(router: sidecar.router, configuration: .init(address: .hostname(host, port: settings.listenPort), serverName: "keel-sidecar"),
-                              onServerRunning: { channel in
-                                  let url = "http://\(host):\(channel.localAddress?.port ?? 0)"
-                                  try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
-                                  print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
-                                  fflush(nil)
-                                  systemd.ready(status: "supervising the node; sidecar on \(url)")
-                              }, logger: quiet)
+        let api = Application(
+            router: sidecar.router, configuration: .init(address: .hostname(host, port: settings.listenPort), serverName: "keel-sidecar"),
+            onServerRunning: { channel in
+                let url = "http://\(host):\(channel.localAddress?.port ?? 0)"
+                try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
+                fflush(nil)
+                systemd.ready(status: "supervising the node; sidecar on \(url)")
+            }, logger: quiet)
         print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
         if settings.logsToken == nil, !["127.0.0.1", "localhost", "::1"].contains(settings.listenHost) {
-            logger.warning("/logs is open to anyone who can reach the listen address, and the node's lines name peers; set logs.token_file",
-                           metadata: ["listen": "\(settings.listenHost):\(settings.listenPort)"])
+            logger.warning(
+                "/logs is open to anyone who can reach the listen address, and the node's lines name peers; set logs.token_file",
+                metadata: ["listen": "\(settings.listenHost):\(settings.listenPort)"])
         }
-        print("keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))")
+        print(
+            "keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))"
+        )
         fflush(nil)
         // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
-        let group = ServiceGroup(configuration: .init(services: sidecar.services + [api, SystemdWatchdog(systemd: systemd),
-                                                                      ConfigReloader(path: config, executableDirectory: executableDirectory(), sidecar: sidecar, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: sidecar.services + [
+                    api, SystemdWatchdog(systemd: systemd),
+                    ConfigReloader(path: config, executableDirectory: executableDirectory(), sidecar: sidecar, logger: logger),
+                ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
@@ -139,7 +160,8 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 struct LogsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the node's last output lines, as the running sidecar kept them (redacted).")
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print the node's last output lines, as the running sidecar kept them (redacted).")
     @Option(name: .long, help: "The sidecar's URL (default: from STATE_DIR/sidecar.url, else http://127.0.0.1:9335).") var sidecar: String?
     @Option(name: .long, help: "The sidecar's state directory.") var stateDir: String = ".keel-sidecar"
     @Option(name: .long, help: "Lines per stream.") var lines: Int = 100
@@ -152,7 +174,8 @@ struct LogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let base = sidecar ?? (try? String(contentsOfFile: stateDir + "/sidecar.url", encoding: .utf8))?
+        let base =
+            sidecar ?? (try? String(contentsOfFile: stateDir + "/sidecar.url", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "http://127.0.0.1:9335"
         do {
             var headers = [String: String]()

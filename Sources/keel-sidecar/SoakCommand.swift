@@ -10,11 +10,11 @@ struct SoakCommand: AsyncParsableCommand {
         commandName: "soak",
         abstract: "Long runs that prove the node stays healthy: memory stability, mining start/stop cycles.",
         discussion: """
-        Each soak starts its own dev node (loopback ports chosen by the kernel), shows progress while it runs, \
-        and writes report.json (every figure) and chart.svg into its report directory. A failed soak exits 1 \
-        and, with --config naming receivers, sends a SoakFailed alert. While it runs, --listen serves \
-        /metrics with keel_sidecar_soak_progress_ratio.
-        """,
+            Each soak starts its own dev node (loopback ports chosen by the kernel), shows progress while it runs, \
+            and writes report.json (every figure) and chart.svg into its report directory. A failed soak exits 1 \
+            and, with --config naming receivers, sends a SoakFailed alert. While it runs, --listen serves \
+            /metrics with keel_sidecar_soak_progress_ratio.
+            """,
         subcommands: [MemorySoakCommand.self, MiningSoakCommand.self])
 }
 
@@ -45,8 +45,10 @@ struct SoakCommonOptions: ParsableArguments {
     var nodeCommand: String { node ?? executableDirectory() + "/keel-node" }
 
     /// Runs `body` with a metrics endpoint up, then reports, alerts on failure, and exits.
-    func run(soak: String, configuration: SidecarConfiguration, directory: String,
-             body: @escaping @Sendable (SidecarMetrics) async throws -> (passed: Bool, failure: String?, write: @Sendable () throws -> (json: String, svg: String))) async throws {
+    func run(
+        soak: String, configuration: SidecarConfiguration, directory: String,
+        body: @escaping @Sendable (SidecarMetrics) async throws -> (passed: Bool, failure: String?, write: @Sendable () throws -> (json: String, svg: String))
+    ) async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "keel-sidecar")
         logger.logLevel = .notice
@@ -63,11 +65,12 @@ struct SoakCommonOptions: ParsableArguments {
         router.get("/health") { _, _ in "ok\n" }
         var quiet = logger
         quiet.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(String(listen[..<colon]), port: port), serverName: "keel-sidecar-soak"),
-                              onServerRunning: { channel in
-                                  print("keel-sidecar: soak \(soak) metrics http://\(listen[..<colon]):\(channel.localAddress?.port ?? 0)/metrics")
-                                  fflush(nil)
-                              }, logger: quiet)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(String(listen[..<colon]), port: port), serverName: "keel-sidecar-soak"),
+            onServerRunning: { channel in
+                print("keel-sidecar: soak \(soak) metrics http://\(listen[..<colon]):\(channel.localAddress?.port ?? 0)/metrics")
+                fflush(nil)
+            }, logger: quiet)
         print("keel-sidecar: soak \(soak) writing to \(directory)")
         fflush(nil)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: quiet))
@@ -107,18 +110,18 @@ struct MemorySoakCommand: AsyncParsableCommand {
         commandName: "memory",
         abstract: "Run a dev node under a steady workload and judge its memory growth after warm-up.",
         discussion: """
-        The verdict is on unaccounted RSS: RSS minus what the node's bounded parts hold (RocksDB block cache \
-        and memtables, the header window, the mempool, peer send queues), which fill up to their limits and \
-        stop. Growth is judged twice against --max-growth: the least-squares slope over the measured span, \
-        and the worst lasting sample (the median of it and its neighbours), both relative to the baseline \
-        (the median of the first samples after warm-up). The report and chart show raw RSS beside it, and how many blocks, payments and main-net \
-        days of blocks the run covered. '--duration 7d' is the real run; '--duration 2m' a compressed one.
+            The verdict is on unaccounted RSS: RSS minus what the node's bounded parts hold (RocksDB block cache \
+            and memtables, the header window, the mempool, peer send queues), which fill up to their limits and \
+            stop. Growth is judged twice against --max-growth: the least-squares slope over the measured span, \
+            and the worst lasting sample (the median of it and its neighbours), both relative to the baseline \
+            (the median of the first samples after warm-up). The report and chart show raw RSS beside it, and how many blocks, payments and main-net \
+            days of blocks the run covered. '--duration 7d' is the real run; '--duration 2m' a compressed one.
 
-        Restarted with the same --report-dir (and options), an unfinished soak resumes: the node starts \
-        again on its data, its samples form a new segment with its own warm-up, and the run ends when the \
-        duration has passed since the first start. Samples are taken at most once a minute (about 10,000 \
-        lines in 7 days); the soak stops if the disk holding it has less than 1 GiB free.
-        """)
+            Restarted with the same --report-dir (and options), an unfinished soak resumes: the node starts \
+            again on its data, its samples form a new segment with its own warm-up, and the run ends when the \
+            duration has passed since the first start. Samples are taken at most once a minute (about 10,000 \
+            lines in 7 days); the soak stops if the disk holding it has less than 1 GiB free.
+            """)
     @Option(name: .long, help: "How long to run: 2m, 1h, 7d.") var duration: String = "7d"
     @Option(name: .long, help: "Warm-up before the baseline (default: a quarter of the duration, at most 1h).") var warmup: String?
     @Option(name: .long, help: "Allowed growth, e.g. 5% or 0.05.") var maxGrowth: String = "5%"

@@ -8,17 +8,17 @@ struct ChainBackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Back up a node's store into a new directory, while the node runs or when it is stopped.",
         discussion: """
-        Writes TO/chain (a consistent RocksDB checkpoint: tables hard-linked when TO is on the same \
-        filesystem, copied otherwise), TO/miner.key (mode 0600) and TO/backup.json (the copy's height, \
-        tip and UTXO hash). A running node makes the copy itself (through its API: DIR/api.url and \
-        DIR/api.token); a stopped one is opened here. TO must not exist; its parent must.
+            Writes TO/chain (a consistent RocksDB checkpoint: tables hard-linked when TO is on the same \
+            filesystem, copied otherwise), TO/miner.key (mode 0600) and TO/backup.json (the copy's height, \
+            tip and UTXO hash). A running node makes the copy itself (through its API: DIR/api.url and \
+            DIR/api.token); a stopped one is opened here. TO must not exist; its parent must.
 
-        A backup on the node's own disk shares its fate: copy TO to another machine or disk \
-        (tar, rsync). To restore, stop the node, move its data directory aside, copy the backup into \
-        its place and start it: it syncs the blocks made since from its peers. See runbook/backup-restore.md.
+            A backup on the node's own disk shares its fate: copy TO to another machine or disk \
+            (tar, rsync). To restore, stop the node, move its data directory aside, copy the backup into \
+            its place and start it: it syncs the blocks made since from its peers. See runbook/backup-restore.md.
 
-        Exit codes: 0 written, 1 it could not be written (the reason is printed).
-        """)
+            Exit codes: 0 written, 1 it could not be written (the reason is printed).
+            """)
 
     @Option(name: .long, help: "The node's data directory.")
     var dataDir: String
@@ -51,12 +51,16 @@ struct ChainBackupCommand: ParsableCommand {
             throw ExitCode.failure
         }
         if json {
-            let object: [String: Any] = ["path": backup.path, "network": backup.network, "height": backup.height, "tip": backup.tip,
-                                         "utxo_hash": backup.utxoHash, "miner_key": backup.minerKey]
+            let object: [String: Any] = [
+                "path": backup.path, "network": backup.network, "height": backup.height, "tip": backup.tip,
+                "utxo_hash": backup.utxoHash, "miner_key": backup.minerKey,
+            ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("backup written to \(backup.path): \(backup.network) height \(backup.height), tip \(backup.tip), utxo_hash \(backup.utxoHash)\(backup.minerKey ? ", miner.key copied (keep it private)" : "")")
+            print(
+                "backup written to \(backup.path): \(backup.network) height \(backup.height), tip \(backup.tip), utxo_hash \(backup.utxoHash)\(backup.minerKey ? ", miner.key copied (keep it private)" : "")"
+            )
         }
     }
 }

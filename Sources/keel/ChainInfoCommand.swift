@@ -8,7 +8,8 @@ struct ChainInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Print the tip, height and UTXO set hash of a data directory.",
-        discussion: "Read-only: works on a stopped or running node. Exit code 0 with the figures; 1 when there is no database, no chain yet, or it cannot be read.")
+        discussion:
+            "Read-only: works on a stopped or running node. Exit code 0 with the figures; 1 when there is no database, no chain yet, or it cannot be read.")
 
     @Option(name: .long, help: "The node's data directory.")
     var dataDir: String
@@ -69,7 +70,8 @@ struct ChainVerifyCommand: ParsableCommand {
                 let terminal = isatty(STDERR_FILENO) == 1
                 check.progressInterval = terminal ? 0.2 : 5
                 check.onProgress = { phase, report in
-                    let text = terminal ? "\r\(phase): \(report.bar()) \(report.line(unit: "blocks"))\u{1B}[K" : "keel: \(phase): \(report.line(unit: "blocks"))\n"
+                    let text =
+                        terminal ? "\r\(phase): \(report.bar()) \(report.line(unit: "blocks"))\u{1B}[K" : "keel: \(phase): \(report.line(unit: "blocks"))\n"
                     FileHandle.standardError.write(Data(text.utf8))
                     if terminal, report.done >= report.total { FileHandle.standardError.write(Data("\n".utf8)) }
                 }

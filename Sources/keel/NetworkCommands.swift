@@ -6,12 +6,14 @@ struct PeersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers", abstract: "List peers, and move the address book between nodes.",
         discussion: """
-        A bundle is JSON (format keel-peers/1) naming the network, its genesis hash and the addresses, \
-        including the exporting node's own listen address. Example: \
-        keel peers export --data-dir A > bundle.json && keel peers import bundle.json --data-dir B
-        """,
-        subcommands: [PeersListCommand.self, PeersExportCommand.self, PeersImportCommand.self, PeersConnectCommand.self,
-                      PeersDisconnectCommand.self])
+            A bundle is JSON (format keel-peers/1) naming the network, its genesis hash and the addresses, \
+            including the exporting node's own listen address. Example: \
+            keel peers export --data-dir A > bundle.json && keel peers import bundle.json --data-dir B
+            """,
+        subcommands: [
+            PeersListCommand.self, PeersExportCommand.self, PeersImportCommand.self, PeersConnectCommand.self,
+            PeersDisconnectCommand.self,
+        ])
 }
 
 struct PeersListCommand: ParsableCommand {
@@ -29,7 +31,9 @@ struct PeersListCommand: ParsableCommand {
             if peers.isEmpty { print("no peers") }
             for p in peers {
                 let ping = p.pingSeconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "-"
-                print("\(p.direction.padding(toLength: 9, withPad: " ", startingAt: 0)) \(p.listenAddress ?? p.remoteAddress)  height \(p.bestHeight)  ping \(ping)  score \(p.score)  \(p.userAgent)")
+                print(
+                    "\(p.direction.padding(toLength: 9, withPad: " ", startingAt: 0)) \(p.listenAddress ?? p.remoteAddress)  height \(p.bestHeight)  ping \(ping)  score \(p.score)  \(p.userAgent)"
+                )
             }
         }
     }
@@ -67,7 +71,9 @@ struct PeersImportCommand: ParsableCommand {
             } else {
                 print("imported: \(result.added) new, \(result.known) already known, \(result.invalid) invalid")
                 if result.refused > 0 {
-                    print("refused: \(result.refused) not loopback (a dev node dials only loopback addresses it learns; keel-node --allow-remote-peers lifts this)")
+                    print(
+                        "refused: \(result.refused) not loopback (a dev node dials only loopback addresses it learns; keel-node --allow-remote-peers lifts this)"
+                    )
                 }
             }
         }

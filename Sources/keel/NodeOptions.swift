@@ -60,7 +60,7 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let failure as CLIFailure {
-        fflush(nil) // what was printed comes before the error
+        fflush(nil)  // what was printed comes before the error
         FileHandle.standardError.write(Data("keel: \(failure.message)\n".utf8))
         throw ExitCode(failure.exitCode)
     } catch let error as ClientError {

@@ -8,8 +8,10 @@ struct WalletCommand: ParsableCommand {
         commandName: "wallet",
         abstract: "Keys, balances and payments. Keys live in an encrypted wallet file (mode 0600).",
         discussion: "Reads (address, balance, utxos, history) need no passphrase; send does (--passphrase-file for scripts).",
-        subcommands: [WalletCreateCommand.self, WalletAddressCommand.self, WalletBalanceCommand.self,
-                      WalletUTXOsCommand.self, WalletSendCommand.self, WalletHistoryCommand.self])
+        subcommands: [
+            WalletCreateCommand.self, WalletAddressCommand.self, WalletBalanceCommand.self,
+            WalletUTXOsCommand.self, WalletSendCommand.self, WalletHistoryCommand.self,
+        ])
 }
 
 /// Where the wallet file is and how to get its passphrase.
@@ -73,10 +75,12 @@ struct WalletCreateCommand: ParsableCommand {
     func run() throws {
         try walletReporting {
             let path = options.path
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let wallet = try Wallet.create(path: path, network: Network.named(network)!, passphrase: try options.passphrase(confirm: true),
-                                           logN: kdfLogN)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            let wallet = try Wallet.create(
+                path: path, network: Network.named(network)!, passphrase: try options.passphrase(confirm: true),
+                logN: kdfLogN)
             print(wallet.addresses[0])
         }
     }
@@ -127,14 +131,18 @@ struct WalletUTXOsCommand: ParsableCommand {
             let wallet = try options.open()
             let client = try node.client()
             let rows: [[String: Any]] = try wallet.outputs(using: client).map { _, u in
-                ["txid": u.txid, "index": u.index, "units": u.amount.units, "decimal": u.amount.decimal,
-                 "height": u.height, "coinbase": u.coinbase, "spendable": u.spendable && !u.spentInMempool]
+                [
+                    "txid": u.txid, "index": u.index, "units": u.amount.units, "decimal": u.amount.decimal,
+                    "height": u.height, "coinbase": u.coinbase, "spendable": u.spendable && !u.spentInMempool,
+                ]
             }
             if node.json {
                 try printJSON(rows)
             } else {
                 for row in rows {
-                    print("\(row["txid"]!):\(row["index"]!)  \(row["decimal"]!)  height \(row["height"]!)\((row["spendable"] as? Bool) == true ? "" : "  (not spendable yet)")")
+                    print(
+                        "\(row["txid"]!):\(row["index"]!)  \(row["decimal"]!)  height \(row["height"]!)\((row["spendable"] as? Bool) == true ? "" : "  (not spendable yet)")"
+                    )
                 }
             }
         }
@@ -157,8 +165,9 @@ struct WalletSendCommand: ParsableCommand {
     func run() throws {
         try walletReporting {
             var wallet = try options.open()
-            let sent = try wallet.send(to: to, amount: Amount(decimal: amount)!, fee: Amount(decimal: fee)!,
-                                       passphrase: try options.passphrase(), using: try node.client())
+            let sent = try wallet.send(
+                to: to, amount: Amount(decimal: amount)!, fee: Amount(decimal: fee)!,
+                passphrase: try options.passphrase(), using: try node.client())
             if node.json {
                 try printJSON(["txid": sent.txid, "inputs": sent.inputs, "change_units": sent.change.units])
             } else {
@@ -183,8 +192,10 @@ struct WalletHistoryCommand: ParsableCommand {
                     guard response.status == 200 else { return nil }
                     return (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["confirmations"] as? Int
                 }
-                sent.append(["txid": record.txid, "to": record.to, "amount": record.amount.decimalString, "fee": record.fee.decimalString,
-                             "time": record.time, "confirmations": confirmations ?? -1])
+                sent.append([
+                    "txid": record.txid, "to": record.to, "amount": record.amount.decimalString, "fee": record.fee.decimalString,
+                    "time": record.time, "confirmations": confirmations ?? -1,
+                ])
             }
             let received = try wallet.spendable(using: client).map {
                 ["txid": $0.utxo.txid, "index": $0.utxo.index, "amount": $0.utxo.amount.decimal, "height": $0.utxo.height] as [String: Any]
@@ -192,7 +203,11 @@ struct WalletHistoryCommand: ParsableCommand {
             if node.json {
                 try printJSON(["sent": sent, "holding": received])
             } else {
-                for s in sent { print("sent \(s["amount"]!) to \(s["to"]!) fee \(s["fee"]!)  \(s["txid"]!)  \((s["confirmations"] as? Int).map { $0 < 0 ? "unknown to the node" : "\($0) confirmations" } ?? "")") }
+                for s in sent {
+                    print(
+                        "sent \(s["amount"]!) to \(s["to"]!) fee \(s["fee"]!)  \(s["txid"]!)  \((s["confirmations"] as? Int).map { $0 < 0 ? "unknown to the node" : "\($0) confirmations" } ?? "")"
+                    )
+                }
                 for r in received { print("holding \(r["amount"]!) from \(r["txid"]!):\(r["index"]!) at height \(r["height"]!)") }
             }
         }

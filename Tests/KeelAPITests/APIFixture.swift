@@ -56,8 +56,9 @@ func withAPI(_ body: @Sendable (any TestClientProtocol, TestBackend, String) asy
     let router = APIRouter.make(backend: backend, token: token) { route, status, seconds in
         metrics.recordRequest(route: route, status: status, seconds: seconds)
     }
-    let app = Application(router: router,
-                          configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await app.test(.live) { client in try await body(client, backend, token) }
     backend.miner.stop()
 }

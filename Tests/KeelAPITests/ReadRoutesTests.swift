@@ -135,16 +135,20 @@ struct ReadRoutesTests {
             try await client.execute(uri: "/v1/mining/template", method: .get) { r in
                 #expect(r.status == .methodNotAllowed && r.headers[.allow] == "POST")
             }
-            try await client.execute(uri: "/v1/mining/template", method: .post, headers: bearer(token),
-                                     body: ByteBuffer(string: "{\"address\": \"\(payee)\"}")) { r in
+            try await client.execute(
+                uri: "/v1/mining/template", method: .post, headers: bearer(token),
+                body: ByteBuffer(string: "{\"address\": \"\(payee)\"}")
+            ) { r in
                 #expect(r.status == .ok)
                 #expect(r.json["pay_to"] as? String == payee)
                 #expect(r.json["height"] as? Int == 17)
                 let block = try Block(decoding: Hex.decode(r.json["block_hex"] as? String ?? "") ?? [])
                 #expect(block.header.previousHash == backend.testChain.chain.tip.hash)
             }
-            try await client.execute(uri: "/v1/mining/template", method: .post, headers: bearer(token),
-                                     body: ByteBuffer(string: "{\"address\": \"bogus\"}")) { #expect($0.errorCode == "bad_address") }
+            try await client.execute(
+                uri: "/v1/mining/template", method: .post, headers: bearer(token),
+                body: ByteBuffer(string: "{\"address\": \"bogus\"}")
+            ) { #expect($0.errorCode == "bad_address") }
             try await client.execute(uri: "/v1/nothing", method: .get) { #expect($0.status == .notFound) }
         }
     }

@@ -95,9 +95,11 @@ struct ChainStateTests {
         #expect(a.chain.tip.height == 3)
         let again = #expect(throws: ChainError.self) { try a.chain.submit(bad, origin: .peer) }
         #expect(again?.code == .knownInvalid)
-        let orphan = BlockFactory.make(parent: ParentContext(hash: .zero, height: 9, timestamp: 1, target: Network.dev.powLimit,
-                                                             medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil),
-                                       network: .dev)
+        let orphan = BlockFactory.make(
+            parent: ParentContext(
+                hash: .zero, height: 9, timestamp: 1, target: Network.dev.powLimit,
+                medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil),
+            network: .dev)
         let unknown = #expect(throws: ConsensusError.self) { try a.chain.submit(orphan, origin: .peer) }
         #expect(unknown?.code == .previousHash)
     }

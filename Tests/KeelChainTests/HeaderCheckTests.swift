@@ -14,8 +14,9 @@ struct HeaderCheckTests {
         var blocks = [Block]()
         for _ in 0..<count {
             let parent = chain.context()
-            let block = BlockFactory.make(parent: parent, network: chain.network, payTo: chain.miner.addressHash,
-                                          timestamp: max(parent.timestamp, parent.medianTimePast) + chain.network.targetSpacing / 2)
+            let block = BlockFactory.make(
+                parent: parent, network: chain.network, payTo: chain.miner.addressHash,
+                timestamp: max(parent.timestamp, parent.medianTimePast) + chain.network.targetSpacing / 2)
             try chain.chain.submit(block, origin: .miner)
             blocks.append(block)
         }
@@ -43,8 +44,9 @@ struct HeaderCheckTests {
         let a = try TestChain()
         let blocks = try HeaderCheckTests.retargetingChain(a, count: 25)
         var check = try #require(a.chain.headerCheck(extending: blocks.last!.hash))
-        var header = BlockHeader(height: blocks.last!.header.height + 1, previousHash: blocks.last!.hash, merkleRoot: .zero,
-                                 timestamp: blocks.last!.header.timestamp + 100, target: Network.dev.powLimit)
+        var header = BlockHeader(
+            height: blocks.last!.header.height + 1, previousHash: blocks.last!.hash, merkleRoot: .zero,
+            timestamp: blocks.last!.header.timestamp + 100, target: Network.dev.powLimit)
         while !header.target.isMet(by: header.hash) { header.nonce += 1 }
         #expect(throws: ConsensusError.self) { try check.append(header, now: .max / 2) }
         #expect(check.tip.hash == blocks.last!.hash, "a refused header moved the check")

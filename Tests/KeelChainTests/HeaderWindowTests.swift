@@ -55,9 +55,10 @@ struct HeaderWindowTests {
         let utxo = try a.chain.utxoSetHash()
         var tip = main[4].hash
         var branch = [Block]()
-        for i in 0..<36 { // heights 6 to 41: the last one outweighs the main chain
-            let block = BlockFactory.make(parent: a.context(on: tip), network: .dev, payTo: AddressHash(publicKey: tip.bytes),
-                                          extraReward: i == 5 ? 1 : 0)
+        for i in 0..<36 {  // heights 6 to 41: the last one outweighs the main chain
+            let block = BlockFactory.make(
+                parent: a.context(on: tip), network: .dev, payTo: AddressHash(publicKey: tip.bytes),
+                extraReward: i == 5 ? 1 : 0)
             try a.chain.submit(block, origin: .peer)
             branch.append(block)
             tip = block.hash

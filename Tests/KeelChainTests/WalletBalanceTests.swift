@@ -14,9 +14,10 @@ struct WalletBalanceTests {
         let recipient = SigningKey()
         let parts = ["100", "50", "25", "25", "12.5", "10", "4.125"].map { Amount(decimal: $0)! }
         let change = Amount(units: 250 * Amount.unitsPerCoin - parts.reduce(0) { $0 + $1.units })
-        let tx = BlockFactory.spend(coins.map { ($0.0, a.miner) },
-                                    to: parts.map { TxOutput(amount: $0, addressHash: recipient.addressHash) }
-                                        + [TxOutput(amount: change, addressHash: a.miner.addressHash)])
+        let tx = BlockFactory.spend(
+            coins.map { ($0.0, a.miner) },
+            to: parts.map { TxOutput(amount: $0, addressHash: recipient.addressHash) }
+                + [TxOutput(amount: change, addressHash: a.miner.addressHash)])
         try a.chain.submitTransaction(tx)
         try a.chain.submit(a.makeBlock(transactions: [tx]), origin: .miner)
 

@@ -13,9 +13,10 @@ struct ConsensusRuleTests {
     var view = MemoryUTXOView()
 
     init() {
-        parent = ParentContext(hash: Hash256(bytes: [UInt8](repeating: 3, count: 32))!, height: 20, timestamp: now - 60_000,
-                               target: Network.dev.powLimit, medianTimePast: now - 61_000,
-                               intervalStartTimestamp: nil, intervalStartHeight: nil)
+        parent = ParentContext(
+            hash: Hash256(bytes: [UInt8](repeating: 3, count: 32))!, height: 20, timestamp: now - 60_000,
+            target: Network.dev.powLimit, medianTimePast: now - 61_000,
+            intervalStartTimestamp: nil, intervalStartHeight: nil)
         view.entries[funding] = UTXOEntry(output: TxOutput(amount: .coins(50), addressHash: key.addressHash), height: 1, isCoinbase: true)
     }
 
@@ -83,9 +84,13 @@ struct ConsensusRuleTests {
 
     @Test("block size") func blockSize() {
         let wide = (0..<4).map { n in
-            Transaction(inputs: [TxInput(previous: OutPoint(txid: .zero, index: UInt32(n)), publicKey: key.publicKey,
-                                         signature: [UInt8](repeating: 0, count: 64))],
-                        outputs: [TxOutput](repeating: TxOutput(amount: .zero, addressHash: .burn), count: 20_000))
+            Transaction(
+                inputs: [
+                    TxInput(
+                        previous: OutPoint(txid: .zero, index: UInt32(n)), publicKey: key.publicKey,
+                        signature: [UInt8](repeating: 0, count: 64))
+                ],
+                outputs: [TxOutput](repeating: TxOutput(amount: .zero, addressHash: .burn), count: 20_000))
         }
         expectRule(.blockSize, block(wide))
     }
@@ -96,8 +101,9 @@ struct ConsensusRuleTests {
 
     @Test("coinbase maturity") func coinbaseMaturity() {
         var young = view
-        young.entries[funding] = UTXOEntry(output: TxOutput(amount: .coins(50), addressHash: key.addressHash),
-                                           height: parent.height - network.coinbaseMaturity + 2, isCoinbase: true)
+        young.entries[funding] = UTXOEntry(
+            output: TxOutput(amount: .coins(50), addressHash: key.addressHash),
+            height: parent.height - network.coinbaseMaturity + 2, isCoinbase: true)
         expectRule(.coinbaseMaturity, block([pay(.coins(50))]), view: young)
     }
 

@@ -15,8 +15,9 @@ struct EncodingTests {
             #expect(header.encoded.count == BlockHeader.encodedSize)
             let block = rng.block()
             #expect(try Block(decoding: block.encoded) == block)
-            let entry = UTXOEntry(output: TxOutput(amount: Amount(units: rng.next()), addressHash: rng.addressHash()),
-                                  height: rng.next(), isCoinbase: Bool.random(using: &rng))
+            let entry = UTXOEntry(
+                output: TxOutput(amount: Amount(units: rng.next()), addressHash: rng.addressHash()),
+                height: rng.next(), isCoinbase: Bool.random(using: &rng))
             #expect(try UTXOEntry(decoding: entry.encoded) == entry)
         }
     }

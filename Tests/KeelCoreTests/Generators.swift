@@ -8,19 +8,22 @@ extension SeededGenerator {
 
     mutating func transaction(maxInputs: Int = 4, maxOutputs: Int = 4) -> Transaction {
         let inputs = (0..<Int.random(in: 0...maxInputs, using: &self)).map { _ in
-            TxInput(previous: OutPoint(txid: hash(), index: UInt32.random(in: 0...9, using: &self)),
-                    publicKey: bytes(32), signature: bytes(64))
+            TxInput(
+                previous: OutPoint(txid: hash(), index: UInt32.random(in: 0...9, using: &self)),
+                publicKey: bytes(32), signature: bytes(64))
         }
         let outputs = (0..<Int.random(in: 1...maxOutputs, using: &self)).map { _ in
             TxOutput(amount: Amount(units: UInt64.random(in: 0...Amount.maxMoney.units, using: &self)), addressHash: addressHash())
         }
-        return Transaction(version: UInt32.random(in: 0...3, using: &self), inputs: inputs, outputs: outputs,
-                           lockTime: UInt64.random(in: 0...UInt64.max, using: &self))
+        return Transaction(
+            version: UInt32.random(in: 0...3, using: &self), inputs: inputs, outputs: outputs,
+            lockTime: UInt64.random(in: 0...UInt64.max, using: &self))
     }
 
     mutating func header() -> BlockHeader {
-        BlockHeader(version: next() as UInt32, height: next(), previousHash: hash(), merkleRoot: hash(),
-                    timestamp: next(), target: CompactTarget(bits: next() as UInt32), nonce: next())
+        BlockHeader(
+            version: next() as UInt32, height: next(), previousHash: hash(), merkleRoot: hash(),
+            timestamp: next(), target: CompactTarget(bits: next() as UInt32), nonce: next())
     }
 
     mutating func block() -> Block {

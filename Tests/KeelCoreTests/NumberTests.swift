@@ -49,8 +49,9 @@ struct NumberTests {
         let network = Network.dev
         let half = CompactTarget(target: network.powLimit.target!.divided(by: 2))
         func context(span: UInt64) -> ParentContext {
-            ParentContext(hash: .zero, height: 19, timestamp: 10_000 + span, target: half, medianTimePast: 0,
-                          intervalStartTimestamp: 10_000, intervalStartHeight: 9)
+            ParentContext(
+                hash: .zero, height: 19, timestamp: 10_000 + span, target: half, medianTimePast: 0,
+                intervalStartTimestamp: 10_000, intervalStartHeight: 9)
         }
         let expected = network.targetSpacing * 10
         #expect(context(span: expected).nextTarget(network: network) == half)

@@ -1,5 +1,6 @@
 import KeelCore
 import KeelTesting
+import Synchronization
 import Testing
 
 @Suite("Signature verification", .ownThread)
@@ -69,5 +70,3 @@ final class ModeLog: Sendable {
     func add(_ mode: SignatureVerifier.Mode, _ count: Int) { store.withLock { $0.append("\(mode.rawValue):\(count)") } }
     var entries: [String] { store.withLock { $0 } }
 }
-
-import Synchronization

@@ -20,7 +20,8 @@ struct OperatorLoggingTests {
         var info = stat()
         #expect(fstat(fd, &info) == 0)
         #expect(OperatorLogging.isJournal(fd, environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"]))
-        #expect(!OperatorLogging.isJournal(fd, environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino + 1)"]), "an inherited variable for another stream")
+        #expect(
+            !OperatorLogging.isJournal(fd, environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino + 1)"]), "an inherited variable for another stream")
         #expect(!OperatorLogging.isJournal(fd, environment: [:]))
         #expect(OperatorLogging.isJournal(fd, environment: ["KEEL_LOG_FORMAT": "journal"]))
     }

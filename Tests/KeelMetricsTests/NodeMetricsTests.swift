@@ -36,8 +36,9 @@ struct NodeMetricsTests {
     ]
 
     func make() -> NodeMetrics {
-        NodeMetrics(routes: ["GET /v1/status", "POST /v1/transactions"], columnFamilies: ["utxo", "blocks"],
-                    version: "0.1.0", commit: "abc123", rssWarmup: 600)
+        NodeMetrics(
+            routes: ["GET /v1/status", "POST /v1/transactions"], columnFamilies: ["utxo", "blocks"],
+            version: "0.1.0", commit: "abc123", rssWarmup: 600)
     }
 
     @Test("every contract metric is exposed with help text and a type before anything happens")
@@ -155,5 +156,5 @@ struct NodeMetricsTests {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

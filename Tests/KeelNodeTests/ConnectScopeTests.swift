@@ -1,6 +1,7 @@
 import KeelCore
-@testable import KeelNode
 import Testing
+
+@testable import KeelNode
 
 /// The addresses here are only judged, never handed to a running node.
 @Suite("what the API may ask a node to dial")

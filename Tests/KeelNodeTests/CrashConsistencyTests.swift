@@ -72,8 +72,9 @@ struct CrashConsistencyTests {
             resumed.send(SIGTERM)
             #expect(await resumed.waitForExit(timeout: 20) == 0)
             let after = try await NodeHarness.info(dir.path)
-            #expect(after["tip"] as? String == before["tip"] as? String && after["utxo_hash"] as? String == before["utxo_hash"] as? String,
-                    "cycle \(cycle)")
+            #expect(
+                after["tip"] as? String == before["tip"] as? String && after["utxo_hash"] as? String == before["utxo_hash"] as? String,
+                "cycle \(cycle)")
             let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"], timeout: 120)
             #expect(verify.status == 0, "cycle \(cycle): \(verify.output)")
         }

@@ -6,9 +6,11 @@ import Testing
 /// A real node mining into a data directory on a small tmpfs, filled to the last bytes. Mounts
 /// need the private mount namespace `scripts/isolated` gives (`KEEL_PRIVATE_MOUNTS=1`, as
 /// `make test` runs), so the tmpfs cannot outlive the run.
-@Suite("a full disk pauses writes and nothing is lost", .serialized,
-       .enabled(if: ProcessInfo.processInfo.environment["KEEL_PRIVATE_MOUNTS"] == "1" && getuid() == 0,
-                "needs scripts/isolated as root (make test)"))
+@Suite(
+    "a full disk pauses writes and nothing is lost", .serialized,
+    .enabled(
+        if: ProcessInfo.processInfo.environment["KEEL_PRIVATE_MOUNTS"] == "1" && getuid() == 0,
+        "needs scripts/isolated as root (make test)"))
 struct DiskFullProcessTests {
     static func mountTmpfs(_ path: String, megabytes: Int) async throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

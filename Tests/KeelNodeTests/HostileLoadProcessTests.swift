@@ -20,8 +20,10 @@ struct HostileLoadProcessTests {
     static let maxLag: UInt64 = 150
 
     /// Runs `attack` from fresh loopback hosts (the next when a host is banned) until `deadline`.
-    static func keepAttacking(_ target: String, hosts: Range<Int>, until deadline: ContinuousClock.Instant,
-                              _ attack: @escaping @Sendable (HostilePeer) async -> Void) async {
+    static func keepAttacking(
+        _ target: String, hosts: Range<Int>, until deadline: ContinuousClock.Instant,
+        _ attack: @escaping @Sendable (HostilePeer) async -> Void
+    ) async {
         var host = hosts.lowerBound
         while ContinuousClock.now < deadline, host < hosts.upperBound {
             if let peer = try? await HostilePeer.connect(to: target, from: "127.0.0.\(host)") {
@@ -118,8 +120,9 @@ struct HostileLoadProcessTests {
         }
         let peak = samples.peak.withLock { $0 }
         let grew = peak - before
-        print("hostile load: RSS \(before >> 20) MiB before, peak \(peak >> 20) MiB (+\(grew >> 20) MiB); "
-              + "worst lag behind the miner \(samples.lag.withLock { $0 }) blocks")
+        print(
+            "hostile load: RSS \(before >> 20) MiB before, peak \(peak >> 20) MiB (+\(grew >> 20) MiB); "
+                + "worst lag behind the miner \(samples.lag.withLock { $0 }) blocks")
         #expect(grew <= HostileLoadProcessTests.rssBound, "RSS grew \(grew >> 20) MiB")
         // Kept in step with the miner throughout (dev mines about ten blocks a second; a
         // victim starved by the attack would fall hundreds behind).
@@ -151,7 +154,8 @@ struct HostileLoadProcessTests {
     /// The dev genesis as a parent, for blocks built on it.
     static func genesisContext() -> ParentContext? {
         let genesis = Network.dev.genesis.header
-        return ParentContext(hash: genesis.hash, height: 0, timestamp: genesis.timestamp, target: genesis.target, medianTimePast: genesis.timestamp,
-                             intervalStartTimestamp: nil, intervalStartHeight: nil)
+        return ParentContext(
+            hash: genesis.hash, height: 0, timestamp: genesis.timestamp, target: genesis.target, medianTimePast: genesis.timestamp,
+            intervalStartTimestamp: nil, intervalStartHeight: nil)
     }
 }

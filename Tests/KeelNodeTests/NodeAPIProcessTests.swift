@@ -120,8 +120,9 @@ struct NodeAPIProcessTests {
         #expect(mode == 0o600)
         #expect(!node.output.joined().contains(client.endpoint.token ?? "no token"))
         func template() throws -> [String: Any]? {
-            let response = try client.http.request("POST", client.endpoint.baseURL + "/v1/mining/template",
-                                                   headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"])
+            let response = try client.http.request(
+                "POST", client.endpoint.baseURL + "/v1/mining/template",
+                headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"])
             return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         }
         let first = try template()
@@ -129,9 +130,10 @@ struct NodeAPIProcessTests {
         #expect(first?["generation"] as? Int == again?["generation"] as? Int)
         var block = try Block(decoding: Hex.decode(first?["block_hex"] as? String ?? "") ?? [])
         BlockFactory.grind(&block)
-        let submit = try client.http.request("POST", client.endpoint.baseURL + "/v1/mining/submit",
-                                             headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"],
-                                             body: Array("{\"hex\":\"\(Hex.encode(block.encoded))\"}".utf8))
+        let submit = try client.http.request(
+            "POST", client.endpoint.baseURL + "/v1/mining/submit",
+            headers: ["Authorization": "Bearer \(client.endpoint.token ?? "")"],
+            body: Array("{\"hex\":\"\(Hex.encode(block.encoded))\"}".utf8))
         #expect(submit.status == 200, "\(submit.text)")
         let metrics = try client.metrics()
         func value(_ series: String) -> Double? {
@@ -155,7 +157,8 @@ struct NodeAPIProcessTests {
         let first = TemporaryDirectory("port-a"), second = TemporaryDirectory("port-b")
         let (node, client) = try await NodeHarness.startWithAPI(first.path, ["--threads", "0"])
         let address = client.endpoint.baseURL.replacingOccurrences(of: "http://", with: "")
-        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", second.path, "--threads", "0", "--api-addr", address, "--p2p-addr", "127.0.0.1:0"])
+        let clash = try await Poll.run(
+            NodeHarness.node, ["--dev", "--data-dir", second.path, "--threads", "0", "--api-addr", address, "--p2p-addr", "127.0.0.1:0"])
         #expect(clash.status == 1)
         #expect(clash.output.contains("cannot listen on \(address): the address is in use"))
         let info = try await NodeHarness.info(second.path)
@@ -164,21 +167,27 @@ struct NodeAPIProcessTests {
         #expect(await node.waitForExit(timeout: 10) == 0)
     }
 
-    @Test("a Host the node was not told of gets 403 (DNS rebinding), IP literals and localhost pass, --api-allow-host adds names; undeclared methods get 405 with Allow")
+    @Test(
+        "a Host the node was not told of gets 403 (DNS rebinding), IP literals and localhost pass, --api-allow-host adds names; undeclared methods get 405 with Allow"
+    )
     func hostsMethodsAndScope() async throws {
         let node = try await NodeProcess.start(directory: TemporaryDirectory("hosts").path, ["--api-allow-host", "keel.internal"])
         defer { node.process.send(SIGKILL) }
         let base = node.client.endpoint.baseURL
         let port = base.split(separator: ":").last.map(String.init) ?? ""
         let http = HTTPClient()
-        for (host, expected) in [("rebind.example:\(port)", 403), ("127.0.0.1:\(port)", 200), ("localhost:\(port)", 200),
-                                 ("[::1]:\(port)", 200), ("keel.internal:\(port)", 200), ("KEEL.internal", 200)] {
+        for (host, expected) in [
+            ("rebind.example:\(port)", 403), ("127.0.0.1:\(port)", 200), ("localhost:\(port)", 200),
+            ("[::1]:\(port)", 200), ("keel.internal:\(port)", 200), ("KEEL.internal", 200),
+        ] {
             let response = try http.request("GET", base + "/v1/peers/export", headers: ["Host": host])
             #expect(response.status == expected, "Host \(host): \(response.status) \(response.text)")
             if expected == 403 { #expect(response.text.contains("host_not_allowed") && response.text.contains("--api-allow-host")) }
         }
-        for (method, path, allow) in [("DELETE", "/v1/status", "GET"), ("GET", "/v1/mining/template", "POST"), ("GET", "/v1/network/verify", "POST"),
-                                      ("PUT", "/v1/blocks/1", "GET"), ("POST", "/metrics", "GET")] {
+        for (method, path, allow) in [
+            ("DELETE", "/v1/status", "GET"), ("GET", "/v1/mining/template", "POST"), ("GET", "/v1/network/verify", "POST"),
+            ("PUT", "/v1/blocks/1", "GET"), ("POST", "/metrics", "GET"),
+        ] {
             let response = try http.request(method, base + path)
             #expect(response.status == 405 && response.headers["allow"] == allow, "\(method) \(path): \(response.status) \(response.headers)")
         }
@@ -201,9 +210,13 @@ struct NodeAPIProcessTests {
         #expect(try http.request("POST", base + "/v1/mining/stop").status == 404)
         #expect(try node.client.metrics().contains("keel_chain_height"))
 
-        let clash = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", TemporaryDirectory("metrics-clash").path, "--threads", "0",
-                                                          "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
-                                                          "--metrics-addr", String(base.dropFirst("http://".count))])
+        let clash = try await Poll.run(
+            NodeHarness.node,
+            [
+                "--dev", "--data-dir", TemporaryDirectory("metrics-clash").path, "--threads", "0",
+                "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
+                "--metrics-addr", String(base.dropFirst("http://".count)),
+            ])
         #expect(clash.status == 1)
         #expect(clash.output.contains("the address is in use") && clash.output.contains("choose another --metrics-addr"), "\(clash.output)")
         let bad = try await Poll.run(NodeHarness.node, ["--dev", "--metrics-addr", "nowhere", "--data-dir", "/tmp/unused"])
@@ -217,18 +230,21 @@ struct NodeAPIProcessTests {
 struct NodeAPITimingTests {
     @Test("SIGTERM under API load: exit 0 in under a second, with the store closed cleanly")
     func shutdownUnderLoad() async throws {
-        let wrk = try #require(["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                               "wrk is missing: `make test` installs it")
+        let wrk = try #require(
+            ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "wrk is missing: `make test` installs it")
         let dir = TemporaryDirectory("load-stop")
         let (node, client) = try await NodeHarness.startWithAPI(dir.path)
         #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 3 })
         let load = try ChildProcess(wrk, ["-t2", "-c16", "-d20s", client.endpoint.baseURL + "/v1/status"])
         // Let the load reach the node before stopping it.
-        #expect(await Poll.until(timeout: 15) {
-            Double(String(decoding: (try? client.raw("/metrics").body) ?? [], as: UTF8.self)
-                .split(separator: "\n").first { $0.hasPrefix("keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"}") }?
-                .split(separator: " ").last ?? "0") ?? 0 > 500
-        })
+        #expect(
+            await Poll.until(timeout: 15) {
+                Double(
+                    String(decoding: (try? client.raw("/metrics").body) ?? [], as: UTF8.self)
+                        .split(separator: "\n").first { $0.hasPrefix("keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"}") }?
+                        .split(separator: " ").last ?? "0") ?? 0 > 500
+            })
         let started = Date()
         node.send(SIGTERM)
         let status = await node.waitForExit(timeout: 10, interval: 0.005)

@@ -11,8 +11,12 @@ enum NodeHarness {
     /// At debug, so each committed block is logged (`block committed`, after its synced write):
     /// what the crash tests hold the store to.
     static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(node, ["--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
-                                "--log-level", "debug"] + extra)
+        try ChildProcess(
+            node,
+            [
+                "--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
+                "--log-level", "debug",
+            ] + extra)
     }
 
     /// Heights the node logged as committed, in order.
@@ -43,7 +47,8 @@ enum NodeHarness {
     static func info(_ directory: String) async throws -> [String: Any] {
         let result = try await Poll.run(cli, ["chain", "info", "--data-dir", directory, "--json"])
         guard result.status == 0, let line = result.output.split(separator: "\n").last,
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
             throw HarnessError(message: "chain info failed (\(result.status)): \(result.output)")
         }
         return object

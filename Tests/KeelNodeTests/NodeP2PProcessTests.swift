@@ -45,7 +45,7 @@ struct NodeP2PProcessTests {
         #expect(try b.client.peers().contains { $0.listenAddress == a.p2pAddress })
 
         #expect(await b.stop() == 0)
-        b = try await NodeProcess.start(directory: dirB.path) // no --connect, no --seed
+        b = try await NodeProcess.start(directory: dirB.path)  // no --connect, no --seed
         let reconnected = await Poll.until(timeout: 30) { (try? b.client.peers().count) ?? 0 >= 1 }
         #expect(reconnected, "B did not redial the imported address after its restart")
         let heightAtRestart = a.height ?? 0
@@ -87,7 +87,9 @@ struct NodeP2PProcessTests {
         let dialled = await Poll.until(timeout: 30) { a.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
         #expect(dialled, "the loopback address was not dialled")
         let metrics = try a.client.metrics()
-        #expect(Exposition.total("keel_p2p_dials_total", in: metrics) == 1, "dials by result: \(metrics.split(separator: "\n").filter { $0.hasPrefix("keel_p2p_dials_total") })")
+        #expect(
+            Exposition.total("keel_p2p_dials_total", in: metrics) == 1,
+            "dials by result: \(metrics.split(separator: "\n").filter { $0.hasPrefix("keel_p2p_dials_total") })")
         let book = try a.client.exportPeers()
         let kept = offMachine.filter { book.contains("\"\($0)") || book.contains("[\($0)]") }
         #expect(kept.isEmpty, "kept in the address book: \(kept)")

@@ -42,7 +42,8 @@ struct NodeProcessTests {
         let first = try NodeHarness.start(dir.path)
         #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(first.output) != nil })
         let started = Date()
-        let result = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 10)
+        let result = try await Poll.run(
+            NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 10)
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(result.status == 2)
         #expect(result.output.contains("already running"))
@@ -63,8 +64,9 @@ struct NodeProcessTests {
         // A directory without a database is the command failing (1, as its help says), not usage.
         for command in ["info", "verify"] {
             let missing = try await Poll.run(Binaries.path("keel"), ["chain", command, "--data-dir", "/nonexistent-keel"])
-            #expect(missing.status == 1 && missing.output.contains("no Keel database in /nonexistent-keel") && !missing.output.contains("Usage:"),
-                    "chain \(command): \(missing.status) \(missing.output)")
+            #expect(
+                missing.status == 1 && missing.output.contains("no Keel database in /nonexistent-keel") && !missing.output.contains("Usage:"),
+                "chain \(command): \(missing.status) \(missing.output)")
         }
         for cache in ["0", "65537"] {
             let result = try await Poll.run(NodeHarness.node, ["--dev", "--db-cache-mib", cache, "--data-dir", "/tmp/unused"])
@@ -112,7 +114,8 @@ struct NodeProcessTests {
         let phrase = try damage.apply(store)
         store.close()
 
-        let refused = try await Poll.run(NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 30)
+        let refused = try await Poll.run(
+            NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 30)
         #expect(refused.status == 2)
         #expect(refused.output.contains("--reindex"))
         #expect(refused.output.contains(phrase), "\(refused.output)")

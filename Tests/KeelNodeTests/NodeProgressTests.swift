@@ -1,5 +1,6 @@
-@testable import KeelNode
 import Testing
+
+@testable import KeelNode
 
 @Suite("the node's progress line")
 struct NodeProgressTests {

@@ -129,7 +129,9 @@ struct StoreDamageProcessTests {
         #expect(plain.height == kept)
     }
 
-    @Test("damage to a table's footer, the MANIFEST or CURRENT is refused and named; the MANIFEST and CURRENT are rebuilt without loss on request", arguments: [Stop.clean, Stop.kill])
+    @Test(
+        "damage to a table's footer, the MANIFEST or CURRENT is refused and named; the MANIFEST and CURRENT are rebuilt without loss on request",
+        arguments: [Stop.clean, Stop.kill])
     func metadataDamage(stop: Stop) async throws {
         let base = TemporaryDirectory("damage-meta")
         let committed = try await Self.mined(base.path, stop: stop)
@@ -217,7 +219,9 @@ struct StoreDamageProcessTests {
             let database = try RocksDatabase(path: dir.path + "/chain", memory: .small)
             defer { database.close() }
             var last: [UInt8]?
-            try database.scan(.heightIndex) { key, _ in last = key; return true }
+            try database.scan(.heightIndex) { key, _ in
+                last = key; return true
+            }
             var batch = WriteBatch()
             batch.put(.heightIndex, try #require(last), [1, 2, 3, 4, 5, 6, 7, 8, 9])
             try database.write(batch, sync: true)

@@ -13,8 +13,9 @@ struct SystemdProcessTests {
         #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "1000000"]).watchdogInterval == nil, "no socket, no watchdog")
         let watched = SystemdNotifier(environment: ["NOTIFY_SOCKET": "@keel", "WATCHDOG_USEC": "30000000"], pid: 42)
         #expect(watched.socketPath == "@keel" && watched.watchdogInterval == 15)
-        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "/run/x", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "7"], pid: 42).watchdogInterval == nil,
-                "the watchdog is another process's")
+        #expect(
+            SystemdNotifier(environment: ["NOTIFY_SOCKET": "/run/x", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "7"], pid: 42).watchdogInterval == nil,
+            "the watchdog is another process's")
         #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "/run/x", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "42"], pid: 42).watchdogInterval == 15)
         #expect(!SystemdNotifier(environment: [:]).notify("READY=1"), "outside systemd nothing is sent")
     }
@@ -24,8 +25,9 @@ struct SystemdProcessTests {
         let dir = TemporaryDirectory("systemd")
         let socket = try NotifySocket(path: dir.path + "/notify")
         defer { socket.close() }
-        let node = try await NodeProcess.start(directory: dir.path + "/node",
-                                               launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
+        let node = try await NodeProcess.start(
+            directory: dir.path + "/node",
+            launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
         defer { node.process.send(SIGKILL) }
         #expect(await Poll.until(timeout: 30) { socket.received.contains { $0.contains("READY=1") } }, "\(socket.received)")
         #expect(node.status() != nil, "READY=1 before the API answers")
@@ -38,14 +40,17 @@ struct SystemdProcessTests {
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
     }
 
-    @Test("KEEL_LOG_FORMAT=journal: lines carry their syslog priority; a mining node logs no line per block at info, and its first progress line 10 s after the start")
+    @Test(
+        "KEEL_LOG_FORMAT=journal: lines carry their syslog priority; a mining node logs no line per block at info, and its first progress line 10 s after the start"
+    )
     func journalLines() async throws {
         let dir = TemporaryDirectory("journal-lines")
         let node = try await NodeProcess.start(directory: dir.path, ["--threads", "1"], launcher: ["/usr/bin/env", "KEEL_LOG_FORMAT=journal"])
         defer { node.process.send(SIGKILL) }
         #expect(await Poll.until(timeout: 60) { (node.height ?? 0) >= 20 })
-        #expect(await Poll.until(timeout: 40) { node.process.output.contains { $0.hasPrefix("<6>keel-node: height ") && $0.contains("peers 0 (0 out), mempool") } },
-                "\(node.process.output.suffix(5))")
+        #expect(
+            await Poll.until(timeout: 40) { node.process.output.contains { $0.hasPrefix("<6>keel-node: height ") && $0.contains("peers 0 (0 out), mempool") } },
+            "\(node.process.output.suffix(5))")
         let lines = node.process.output
         #expect(lines.contains { $0.hasPrefix("<6>keel-node: mining started") }, "\(lines.suffix(10))")
         #expect(!lines.contains { $0.contains("block committed") }, "a line per block at info")

@@ -34,7 +34,8 @@ struct VersionProcessTests {
         }
         let node = try await NodeProcess.start(directory: TemporaryDirectory("version").path)
         defer { node.process.send(SIGKILL) }
-        #expect(node.metric("keel_build_info{version=\"\(KeelBuild.version)\",commit=\"\(commit)\"}") == 1,
-                "\((try? node.client.metrics())?.split(separator: "\n").filter { $0.hasPrefix("keel_build_info") } ?? [])")
+        #expect(
+            node.metric("keel_build_info{version=\"\(KeelBuild.version)\",commit=\"\(commit)\"}") == 1,
+            "\((try? node.client.metrics())?.split(separator: "\n").filter { $0.hasPrefix("keel_build_info") } ?? [])")
     }
 }

@@ -31,9 +31,10 @@ struct WalletEndToEndTests {
 
         // Mine to A until some coinbases have matured.
         let (first, client) = try await NodeHarness.startWithAPI(data, ["--mine-to", a])
-        #expect(await Poll.until(timeout: 120) {
-            ((try? client.utxos(a).utxos.filter(\.spendable).count) ?? 0) >= 2
-        })
+        #expect(
+            await Poll.until(timeout: 120) {
+                ((try? client.utxos(a).utxos.filter(\.spendable).count) ?? 0) >= 2
+            })
         #expect(try await keel(["mining", "stop", "--data-dir", data]).status == 0)
         let before = try client.balance(a).balance.units
 
@@ -50,9 +51,10 @@ struct WalletEndToEndTests {
         // Restart mining to a third address M; the mempool survived the restart.
         let m = Address(hash: SigningKey().addressHash, network: .dev).string
         let (second, again) = try await NodeHarness.startWithAPI(data, ["--mine-to", m])
-        #expect(await Poll.until(timeout: 120) {
-            ((try? again.raw("/v1/transactions/\(txid)").text) ?? "").contains("\"confirmed\"")
-        })
+        #expect(
+            await Poll.until(timeout: 120) {
+                ((try? again.raw("/v1/transactions/\(txid)").text) ?? "").contains("\"confirmed\"")
+            })
         _ = try again.stopMining()
 
         #expect(try again.balance(b).balance.units == 1_234_567_891)
@@ -80,8 +82,10 @@ struct WalletEndToEndTests {
         // A wrong passphrase: exit 1, and the passphrase is never echoed.
         let wrong = dir.appending("wrong")
         try "not the passphrase\n".write(toFile: wrong, atomically: true, encoding: .utf8)
-        let refused = try await keel(["wallet", "send", "--to", a, "--amount", "1", "--data-dir", data,
-                                      "--wallet", dir.appending("B.json"), "--passphrase-file", wrong])
+        let refused = try await keel([
+            "wallet", "send", "--to", a, "--amount", "1", "--data-dir", data,
+            "--wallet", dir.appending("B.json"), "--passphrase-file", wrong,
+        ])
         #expect(refused.status == 1)
         #expect(refused.output.contains("wrong passphrase"))
         #expect(!refused.output.contains("not the passphrase"))

@@ -74,13 +74,16 @@ struct AddressBookTests {
         _ = book.add(host: "10.0.0.2", port: 1, source: .seed, seen: 0)
         _ = book.add(host: "10.0.0.3", port: 1, source: .addr, seen: 0)
         let priority = ["10.0.0.2:1": 0, "10.0.0.1:1": 1]
-        #expect(book.candidates(now: 0, excluding: [], lastAttempt: [:], priority: priority).map(\.address)
+        #expect(
+            book.candidates(now: 0, excluding: [], lastAttempt: [:], priority: priority).map(\.address)
                 == ["10.0.0.2:1", "10.0.0.1:1", "10.0.0.3:1"])
         _ = book.markFailure("10.0.0.2:1")
         let attempts = ["10.0.0.2:1": UInt64(1_000)]
-        #expect(book.candidates(now: 2_999, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
+        #expect(
+            book.candidates(now: 2_999, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
                 == ["10.0.0.1:1", "10.0.0.3:1"])
-        #expect(book.candidates(now: 3_000, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
+        #expect(
+            book.candidates(now: 3_000, excluding: [], lastAttempt: attempts, priority: priority).map(\.address)
                 == ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"])
         _ = book.ban(host: "10.0.0.3", until: 10_000, reason: "flood")
         #expect(!book.candidates(now: 3_000, excluding: ["10.0.0.1:1"], lastAttempt: attempts).map(\.address).contains("10.0.0.3:1"))
@@ -121,9 +124,10 @@ struct AddressBookTests {
 
     @Test("a stored book bigger than the bounds comes back within them, the rest reported for deletion")
     func reloadRespectsCap() {
-        let stored = (0..<30_000).map { i in
-            PeerRecord(host: "\(1 + i % 220).\(i / 220 % 250).3.4", port: 9333, source: .addr, lastSeen: UInt64(i))
-        } + [PeerRecord(host: "127.0.0.1", port: 9333, source: .seed, lastSeen: 0)]
+        let stored =
+            (0..<30_000).map { i in
+                PeerRecord(host: "\(1 + i % 220).\(i / 220 % 250).3.4", port: 9333, source: .addr, lastSeen: UInt64(i))
+            } + [PeerRecord(host: "127.0.0.1", port: 9333, source: .seed, lastSeen: 0)]
         var book = AddressBook(peers: stored, bans: [], now: 0)
         #expect(book.count <= book.capacity + 1)
         #expect(book.records["127.0.0.1:9333"] != nil)

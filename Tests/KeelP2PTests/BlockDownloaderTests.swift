@@ -1,7 +1,8 @@
 import KeelCore
-@testable import KeelP2P
 import KeelTesting
 import Testing
+
+@testable import KeelP2P
 
 /// The download state machine, driven by a hand-held clock.
 @Suite("Block downloader: bounded queues, slots returned, stallers found", .ownThread)
@@ -164,8 +165,9 @@ struct BlockDownloaderTests {
 struct OrphanPoolTests {
     static func block(_ i: Int) -> Block {
         let coinbase = Transaction.coinbase(height: UInt64(i), amount: Amount(units: 1), to: .burn)
-        let header = BlockHeader(height: UInt64(i), previousHash: Hash256.sha256d(Array("parent \(i)".utf8)),
-                                 merkleRoot: Merkle.root([coinbase.txid]), timestamp: 0, target: Network.dev.powLimit)
+        let header = BlockHeader(
+            height: UInt64(i), previousHash: Hash256.sha256d(Array("parent \(i)".utf8)),
+            merkleRoot: Merkle.root([coinbase.txid]), timestamp: 0, target: Network.dev.powLimit)
         return Block(header: header, transactions: [coinbase])
     }
 
@@ -179,7 +181,9 @@ struct OrphanPoolTests {
         limits.perPeerBytes = 3_000
         limits.bytes = 5_000
         var pool = OrphanPool(limits: limits)
-        for i in 10..<13 { #expect(pool.add(OrphanPoolTests.block(i), item: OrphanPoolTests.item(OrphanPoolTests.block(i)), from: 1, size: 1_000, now: 0).refusal == nil) }
+        for i in 10..<13 {
+            #expect(pool.add(OrphanPoolTests.block(i), item: OrphanPoolTests.item(OrphanPoolTests.block(i)), from: 1, size: 1_000, now: 0).refusal == nil)
+        }
         let fourth = OrphanPoolTests.block(13)
         #expect(pool.add(fourth, item: OrphanPoolTests.item(fourth), from: 1, size: 1_000, now: 0).refusal == .peerFull)
         for i in 20..<22 { _ = pool.add(OrphanPoolTests.block(i), item: OrphanPoolTests.item(OrphanPoolTests.block(i)), from: 2, size: 1_000, now: 0) }
@@ -207,4 +211,3 @@ struct OrphanPoolTests {
         #expect(pool.count == 0 && pool.bytes == 0)
     }
 }
-

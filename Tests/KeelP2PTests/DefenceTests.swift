@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelChain
 import KeelCore
 import KeelP2P
 import KeelTesting
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Misbehaving peers connect from their own loopback source address (127.0.0.x): bans are per
 /// host, and the well-behaved node on 127.0.0.1 must keep syncing throughout.
@@ -123,8 +124,9 @@ struct DefenceTests {
             try await peer.send(.reachCheck(port: port, nonce: 100 + UInt64(i)))
             others.append(peer)
         }
-        #expect(await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}") == 2 },
-                "\(String(describing: node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}")))")
+        #expect(
+            await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}") == 2 },
+            "\(String(describing: node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}")))")
         let answered = await Poll.until(timeout: 5) {
             first.messages().filter { if case .reachResult(_, false, _) = $0 { return true } else { return false } }.count == 9
         }
@@ -160,8 +162,11 @@ struct DefenceTests {
         try await raw.handshake()
         let items = (0..<2_001).map { InventoryItem(kind: .block, hash: Hash256(bytes: Array(repeating: UInt8($0 % 251), count: 32))!) }
         try await raw.send(.getdata(items))
-        try await raw.send(.addr([PeerAddress(host: "attacker.example", port: 9333, lastSeen: 0),
-                                  PeerAddress(host: "127.1.2.3", port: 9333, lastSeen: 0)]))
+        try await raw.send(
+            .addr([
+                PeerAddress(host: "attacker.example", port: 9333, lastSeen: 0),
+                PeerAddress(host: "127.1.2.3", port: 9333, lastSeen: 0),
+            ]))
         let charged = await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }
         #expect(charged, "score \(String(describing: node.network.peers().first?.score))")
         let learned = await Poll.until(timeout: 10) { node.network.exportPeers().contains { $0.host == "127.1.2.3" } }

@@ -8,9 +8,11 @@ import Testing
 @Suite("Dial policy: a dev node dials only loopback addresses it learns")
 struct DialPolicyTests {
     static let loopback = ["127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]
-    static let elsewhere = ["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "192.0.2.1", "198.51.100.7", "203.0.113.9",
-                            "8.8.8.8", "126.255.255.255", "128.0.0.1", "0.0.0.0", "::", "2001:db8::1", "fe80::1", "::ffff:10.0.0.1",
-                            "::2", "localhost", "attacker.example", "", "127.0.0.1.example", "127.1"]
+    static let elsewhere = [
+        "10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "192.0.2.1", "198.51.100.7", "203.0.113.9",
+        "8.8.8.8", "126.255.255.255", "128.0.0.1", "0.0.0.0", "::", "2001:db8::1", "fe80::1", "::ffff:10.0.0.1",
+        "::2", "localhost", "attacker.example", "", "127.0.0.1.example", "127.1",
+    ]
     static let learned: [PeerRecord.Source] = [.addr, .inbound, .imported]
 
     @Test("loopback literals are loopback; private, public, link-local, unspecified and names are not")
@@ -61,8 +63,10 @@ struct DialPolicyTests {
 
     @Test("--allow-remote-peers on dev, and main and test always, dial learned addresses anywhere")
     func remoteAllowed() {
-        for policy in [DialPolicy(network: .dev, allowRemote: true), DialPolicy(network: .main, allowRemote: false),
-                       DialPolicy(network: .test, allowRemote: false)] {
+        for policy in [
+            DialPolicy(network: .dev, allowRemote: true), DialPolicy(network: .main, allowRemote: false),
+            DialPolicy(network: .test, allowRemote: false),
+        ] {
             #expect(policy.scope == .anywhere)
             for source in DialPolicyTests.learned {
                 #expect(policy.decide(host: "1.2.3.4", source: source) == .dial)

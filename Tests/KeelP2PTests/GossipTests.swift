@@ -18,8 +18,9 @@ struct GossipTests {
 
         let (outpoint, entry) = try #require(try a.chain.matureCoinbases().first)
         let payee = SigningKey()
-        let tx = BlockFactory.spend([(outpoint, a.chain.miner)],
-                                    to: [TxOutput(amount: Amount(units: entry.output.amount.units - 1_000), addressHash: payee.addressHash)])
+        let tx = BlockFactory.spend(
+            [(outpoint, a.chain.miner)],
+            to: [TxOutput(amount: Amount(units: entry.output.amount.units - 1_000), addressHash: payee.addressHash)])
         let txid = try a.chain.chain.submitTransaction(tx)
         let arrived = await Poll.until(timeout: 20) { c.chain.chain.mempoolEntry(txid) != nil }
         #expect(arrived, "the transaction did not reach C's mempool")
@@ -53,8 +54,8 @@ struct GossipTests {
             config.targetOutbound = i == 1 ? 2 : 0
         }
         let a = net[0], b = net[1], c = net[2]
-        try await net.connect(2, 0) // C dials A, so A hears C's listen address
-        try await net.connect(1, 0) // B knows only A
+        try await net.connect(2, 0)  // C dials A, so A hears C's listen address
+        try await net.connect(1, 0)  // B knows only A
         let learned = await Poll.until(timeout: 20) { b.network.health().learnedAddresses >= 1 }
         #expect(learned, "B learned no address from A")
         #expect(b.network.exportPeers().contains { $0.address == c.address && $0.source == .addr })

@@ -38,9 +38,11 @@ struct HandshakeTests {
 
     @Test("another genesis, another network and ourselves are refused; only misbehaviour costs score")
     func refusals() {
-        for (peer, code, penalty) in [(Self.info(nonce: 2, genesis: .zero), "wrong_genesis", 100),
-                                      (Self.info(nonce: 2, network: "test"), "wrong_network", 100),
-                                      (Self.info(nonce: 1), "self_connection", 0)] {
+        for (peer, code, penalty) in [
+            (Self.info(nonce: 2, genesis: .zero), "wrong_genesis", 100),
+            (Self.info(nonce: 2, network: "test"), "wrong_network", 100),
+            (Self.info(nonce: 1), "self_connection", 0),
+        ] {
             var inbound = Handshake(local: Self.info(nonce: 1), direction: .inbound, now: 0)
             let actions = inbound.receive(.version(peer))
             guard case .disconnect(let reason)? = actions.last else {
@@ -62,7 +64,11 @@ struct HandshakeTests {
         if case .disconnect(let reason)? = stray.receive(.verack).last { #expect(reason.code == "protocol_violation") } else { Issue.record("no disconnect") }
         var twice = Handshake(local: Self.info(nonce: 1), direction: .inbound, now: 0)
         _ = twice.receive(.version(Self.info(nonce: 2)))
-        if case .disconnect(let reason)? = twice.receive(.version(Self.info(nonce: 2))).last { #expect(reason.code == "protocol_violation") } else { Issue.record("no disconnect") }
+        if case .disconnect(let reason)? = twice.receive(.version(Self.info(nonce: 2))).last {
+            #expect(reason.code == "protocol_violation")
+        } else {
+            Issue.record("no disconnect")
+        }
     }
 
     @Test("a peer that never answers times out at the deadline, not before")
@@ -96,8 +102,8 @@ struct HandshakeTests {
         for _ in 0..<5 where bucket.take(now: 0) { granted += 1 }
         #expect(granted == 5)
         let empty = bucket.take(now: 0)
-        let half = bucket.take(now: 50)      // half a token
-        let refilled = bucket.take(now: 100) // one token after 100 ms at 10/s
+        let half = bucket.take(now: 50)  // half a token
+        let refilled = bucket.take(now: 100)  // one token after 100 ms at 10/s
         let again = bucket.take(now: 100)
         #expect(!empty && !half && refilled && !again)
         granted = 0

@@ -1,8 +1,9 @@
 import KeelChain
 import KeelCore
-@testable import KeelP2P
 import KeelTesting
 import Testing
+
+@testable import KeelP2P
 
 /// One peer's header sync against a real chain state: ours has 200 blocks, so a branch from
 /// genesis needs 57 blocks' work (the tip's less 144) before any of its blocks is fetched.
@@ -19,8 +20,9 @@ struct HeaderSyncTests {
     }
 
     static func process(_ sync: inout HeaderSync, _ headers: ArraySlice<BlockHeader>, full: Bool, _ chain: TestChain) -> HeaderSync.Outcome {
-        sync.process(Array(headers), full: full, threshold: chain.chain.antiDoSWorkThreshold, now: now,
-                     checkFrom: chain.chain.headerCheck(extending:))
+        sync.process(
+            Array(headers), full: full, threshold: chain.chain.antiDoSWorkThreshold, now: now,
+            checkFrom: chain.chain.headerCheck(extending:))
     }
 
     @Test("a deep branch is followed in presync, asked for again once past the threshold, and fetched with the work it proved")
@@ -44,7 +46,8 @@ struct HeaderSyncTests {
         // Every block of the batch carries the work seen at the end of the presync, not its own.
         #expect(first.allSatisfy { $0.claimedWork == first[0].claimedWork && $0.claimedWork >= ours.chain.antiDoSWorkThreshold })
         guard case .fetch(let second, _) = HeaderSyncTests.process(&sync, branch[50..<100], full: true, ours),
-              case .fetch(let third, _) = HeaderSyncTests.process(&sync, branch[100..<150], full: false, ours) else {
+            case .fetch(let third, _) = HeaderSyncTests.process(&sync, branch[100..<150], full: false, ours)
+        else {
             Issue.record("the rest of the branch was not fetched")
             return
         }

@@ -58,8 +58,9 @@ struct HostilePeerTests {
         #expect(await Poll.until(timeout: 5) { metric(node, "keel_peer_bans_total{reason=\"invalid_block\"}") == 1 })
         // Self-linked chains hanging from nothing: 20 full batches.
         let drifter = try await HostilePeer.connect(to: node.address, from: "127.0.0.23")
-        let nowhere = ParentContext(hash: Hash256.sha256d([1, 2, 3]), height: 5_000, timestamp: node.tip.timestamp, target: Network.dev.powLimit,
-                                    medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil)
+        let nowhere = ParentContext(
+            hash: Hash256.sha256d([1, 2, 3]), height: 5_000, timestamp: node.tip.timestamp, target: Network.dev.powLimit,
+            medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil)
         let batch = HostilePeer.forgedHeaders(on: nowhere, count: Message.maxHeaders, target: Network.dev.powLimit)
         for _ in 0..<20 { await drifter.send(.headers(batch)) }
         #expect(await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"unconnected\"}") >= 20 })
@@ -123,7 +124,10 @@ struct HostilePeerTests {
         // Each staller round costs a stall timeout (5 s, doubling); under the parallel suites' load a
         // 300-block sync through them took over 20 s on CI-sized machines.
         do { try await net.waitForTips(timeout: 60) } catch {
-            print(node.metricsText().split(separator: "\n").filter { $0.contains("keel_p2p") && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total") }.joined(separator: "\n"))
+            print(
+                node.metricsText().split(separator: "\n").filter {
+                    $0.contains("keel_p2p") && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total")
+                }.joined(separator: "\n"))
             print(node.metricsText().split(separator: "\n").filter { $0.contains("messages_total") && !$0.hasSuffix(" 0") }.joined(separator: "\n"))
             throw error
         }
@@ -140,11 +144,13 @@ struct HostilePeerTests {
     @Test("an addr flood of 20,000 loopback addresses fills only the sender's share of the book; what is evicted leaves the database too")
     func addressFlood() async throws {
         // Discovery on, and no outbound dialling: the flooded addresses are never dialled.
-        let node = try await TestPeerNode.start(index: 0, configuration: {
-            var config = TestNetwork.configuration()
-            config.discovery = true
-            return config
-        }())
+        let node = try await TestPeerNode.start(
+            index: 0,
+            configuration: {
+                var config = TestNetwork.configuration()
+                config.discovery = true
+                return config
+            }())
         let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.28")
         for batch in 0..<20 {
             let addresses = (0..<Message.maxAddresses).map { i in

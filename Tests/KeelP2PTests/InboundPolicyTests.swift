@@ -1,6 +1,7 @@
 import KeelCore
-@testable import KeelP2P
 import Testing
+
+@testable import KeelP2P
 
 // Decisions only: this file starts no node and opens no socket, so addresses off the machine
 // may appear here as plain literals. The end-to-end tests are in InboundEvictionTests.swift.

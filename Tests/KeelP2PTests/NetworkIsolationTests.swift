@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelTesting
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The suites' namespace holds only loopback. This file starts no node: the two addresses off
 /// the machine below go only to a UDP `connect` (which sends nothing) to show there is no route.

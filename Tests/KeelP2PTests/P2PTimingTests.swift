@@ -36,7 +36,6 @@ struct P2PTimingTests {
         try await silent.close()
     }
 
-
     @Test("a flood of pings over the control rate is disconnected and banned for flood; a peer within it is not")
     func pingFlood() async throws {
         let node = try await TestPeerNode.start(index: 0, configuration: TestNetwork.configuration())
@@ -79,7 +78,6 @@ struct P2PTimingTests {
         #expect(Date().timeIntervalSince(started) < config.connectTimeout + 1)
         await node.stop()
     }
-
 
     @Test("500 concurrent inbound connections complete the handshake and stay served")
     func fiveHundredInbound() async throws {

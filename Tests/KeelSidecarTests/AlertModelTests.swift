@@ -49,7 +49,8 @@ struct AlertModelTests {
             #expect(annotations["runbook_url"] == rule.runbookURL, "\(kind.rawValue): runbook_url")
             // The threshold appears as the comparison's right-hand side, the window as a range.
             if kind != .nodeDown {
-                #expect(expr.contains("> \(AlertModelTests.figure(rule.threshold))") || expr.contains(">= \(AlertModelTests.figure(rule.threshold))")
+                #expect(
+                    expr.contains("> \(AlertModelTests.figure(rule.threshold))") || expr.contains(">= \(AlertModelTests.figure(rule.threshold))")
                         || expr.contains("< \(AlertModelTests.figure(rule.threshold))"), "\(kind.rawValue): threshold \(rule.threshold) in \(expr)")
             }
             if rule.window > 0 {

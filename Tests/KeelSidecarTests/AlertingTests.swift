@@ -22,8 +22,10 @@ struct AlertingTests {
         #expect(state.phase == .inactive)
     }
 
-    static func reading(time: Double, height: Double = 1, tip: Double? = nil, bestPeer: Double = 0, peers: Double = 3, growth: Double = 0,
-                        stop: [(Double, Double)] = []) throws -> Sampler.Reading {
+    static func reading(
+        time: Double, height: Double = 1, tip: Double? = nil, bestPeer: Double = 0, peers: Double = 3, growth: Double = 0,
+        stop: [(Double, Double)] = []
+    ) throws -> Sampler.Reading {
         var text = "keel_chain_height \(height)\nkeel_chain_tip_timestamp_seconds \(tip ?? time)\nkeel_p2p_best_peer_height \(bestPeer)\n"
         text += "keel_peers{direction=\"inbound\"} \(peers)\nkeel_process_rss_growth_ratio \(growth)\n"
         for (le, count) in stop { text += "keel_mining_stop_seconds_bucket{le=\"\(le == .infinity ? "+Inf" : String(le))\"} \(count)\n" }
@@ -32,8 +34,9 @@ struct AlertingTests {
 
     @Test("rules: an exit raises NodeRestarted (a warning, with the exit and the last lines) after `for`; NodeDown pages only while the node stays down")
     func nodeDownAndRestarted() {
-        var engine = AlertEngine(rules: [AlertRule.defaults(.nodeDown), AlertRule.defaults(.nodeRestarted)], labels: ["instance": "n1"],
-                                 repeatInterval: 0, generatorURL: "http://x/health")
+        var engine = AlertEngine(
+            rules: [AlertRule.defaults(.nodeDown), AlertRule.defaults(.nodeRestarted)], labels: ["instance": "n1"],
+            repeatInterval: 0, generatorURL: "http://x/health")
         // The exit: both pending, nothing sent.
         #expect(engine.evaluate(.init(nodeUp: false, restartTimes: [1_000], exit: ("killed by SIGKILL", "stderr: boom")), now: 1_000).isEmpty)
         // The supervisor restarted it a second later: NodeDown's condition clears before its `for`.
@@ -92,7 +95,8 @@ struct AlertingTests {
         var engine = AlertEngine(rules: rules.filter { $0.kind == .nodeCrashLooping }, repeatInterval: 0, generatorURL: "")
         let calm = try AlertingTests.reading(time: 0)
         #expect(engine.evaluate(.init(nodeUp: true, restartTimes: [1, 2], readings: [calm]), now: 10).isEmpty)
-        #expect(engine.evaluate(.init(nodeUp: true, restartTimes: [1, 2, 3], readings: [calm]), now: 11).map { $0.labels["alertname"] } == ["NodeCrashLooping"])
+        #expect(
+            engine.evaluate(.init(nodeUp: true, restartTimes: [1, 2, 3], readings: [calm]), now: 11).map { $0.labels["alertname"] } == ["NodeCrashLooping"])
         // Restarts older than the 15 m window are forgotten.
         #expect(engine.evaluate(.init(nodeUp: true, restartTimes: [1, 2, 3], readings: [calm]), now: 2_000).map(\.status) == ["resolved"])
         #expect(engine.evaluate(.init(nodeUp: false, suspended: true, readings: [calm]), now: 2_001).contains { $0.labels["alertname"] == "NodeCrashLooping" })
@@ -124,7 +128,8 @@ struct AlertingTests {
 
     @Test("the Prometheus text format: labels with escapes, histograms, special values, bad lines")
     func metricsText() throws {
-        let text = try MetricsText("""
+        let text = try MetricsText(
+            """
             # HELP x_total A counter.
             # TYPE x_total counter
             x_total{path="/a\\"b\\\\c\\nd",code="200"} 7
@@ -155,9 +160,10 @@ struct AlertingTests {
 
     @Test("Alertmanager v4 body and the Slack text body")
     func payloads() throws {
-        let alert = Alert(firing: true, labels: ["alertname": "NodeDown", "severity": "critical"],
-                          annotations: ["summary": "down", "runbook_url": "runbook/alerts/NodeDown.md", "logs": "line"],
-                          startsAt: 1_700_000_000.5, endsAt: nil, generatorURL: "http://127.0.0.1:9335/health")
+        let alert = Alert(
+            firing: true, labels: ["alertname": "NodeDown", "severity": "critical"],
+            annotations: ["summary": "down", "runbook_url": "runbook/alerts/NodeDown.md", "logs": "line"],
+            startsAt: 1_700_000_000.5, endsAt: nil, generatorURL: "http://127.0.0.1:9335/health")
         let payload = AlertmanagerPayload(alert: alert, receiver: "ops", externalURL: "http://127.0.0.1:9335")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(payload.encoded())) as? [String: Any])
         #expect(json["version"] as? String == "4")
@@ -196,7 +202,8 @@ struct AlertingTests {
         #expect(policy.decide(status: 429, retryAfter: "7", attempts: 1, created: 0, now: 100, jitter: 0.5) == .retry(at: 107))
         let date = "Wed, 21 Oct 2015 07:28:00 GMT"
         #expect(DeliveryPolicy.retryAfterSeconds(date, now: 1_445_412_470) == 10)
-        if case .giveUp = policy.decide(status: 500, retryAfter: nil, attempts: 9, created: 0, now: 3_599, jitter: 0.5) {} else {
+        if case .giveUp = policy.decide(status: 500, retryAfter: nil, attempts: 9, created: 0, now: 3_599, jitter: 0.5) {
+        } else {
             Issue.record("an entry past max_age must be given up")
         }
     }

@@ -40,9 +40,12 @@ struct AlertmanagerProcessTests {
         var last = ""
         for _ in 0..<5 {
             let port = try OperationsAssetsTests.freePort()
-            let process = try ChildProcess("/usr/bin/prometheus-alertmanager", [
-                "--config.file=\(directory.path)/alertmanager.yml", "--storage.path=\(directory.path)/data",
-                "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn"])
+            let process = try ChildProcess(
+                "/usr/bin/prometheus-alertmanager",
+                [
+                    "--config.file=\(directory.path)/alertmanager.yml", "--storage.path=\(directory.path)/data",
+                    "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
+                ])
             let url = "http://127.0.0.1:\(port)"
             let ready = await Poll.until(timeout: 30, interval: 0.2) {
                 !process.isRunning || (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", url + "/api/v2/status"))?.status == 200
@@ -64,7 +67,8 @@ struct AlertmanagerProcessTests {
         defer { alertmanager.process.send(SIGKILL) }
         let dir = TemporaryDirectory("sidecar-am")
         // One start only: the killed node stays down, so both pipelines keep NodeDown firing.
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             \(SidecarHarness.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             sampler: {interval: 500ms}
@@ -97,7 +101,10 @@ struct AlertmanagerProcessTests {
                 && (sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0) >= 1
                 && sidecar.metric("keel_sidecar_alerts_firing{alertname=\"NodeDown\"}") == 1
         }
-        #expect(bothFiring, "Prometheus: \(prometheus.alertState("NodeDown") ?? "absent"); sidecar: \(sidecar.metricsText()?.split(separator: "\n").filter { $0.contains("alerts_firing") || $0.contains("deliveries") } ?? [])")
+        #expect(
+            bothFiring,
+            "Prometheus: \(prometheus.alertState("NodeDown") ?? "absent"); sidecar: \(sidecar.metricsText()?.split(separator: "\n").filter { $0.contains("alerts_firing") || $0.contains("deliveries") } ?? [])"
+        )
         let notified = await Poll.until(timeout: 30) { receiver.accepted.contains { $0.alertname == "NodeDown" } }
         #expect(notified, "the receiver got: \(receiver.all.compactMap(\.alertname))")
         // Several group intervals and sidecar re-sends later there is still only that one.
@@ -106,7 +113,8 @@ struct AlertmanagerProcessTests {
         #expect(notifications.count == 1)
         let alerts = notifications.first?.json?["alerts"] as? [[String: Any]] ?? []
         #expect(alerts.count == 1, "one alert in the notification, not one per sender: \(alerts)")
-        #expect((alerts.first?["labels"] as? [String: String]) == ["alertname": "NodeDown", "severity": "critical", "instance": OperationsAssetsTests.instance])
+        #expect(
+            (alerts.first?["labels"] as? [String: String]) == ["alertname": "NodeDown", "severity": "critical", "instance": OperationsAssetsTests.instance])
         // Alertmanager holds one NodeDown, merged from both senders.
         let held = alertmanager.alerts().filter { ($0["labels"] as? [String: String])?["alertname"] == "NodeDown" }
         #expect(held.count == 1, "\(held)")

@@ -11,16 +11,17 @@ struct ConfigurationTests {
         #expect(empty.node.command == "/bin/keel-node")
         #expect(empty.health.interval == 5 && empty.stopTimeout == 10 && empty.logLines == 1_000)
         #expect(empty.restart.burst == 5 && empty.restart.burstWindow == 600 && empty.restart.resetAfter == 3_600)
-        let config = try SidecarConfiguration.parse(yaml: """
-            node:
-              command: /usr/bin/keel-node
-              arguments: [--dev, --data-dir, /tmp/x]
-              data_dir: /tmp/x
-            health: {interval: 500ms, failures: 2, grace: 0s}
-            restart: {initial_backoff: 1s, max_backoff: 1m, burst: 3, burst_window: 10m, reset_after: 1h}
-            stop: {timeout: 2s}
-            listen: 127.0.0.1:0
-            """, executableDirectory: "/bin")
+        let config = try SidecarConfiguration.parse(
+            yaml: """
+                node:
+                  command: /usr/bin/keel-node
+                  arguments: [--dev, --data-dir, /tmp/x]
+                  data_dir: /tmp/x
+                health: {interval: 500ms, failures: 2, grace: 0s}
+                restart: {initial_backoff: 1s, max_backoff: 1m, burst: 3, burst_window: 10m, reset_after: 1h}
+                stop: {timeout: 2s}
+                listen: 127.0.0.1:0
+                """, executableDirectory: "/bin")
         #expect(config.node.arguments == ["--dev", "--data-dir", "/tmp/x"])
         #expect(config.health.interval == 0.5 && config.health.failures == 2 && config.health.grace == 0)
         #expect(config.restart.maxBackoff == 60 && config.restart.burst == 3)

@@ -48,15 +48,18 @@ struct HealthyNodeAlertsTests {
         let apiPort = try OperationsAssetsTests.freePort(), sidecarPort = try OperationsAssetsTests.freePort()
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: "127.0.0.1:\(apiPort)", sidecar: "127.0.0.1:\(sidecarPort)",
-            rules: ["alerts.yml": try await OperationsAssetsTests.renderedAlerts(
-                changing: "a + { 'for': if name == 'NodeDown' then a['for'] else std.max(1, std.floor(a['for'] / 60)) }"),
-                    "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8)],
+            rules: [
+                "alerts.yml": try await OperationsAssetsTests.renderedAlerts(
+                    changing: "a + { 'for': if name == 'NodeDown' then a['for'] else std.max(1, std.floor(a['for'] / 60)) }"),
+                "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8),
+            ],
             directory: TemporaryDirectory("prometheus-healthy"))
         defer { prometheus.process.send(SIGKILL) }
         // The node is told its peers on its command line, as a production node is (--connect or
         // --seed): a node started without any has no outbound peer, which OutboundPeersZero
         // rightly reports (it did, when this test gave them through the API after a slow start).
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: \(Binaries.path("keel-node"))
               arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:\(apiPort)", --p2p-addr, "127.0.0.1:0", --threads, "0",
@@ -108,12 +111,16 @@ struct HealthyNodeAlertsTests {
         // As soon as the node answers (its sync has just begun).
         #expect(await Poll.until(timeout: 60, interval: 0.05) { (try? client().metrics()) != nil })
         let before = bounded()
-        #expect((try? client().metrics()).flatMap { Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: $0) } == 1_048_576,
-                "--db-cache-mib 1 is not the block cache's capacity")
+        #expect(
+            (try? client().metrics()).flatMap { Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: $0) } == 1_048_576,
+            "--db-cache-mib 1 is not the block cache's capacity")
 
         // The initial sync, watched.
-        #expect(await Poll.until(timeout: 60, interval: 0.25) { sample(); return prometheus.query("up == 1").series.count == 2 },
-                "\(prometheus.diagnosis)")
+        #expect(
+            await Poll.until(timeout: 60, interval: 0.25) {
+                sample(); return prometheus.query("up == 1").series.count == 2
+            },
+            "\(prometheus.diagnosis)")
         phase = "sync"
         let synced = await Poll.until(timeout: 180, interval: 0.5) {
             sample()
@@ -145,21 +152,31 @@ struct HealthyNodeAlertsTests {
         }
         let after = bounded()
         let growth = (try? client().metrics()).flatMap { Exposition.value("keel_process_rss_growth_ratio", in: $0) } ?? -1
-        print("healthy node: memtables and block cache \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, RSS \(Int(before.rss) >> 20) -> \(Int(after.rss) >> 20) MiB, block cache \(cacheFill()) of its bound, unaccounted growth ratio \(growth)")
-        #expect(filled && after.memory - before.memory >= 2 * 1_048_576,
-                "the caches did not fill: \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, block cache \(cacheFill()) of its bound")
+        print(
+            "healthy node: memtables and block cache \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, RSS \(Int(before.rss) >> 20) -> \(Int(after.rss) >> 20) MiB, block cache \(cacheFill()) of its bound, unaccounted growth ratio \(growth)"
+        )
+        #expect(
+            filled && after.memory - before.memory >= 2 * 1_048_576,
+            "the caches did not fill: \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, block cache \(cacheFill()) of its bound")
         #expect(growth >= 0 && growth < 0.25, "unaccounted RSS grew by \(growth) of its baseline")
         // Then it mines on top, watched for a while.
         phase = "mining"
         _ = try client().startMining(threads: 1)
         let start = (try? client().status().height) ?? 0
-        #expect(await Poll.until(timeout: 60, interval: 0.5) { sample(); return ((try? client().status().height) ?? 0) >= start + 20 })
+        #expect(
+            await Poll.until(timeout: 60, interval: 0.5) {
+                sample(); return ((try? client().status().height) ?? 0) >= start + 20
+            })
 
         // One crash, fixed by the supervisor, once Prometheus has seen the node mine for a while.
-        #expect(await Poll.until(timeout: 30, interval: 0.5) {
-            sample()
-            return (Double(((prometheus.query("count_over_time(process_start_time_seconds{job=\"keel-node\"}[1m])").series.first?["value"] as? [Any])?.last as? String) ?? "0") ?? 0) >= 5
-        })
+        #expect(
+            await Poll.until(timeout: 30, interval: 0.5) {
+                sample()
+                return
+                    (Double(
+                        ((prometheus.query("count_over_time(process_start_time_seconds{job=\"keel-node\"}[1m])").series.first?["value"] as? [Any])?.last
+                            as? String) ?? "0") ?? 0) >= 5
+            })
         let pid = try #require(sidecar.nodePid())
         phase = "killed"
         kill(pid, SIGKILL)
@@ -172,26 +189,34 @@ struct HealthyNodeAlertsTests {
         // Its peers come back from its arguments; mining was started through the API, so again.
         _ = try? client().startMining(threads: 1)
         // Long enough for every cut `for` but MemoryGrowthHigh's and TemplateCacheHitRatioLow's.
-        let restartSeen = await Poll.until(timeout: 30, interval: 0.5) { sample(); return firing.contains("NodeRestarted") }
-        #expect(restartSeen, """
+        let restartSeen = await Poll.until(timeout: 30, interval: 0.5) {
+            sample(); return firing.contains("NodeRestarted")
+        }
+        #expect(
+            restartSeen,
+            """
             the restart was not reported: firing \(firing.sorted()), pending \(pending.sorted()); \
             start time changes \(prometheus.query("changes(process_start_time_seconds[15m])").series), \
             restarts \(prometheus.query("increase(keel_sidecar_node_restarts_total[15m])").series), up \(prometheus.query("timestamp(up)").series) \(prometheus.query("count_over_time(up[1m])").series) \(prometheus.query("keel_sidecar_node_restarts_total{reason=\"crash\"}[2m]").series) \(prometheus.query("process_start_time_seconds[2m]").series) \(prometheus.diagnosis); \
             killed \(pid), now \(String(describing: sidecar.nodePid())), sidecar restarts \(String(describing: sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}")))
             """)
-        _ = await Poll.until(timeout: 20, interval: 0.5) { sample(); return false }
+        _ = await Poll.until(timeout: 20, interval: 0.5) {
+            sample(); return false
+        }
 
         #expect(firing.subtracting(["Watchdog", "NodeRestarted"]).isEmpty, "firing on a healthy node: \(firing.sorted()); \(seen)")
         let critical = receiver.accepted.filter { ($0.json?["commonLabels"] as? [String: String])?["severity"] == "critical" }
         #expect(critical.isEmpty, "the sidecar paged: \(critical.compactMap(\.alertname))")
-        #expect(receiver.accepted.contains { $0.alertname == "NodeRestarted" }, "the sidecar did not report the restart: \(receiver.all.compactMap(\.alertname))")
+        #expect(
+            receiver.accepted.contains { $0.alertname == "NodeRestarted" }, "the sidecar did not report the restart: \(receiver.all.compactMap(\.alertname))")
         // Pending is allowed (NodeDown before the first scrape and during the restart, PeersLow
         // and ChainHeightStalled before the first handshakes, SyncLagHigh in the seconds before
         // the first blocks arrive), but
         // these must never even start on a healthy node: the ones a new user saw pending or
         // firing through an initial sync before the alert model.
-        #expect(pending.isDisjoint(with: ["PropagationSlow", "MemoryGrowthHigh", "TemplateCacheHitRatioLow"]),
-                "pending on a healthy node: \(pending.sorted())")
+        #expect(
+            pending.isDisjoint(with: ["PropagationSlow", "MemoryGrowthHigh", "TemplateCacheHitRatioLow"]),
+            "pending on a healthy node: \(pending.sorted())")
         await a.stop()
         await b.stop()
     }

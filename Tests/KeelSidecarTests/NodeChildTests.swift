@@ -1,7 +1,8 @@
 import Foundation
-@testable import KeelSidecar
 import KeelTesting
 import Testing
+
+@testable import KeelSidecar
 
 @Suite("starting the node process")
 struct NodeChildTests {

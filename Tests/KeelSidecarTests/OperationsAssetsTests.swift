@@ -93,8 +93,10 @@ struct OperationsAssetsTests {
     }
 
     /// `rules` (file name to content) replaces the repository's rule files as they are.
-    static func startPrometheus(node: String, sidecar: String, alertmanager: String = "127.0.0.1:9093", rules given: [String: String]? = nil,
-                                directory: TemporaryDirectory) async throws -> Prometheus {
+    static func startPrometheus(
+        node: String, sidecar: String, alertmanager: String = "127.0.0.1:9093", rules given: [String: String]? = nil,
+        directory: TemporaryDirectory
+    ) async throws -> Prometheus {
         var config = try String(contentsOfFile: root + "/prometheus/prometheus.yml", encoding: .utf8)
         config = config.replacingOccurrences(of: "scrape_interval: 15s", with: "scrape_interval: 1s")
             .replacingOccurrences(of: "evaluation_interval: 15s", with: "evaluation_interval: 1s")
@@ -103,7 +105,9 @@ struct OperationsAssetsTests {
             .replacingOccurrences(of: "\"127.0.0.1:9093\"", with: "\"\(alertmanager)\"")
         try FileManager.default.createDirectory(atPath: directory.path + "/rules", withIntermediateDirectories: true)
         for file in ["alerts.yml", "recording.yml"] {
-            let rules = try given?[file] ?? String(contentsOfFile: root + "/prometheus/rules/" + file, encoding: .utf8)
+            let rules =
+                try given?[file]
+                ?? String(contentsOfFile: root + "/prometheus/rules/" + file, encoding: .utf8)
                 .replacingOccurrences(of: #"for: "?\d+[smh]"?"#, with: "for: 1s", options: .regularExpression)
             try rules.write(toFile: directory.path + "/rules/" + file, atomically: true, encoding: .utf8)
         }
@@ -114,9 +118,12 @@ struct OperationsAssetsTests {
         var last = ""
         for _ in 0..<5 {
             let port = try freePort()
-            let process = try ChildProcess("/usr/bin/prometheus", [
-                "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
+            let process = try ChildProcess(
+                "/usr/bin/prometheus",
+                [
+                    "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+                    "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                ])
             let prometheus = Prometheus(url: "http://127.0.0.1:\(port)", process: process, directory: directory)
             let settled = await Poll.until(timeout: 60, interval: 0.2) {
                 !process.isRunning || (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", prometheus.url + "/-/ready"))?.status == 200
@@ -134,7 +141,8 @@ struct OperationsAssetsTests {
     func metricsContract() async throws {
         let root = Self.root
         let dir = TemporaryDirectory("ops")
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             \(SidecarHarness.devNode(in: dir))
             health: {interval: 500ms}
             sampler: {interval: 1s}
@@ -147,9 +155,11 @@ struct OperationsAssetsTests {
 
         // promtool and amtool on the repository's files, and on both live /metrics.
         let promtool = "/usr/bin/promtool"
-        for arguments in [["check", "config", root + "/prometheus/prometheus.yml"],
-                          ["check", "rules", root + "/prometheus/rules/alerts.yml", root + "/prometheus/rules/recording.yml"],
-                          ["test", "rules", root + "/prometheus/tests/alerts_test.yml"]] {
+        for arguments in [
+            ["check", "config", root + "/prometheus/prometheus.yml"],
+            ["check", "rules", root + "/prometheus/rules/alerts.yml", root + "/prometheus/rules/recording.yml"],
+            ["test", "rules", root + "/prometheus/tests/alerts_test.yml"],
+        ] {
             let result = try await Poll.run(promtool, arguments)
             #expect(result.status == 0, "promtool \(arguments.joined(separator: " ")): \(result.output)")
         }
@@ -178,7 +188,8 @@ struct OperationsAssetsTests {
             let data = try #require(FileManager.default.contents(atPath: root + "/grafana/dashboards/" + file))
             let board = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
             let templating = (board["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
-            #expect(templating.contains { $0["name"] as? String == "datasource" && $0["type"] as? String == "datasource" }, "\(file): the datasource is a variable")
+            #expect(
+                templating.contains { $0["name"] as? String == "datasource" && $0["type"] as? String == "datasource" }, "\(file): the datasource is a variable")
             for panel in board["panels"] as? [[String: Any]] ?? [] {
                 if panel["type"] as? String == "row" { continue }
                 let datasource = (panel["datasource"] as? [String: Any])?["uid"] as? String
@@ -191,7 +202,8 @@ struct OperationsAssetsTests {
         }
         #expect(queries.count >= 40)
         let panelsAnswer = await Poll.until(timeout: 60, interval: 1) { queries.allSatisfy { !prometheus.query($0.expr).series.isEmpty } }
-        #expect(panelsAnswer, "panels without data: \(queries.filter { prometheus.query($0.expr).series.isEmpty }.map { "\($0.board) \($0.title): \($0.expr)" })")
+        #expect(
+            panelsAnswer, "panels without data: \(queries.filter { prometheus.query($0.expr).series.isEmpty }.map { "\($0.board) \($0.title): \($0.expr)" })")
 
         // Every rule evaluates without error, in Prometheus's own evaluation and as a query.
         let rulesBody = try prometheus.get("/api/v1/rules")
@@ -214,7 +226,8 @@ struct OperationsAssetsTests {
         // and every runbook_url names an existing page.
         let prometheusAlerts = rules.filter { $0["type"] as? String == "alerting" }
         let alertNames = Set(prometheusAlerts.compactMap { $0["name"] as? String } + AlertRule.Kind.allCases.map(\.rawValue))
-        let pages = Set(try FileManager.default.contentsOfDirectory(atPath: root + "/runbook/alerts").filter { $0.hasSuffix(".md") }.map { String($0.dropLast(3)) })
+        let pages = Set(
+            try FileManager.default.contentsOfDirectory(atPath: root + "/runbook/alerts").filter { $0.hasSuffix(".md") }.map { String($0.dropLast(3)) })
         #expect(alertNames == pages, "alerts without a page: \(alertNames.subtracting(pages)); pages without an alert: \(pages.subtracting(alertNames))")
         for alert in prometheusAlerts {
             let annotations = alert["annotations"] as? [String: String] ?? [:]

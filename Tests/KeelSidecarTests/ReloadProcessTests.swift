@@ -6,12 +6,17 @@ import Testing
 /// node noticing; a file that does not parse changes nothing.
 @Suite("keel-sidecar reloads its configuration on SIGHUP", .serialized)
 struct ReloadProcessTests {
-    @Test("a new receiver and an enabled rule apply at once with the node untouched; fields that need a restart are named; a broken file is refused and counted")
+    @Test(
+        "a new receiver and an enabled rule apply at once with the node untouched; fields that need a restart are named; a broken file is refused and counted")
     func reload() async throws {
         let first = TestReceiver(), second = TestReceiver()
         try await first.start()
         try await second.start()
-        defer { Task { await first.stop(); await second.stop() } }
+        defer {
+            Task {
+                await first.stop(); await second.stop()
+            }
+        }
         let dir = TemporaryDirectory("reload")
         func config(receiver: TestReceiver, name: String, peersLow: String, extraArgument: String = "") -> String {
             """
@@ -50,13 +55,15 @@ struct ReloadProcessTests {
         try config(receiver: second, name: "second", peersLow: "{for: 1s, threshold: 1}", extraArgument: ", --log-level, info")
             .write(toFile: path, atomically: true, encoding: .utf8)
         process.send(SIGHUP)
-        #expect(await Poll.until(timeout: 30) { second.accepted.contains { $0.alertname == "PeersLow" && $0.status == "firing" } },
-                "the new receiver got \(second.all.compactMap(\.alertname)); sidecar: \(process.output.suffix(10))")
+        #expect(
+            await Poll.until(timeout: 30) { second.accepted.contains { $0.alertname == "PeersLow" && $0.status == "firing" } },
+            "the new receiver got \(second.all.compactMap(\.alertname)); sidecar: \(process.output.suffix(10))")
         #expect(!first.all.contains { $0.alertname == "PeersLow" }, "the old receiver was still used")
         #expect(sidecar.nodePid() == pid, "the reload restarted the node")
         #expect(process.output.contains { $0.contains("configuration reloaded") && $0.contains("alerts") && $0.contains("receivers") })
-        #expect(process.output.contains { $0.contains("take effect only when the sidecar restarts") && $0.contains("fields=node") },
-                "\(process.output.suffix(10))")
+        #expect(
+            process.output.contains { $0.contains("take effect only when the sidecar restarts") && $0.contains("fields=node") },
+            "\(process.output.suffix(10))")
         #expect(sidecar.metric("keel_sidecar_config_reloads_total{result=\"ok\"}") == 1)
 
         // A broken file: refused, counted, and the running configuration stays.

@@ -8,8 +8,9 @@ extension SickNodeAlertsTests {
     /// alerts Prometheus alone raises. The mount needs the private mount namespace of
     /// `scripts/isolated` (where `make test` runs the suites); outside it the test does not run
     /// rather than mount on the machine itself.
-    @Test("a disk filled to near its floor fires DiskSpaceLow, then StorageWritesPaused; writes and both alerts clear once space returns; idle connections up to 85% of the open-file limit fire FileDescriptorsHigh",
-          .enabled(if: NetworkIsolation.claimed, "needs the private mount namespace of scripts/isolated"))
+    @Test(
+        "a disk filled to near its floor fires DiskSpaceLow, then StorageWritesPaused; writes and both alerts clear once space returns; idle connections up to 85% of the open-file limit fire FileDescriptorsHigh",
+        .enabled(if: NetworkIsolation.claimed, "needs the private mount namespace of scripts/isolated"))
     func resourceFaultsFireTheirAlerts() async throws {
         let dir = TemporaryDirectory("sick-resources")
         let disk = dir.path + "/disk"
@@ -25,8 +26,10 @@ extension SickNodeAlertsTests {
         let apiAddress = String(node.client.endpoint.baseURL.dropFirst("http://".count))
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: apiAddress, sidecar: "127.0.0.1:\(try OperationsAssetsTests.freePort())",
-            rules: ["alerts.yml": try await OperationsAssetsTests.renderedAlerts(changing: "a + { 'for': 1 }"),
-                    "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8)],
+            rules: [
+                "alerts.yml": try await OperationsAssetsTests.renderedAlerts(changing: "a + { 'for': 1 }"),
+                "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8),
+            ],
             directory: TemporaryDirectory("prometheus-sick-resources"))
         defer { prometheus.process.send(SIGKILL) }
         func fires(_ name: String) async -> Bool {
@@ -35,8 +38,9 @@ extension SickNodeAlertsTests {
         func clears(_ name: String) async -> Bool {
             await Poll.until(timeout: 60, interval: 0.5) { prometheus.alertState(name) == nil }
         }
-        #expect(await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up{job=\"keel-node\"} == 1").series.count == 1 },
-                "\(prometheus.diagnosis)")
+        #expect(
+            await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up{job=\"keel-node\"} == 1").series.count == 1 },
+            "\(prometheus.diagnosis)")
         for name in ["DiskSpaceLow", "StorageWritesPaused", "FileDescriptorsHigh"] {
             #expect(prometheus.alertState(name) == nil, "\(name) is \(prometheus.alertState(name) ?? "") before any fault")
         }
@@ -64,10 +68,14 @@ extension SickNodeAlertsTests {
             }
         }
         try fill(leaving: 2 * floor)
-        #expect(await fires("DiskSpaceLow"), "DiskSpaceLow is \(prometheus.alertState("DiskSpaceLow") ?? "absent"); free \(node.metric("keel_storage_free_bytes") ?? -1), floor \(floor)")
+        #expect(
+            await fires("DiskSpaceLow"),
+            "DiskSpaceLow is \(prometheus.alertState("DiskSpaceLow") ?? "absent"); free \(node.metric("keel_storage_free_bytes") ?? -1), floor \(floor)")
         #expect(prometheus.alertState("StorageWritesPaused") == nil, "writes paused with twice the floor free")
         try fill(leaving: floor / 2)
-        #expect(await fires("StorageWritesPaused"), "StorageWritesPaused is \(prometheus.alertState("StorageWritesPaused") ?? "absent"); writable \(node.metric("keel_storage_writable") ?? -1)")
+        #expect(
+            await fires("StorageWritesPaused"),
+            "StorageWritesPaused is \(prometheus.alertState("StorageWritesPaused") ?? "absent"); writable \(node.metric("keel_storage_writable") ?? -1)")
         try FileManager.default.removeItem(atPath: disk + "/filler")
         #expect(await Poll.until(timeout: 30, interval: 0.25) { node.metric("keel_storage_writable") == 1 }, "writes did not resume once space returned")
         #expect(await clears("StorageWritesPaused"))
@@ -79,8 +87,9 @@ extension SickNodeAlertsTests {
         let port = try #require(Int(apiAddress.split(separator: ":").last ?? ""))
         let sockets = try IdleConnections(port: port, count: Int(0.85 * Double(limit) - open) + 1)
         defer { sockets.close() }
-        #expect(await fires("FileDescriptorsHigh"),
-                "FileDescriptorsHigh is \(prometheus.alertState("FileDescriptorsHigh") ?? "absent"); open \(node.metric("process_open_fds") ?? -1) of \(limit)")
+        #expect(
+            await fires("FileDescriptorsHigh"),
+            "FileDescriptorsHigh is \(prometheus.alertState("FileDescriptorsHigh") ?? "absent"); open \(node.metric("process_open_fds") ?? -1) of \(limit)")
         sockets.close()
         #expect(await clears("FileDescriptorsHigh"), "open \(node.metric("process_open_fds") ?? -1) of \(limit) after the connections closed")
         #expect(node.status() != nil, "the node stopped answering")
@@ -125,6 +134,8 @@ final class IdleConnections: Sendable {
 
     /// Closes every connection (again: nothing).
     func close() {
-        for fd in sockets.withLock({ s in defer { s = [] }; return s }) { Glibc.close(fd) }
+        for fd in sockets.withLock({ s in
+            defer { s = [] }; return s
+        }) { Glibc.close(fd) }
     }
 }

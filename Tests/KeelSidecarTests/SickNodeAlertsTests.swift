@@ -7,7 +7,9 @@ import Testing
 /// the mixin with test thresholds and `for: 1s`) and, for the shared ones, in the sidecar too.
 @Suite("alerts on a sick node: each fault fires its alert in both pipelines", .serialized)
 struct SickNodeAlertsTests {
-    @Test("no peers, a stale tip and a leak fire PeersLow, OutboundPeersZero, ChainHeightStalled and MemoryGrowthHigh; killed for good, NodeDown and NodeCrashLooping")
+    @Test(
+        "no peers, a stale tip and a leak fire PeersLow, OutboundPeersZero, ChainHeightStalled and MemoryGrowthHigh; killed for good, NodeDown and NodeCrashLooping"
+    )
     func faultsFireTheirAlerts() async throws {
         let receiver = TestReceiver()
         try await receiver.start()
@@ -16,7 +18,8 @@ struct SickNodeAlertsTests {
         let apiPort = try OperationsAssetsTests.freePort()
         // No peers and no mining (the tip stays genesis, years old), 20 MiB/s leaked after a 5 s
         // warm-up, and one start only: once killed it stays down.
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: \(Binaries.path("keel-node"))
               arguments: [--dev, --data-dir, \(dir.path)/node, --api-addr, "127.0.0.1:\(apiPort)", --p2p-addr, "127.0.0.1:0", --threads, "0",
@@ -39,9 +42,11 @@ struct SickNodeAlertsTests {
         #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: "127.0.0.1:\(apiPort)", sidecar: String(sidecar.url.dropFirst("http://".count)),
-            rules: ["alerts.yml": try await OperationsAssetsTests.renderedAlerts(
-                changing: "a + { 'for': 1 } + (if name == 'ChainHeightStalled' then { threshold: 5 } else {})"),
-                    "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8)],
+            rules: [
+                "alerts.yml": try await OperationsAssetsTests.renderedAlerts(
+                    changing: "a + { 'for': 1 } + (if name == 'ChainHeightStalled' then { threshold: 5 } else {})"),
+                "recording.yml": try String(contentsOfFile: OperationsAssetsTests.root + "/prometheus/rules/recording.yml", encoding: .utf8),
+            ],
             directory: TemporaryDirectory("prometheus-sick"))
         defer { prometheus.process.send(SIGKILL) }
 

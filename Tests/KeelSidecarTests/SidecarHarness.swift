@@ -11,8 +11,10 @@ struct SidecarHarness {
     /// Writes `yaml` (with `listen: 127.0.0.1:PORT`, 0 unless given, and a state dir in the temp
     /// directory added) and starts `keel-sidecar run`, waiting for its listening line.
     /// `launcher` runs it through a command that executes it (`["/usr/bin/env", "K=V"]`).
-    static func start(_ yaml: String, directory: TemporaryDirectory = TemporaryDirectory("sidecar"), port: Int = 0,
-                      launcher: [String] = []) async throws -> SidecarHarness {
+    static func start(
+        _ yaml: String, directory: TemporaryDirectory = TemporaryDirectory("sidecar"), port: Int = 0,
+        launcher: [String] = []
+    ) async throws -> SidecarHarness {
         let config = directory.path + "/sidecar.yaml"
         try (yaml + "\nlisten: 127.0.0.1:\(port)\nstate_dir: \(directory.path)/state\n").write(toFile: config, atomically: true, encoding: .utf8)
         let command = launcher + [Binaries.path("keel-sidecar"), "run", "--config", config]

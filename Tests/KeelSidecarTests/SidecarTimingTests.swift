@@ -8,7 +8,8 @@ import Testing
 struct SidecarTimingTests {
     @Test("a node that ignores SIGTERM is SIGKILLed after the stop timeout; no zombie remains")
     func ignoresSigterm() async throws {
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
@@ -31,7 +32,8 @@ struct SidecarTimingTests {
         try await receiver.start()
         defer { Task { await receiver.stop() } }
         let dir = TemporaryDirectory("sidecar-node")
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             \(SidecarHarness.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             alerts: {rules: {NodeRestarted: {for: 500ms}}}

@@ -30,8 +30,11 @@ struct SoakProcessTests {
     /// Runs `keel-sidecar soak ...` and returns its exit status, output and parsed report.
     static func soak(_ arguments: [String], directory: TemporaryDirectory) async throws -> (status: Int32, output: String, report: [String: Any]) {
         let reportDir = directory.path + "/report"
-        let result = try await Poll.run(Binaries.path("keel-sidecar"), ["soak"] + arguments + [
-            "--node", Binaries.path("keel-node"), "--report-dir", reportDir, "--listen", "127.0.0.1:0"], timeout: 600)
+        let result = try await Poll.run(
+            Binaries.path("keel-sidecar"),
+            ["soak"] + arguments + [
+                "--node", Binaries.path("keel-node"), "--report-dir", reportDir, "--listen", "127.0.0.1:0",
+            ], timeout: 600)
         let data = try #require(FileManager.default.contents(atPath: reportDir + "/report.json"), "no report: \(result.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let svg = try String(contentsOfFile: reportDir + "/chart.svg", encoding: .utf8)
@@ -47,20 +50,21 @@ struct SoakProcessTests {
         let leakyDir = TemporaryDirectory("soak-leaky"), healthyDir = TemporaryDirectory("soak-healthy")
         let config = leakyDir.path + "/sidecar.yaml"
         try """
-            receivers:
-              - name: ops
-                url: \(receiver.url)
-                secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-            state_dir: \(leakyDir.path)/state
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        receivers:
+          - name: ops
+            url: \(receiver.url)
+            secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+        state_dir: \(leakyDir.path)/state
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         // The compressed run, judged at 5% on unaccounted RSS like the 7-day one: long enough for
         // a dev node to store thousands of blocks, so growth per block (a header index loaded whole
         // grew about 550 bytes a block) would show. The leaky node adds 1 MiB a second.
         let healthyArgs = ["--duration", "5m", "--warmup", "1m", "--max-growth", "5%"]
         let leakyArgs = ["--duration", "2m", "--warmup", "40s", "--max-growth", "5%"]
         async let healthy = SoakProcessTests.soak(["memory"] + healthyArgs, directory: healthyDir)
-        async let leaky = SoakProcessTests.soak(["memory"] + leakyArgs + ["--config", config, "--node-arg=--test-leak-kib-per-second", "--node-arg=1024"],
-                                                directory: leakyDir)
+        async let leaky = SoakProcessTests.soak(
+            ["memory"] + leakyArgs + ["--config", config, "--node-arg=--test-leak-kib-per-second", "--node-arg=1024"],
+            directory: leakyDir)
         let (good, bad) = try await (healthy, leaky)
 
         #expect(good.status == 0, "\(good.output.suffix(1_500))")
@@ -92,8 +96,10 @@ struct SoakProcessTests {
     func memorySoakResumes() async throws {
         let dir = TemporaryDirectory("soak-resume")
         let reportDir = dir.path + "/report"
-        let args = ["soak", "memory", "--duration", "50s", "--warmup", "8s", "--max-growth", "50%", "--node", Binaries.path("keel-node"),
-                    "--report-dir", reportDir, "--listen", "127.0.0.1:0"]
+        let args = [
+            "soak", "memory", "--duration", "50s", "--warmup", "8s", "--max-growth", "50%", "--node", Binaries.path("keel-node"),
+            "--report-dir", reportDir, "--listen", "127.0.0.1:0",
+        ]
         let first = try ChildProcess(Binaries.path("keel-sidecar"), args)
         let sampled = await Poll.until(timeout: 120) {
             ((try? String(contentsOfFile: reportDir + "/samples.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count >= 14

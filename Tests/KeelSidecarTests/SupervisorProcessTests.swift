@@ -7,7 +7,8 @@ import Testing
 struct SupervisorProcessTests {
     @Test("a node that exits at once on every start: the burst limit stops restarts and says so")
     func burstLimit() async throws {
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "echo failing; exit 3"]
@@ -30,7 +31,8 @@ struct SupervisorProcessTests {
 
     @Test("100 restart cycles leave no zombie and no leaked file descriptor in the sidecar")
     func hundredCycles() async throws {
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "echo out; echo err >&2; sleep 0.01; exit 1"]
@@ -56,7 +58,8 @@ struct SupervisorProcessTests {
 
     @Test("the node dies with its supervisor: SIGKILL the sidecar and the node goes too")
     func parentDeath() async throws {
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "exec sleep 1000"]
@@ -73,11 +76,13 @@ struct SupervisorProcessTests {
         let dir = TemporaryDirectory("sidecar-notify")
         let socket = try NotifySocket(path: dir.path + "/notify")
         defer { socket.close() }
-        let sidecar = try await SidecarHarness.start(SidecarHarness.devNode(in: dir) + "\nhealth: {interval: 250ms}\n", directory: dir,
-                                                     launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
+        let sidecar = try await SidecarHarness.start(
+            SidecarHarness.devNode(in: dir) + "\nhealth: {interval: 250ms}\n", directory: dir,
+            launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
         defer { sidecar.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
-                "\(socket.received)")
+        #expect(
+            await Poll.until(timeout: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
+            "\(socket.received)")
         #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
         #expect(await Poll.until(timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }, "\(socket.received)")
         sidecar.process.send(SIGTERM)
@@ -92,8 +97,9 @@ struct SupervisorProcessTests {
         let dir = TemporaryDirectory("logs-token")
         let tokenFile = dir.path + "/logs.token"
         try "s3cret-logs-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let sidecar = try await SidecarHarness.start(SidecarHarness.devNode(in: dir) + "\nlogs: {token_file: \(tokenFile)}\nhealth: {interval: 250ms}\n",
-                                                     directory: dir)
+        let sidecar = try await SidecarHarness.start(
+            SidecarHarness.devNode(in: dir) + "\nlogs: {token_file: \(tokenFile)}\nhealth: {interval: 250ms}\n",
+            directory: dir)
         defer { sidecar.process.send(SIGKILL) }
         #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
         let http = HTTPClient()

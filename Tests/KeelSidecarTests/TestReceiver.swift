@@ -47,8 +47,10 @@ final class TestReceiver: Sendable {
             let body = try await request.body.collect(upTo: 1 << 20)
             let (status, retryAfter) = answer.withLock { $0 }
             deliveries.withLock {
-                $0.append(Delivery(id: request.headers[.init("webhook-id")!], timestamp: request.headers[.init("webhook-timestamp")!],
-                                   signature: request.headers[.init("webhook-signature")!], body: Array(buffer: body), answered: status))
+                $0.append(
+                    Delivery(
+                        id: request.headers[.init("webhook-id")!], timestamp: request.headers[.init("webhook-timestamp")!],
+                        signature: request.headers[.init("webhook-signature")!], body: Array(buffer: body), answered: status))
             }
             var response = Response(status: .init(code: status))
             if let retryAfter { response.headers[.init("Retry-After")!] = retryAfter }
@@ -57,9 +59,10 @@ final class TestReceiver: Sendable {
         let listening = Mutex<Int?>(nil)
         var logger = Logger(label: "test-receiver")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in listening.withLock { $0 = channel.localAddress?.port } },
-                              eventLoopGroupProvider: .shared(self.eventLoops), logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { channel in listening.withLock { $0 = channel.localAddress?.port } },
+            eventLoopGroupProvider: .shared(self.eventLoops), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         running.withLock { $0 = (group, task) }
@@ -73,11 +76,13 @@ final class TestReceiver: Sendable {
 
     /// Stops listening (connections are refused until `start(port:)` again).
     func stop() async {
-        guard let current = running.withLock({ value -> (group: ServiceGroup, task: Task<Void, any Error>)? in
-            let current = value
-            value = nil
-            return current
-        }) else { return }
+        guard
+            let current = running.withLock({ value -> (group: ServiceGroup, task: Task<Void, any Error>)? in
+                let current = value
+                value = nil
+                return current
+            })
+        else { return }
         await current.group.triggerGracefulShutdown()
         _ = try? await current.task.value
     }

@@ -10,7 +10,8 @@ struct WebhookProcessTests {
     /// Verifies a delivery's Standard Webhooks signature independently of the sidecar's code.
     static func verifies(_ delivery: TestReceiver.Delivery) -> Bool {
         guard let id = delivery.id, let timestamp = delivery.timestamp, let header = delivery.signature,
-              let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count))) else { return false }
+            let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count)))
+        else { return false }
         var content = Data("\(id).\(timestamp).".utf8)
         content.append(contentsOf: delivery.body)
         let mac = HMAC<SHA256>.authenticationCode(for: content, using: SymmetricKey(data: key))
@@ -27,13 +28,16 @@ struct WebhookProcessTests {
         """
     }
 
-    @Test("SIGKILL the node: the receiver gets NodeRestarted (signed, with the exit and the node's last lines), then its resolution, and no NodeDown page; no secret leaks")
+    @Test(
+        "SIGKILL the node: the receiver gets NodeRestarted (signed, with the exit and the node's last lines), then its resolution, and no NodeDown page; no secret leaks"
+    )
     func crashAlert() async throws {
         let receiver = TestReceiver()
         try await receiver.start()
         defer { Task { await receiver.stop() } }
         let dir = TemporaryDirectory("sidecar-alert")
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             \(SidecarHarness.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             sampler: {interval: 300ms}
@@ -83,7 +87,8 @@ struct WebhookProcessTests {
         let receiver = TestReceiver()
         try await receiver.start()
         defer { Task { await receiver.stop() } }
-        let sidecar = try await SidecarHarness.start("""
+        let sidecar = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "echo failing; exit 3"]
@@ -110,7 +115,8 @@ struct WebhookProcessTests {
         let port = receiver.port
         await receiver.stop()
         let dir = TemporaryDirectory("sidecar-outbox")
-        let first = try await SidecarHarness.start("""
+        let first = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "echo failing; exit 3"]
@@ -134,7 +140,8 @@ struct WebhookProcessTests {
         receiver.answer.withLock { $0 = (503, "1") }
         try await receiver.start(port: port)
         defer { Task { await receiver.stop() } }
-        let second = try await SidecarHarness.start("""
+        let second = try await SidecarHarness.start(
+            """
             node:
               command: /bin/sh
               arguments: ["-c", "while :; do sleep 1; done"]

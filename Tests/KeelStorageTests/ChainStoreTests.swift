@@ -80,8 +80,9 @@ struct ChainStoreTests {
         var batch = WriteBatch()
         for i in 0..<50 {
             let owner = i % 2 == 0 ? alice : bob
-            batch.addUTXO(OutPoint(txid: Hash256(bytes: [UInt8](repeating: UInt8(i), count: 32))!, index: 0),
-                          UTXOEntry(output: TxOutput(amount: Amount(units: UInt64(i)), addressHash: owner), height: 1, isCoinbase: false))
+            batch.addUTXO(
+                OutPoint(txid: Hash256(bytes: [UInt8](repeating: UInt8(i), count: 32))!, index: 0),
+                UTXOEntry(output: TxOutput(amount: Amount(units: UInt64(i)), addressHash: owner), height: 1, isCoinbase: false))
         }
         try store.write(batch, sync: true)
         let balance = try store.balance(of: alice)
@@ -99,7 +100,7 @@ struct ChainStoreTests {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("RocksDB memory bounds", .ownThread)
