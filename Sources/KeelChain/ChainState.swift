@@ -173,7 +173,12 @@ public final class ChainState: Sendable {
 
     /// Marks the store cleanly closed and closes it.
     public func close() {
-        try? store.setCleanShutdown(true)
+        do {
+            try store.setCleanShutdown(true)
+        } catch {
+            // The next start then checks the stored chain in full: slower, never wrong.
+            logger.warning("could not mark the store cleanly closed; the next start checks it in full", metadata: ["error": "\(error)"])
+        }
         store.close()
     }
 

@@ -1,24 +1,9 @@
+import KeelCore
+
 /// A failure talking to a node.
-public struct ClientError: Error, Sendable, CustomStringConvertible {
+public struct ClientError: KeelError {
     /// The kind of failure. New codes may be added without breaking callers.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        /// The stable code string.
-        public let rawValue: String
-        /// Creates a code.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// The description is the raw code.
-        public var description: String { rawValue }
-        /// No connection or no response.
-        public static let transport = Code(rawValue: "transport")
-        /// The node did not answer in time.
-        public static let timeout = Code(rawValue: "timeout")
-        /// The node answered with an API error (the node's code is in `apiCode`).
-        public static let api = Code(rawValue: "api")
-        /// The node's answer did not parse.
-        public static let protocolError = Code(rawValue: "protocol")
-        /// The node could not be found (no address, no token).
-        public static let configuration = Code(rawValue: "configuration")
-    }
+    public typealias Code = ErrorCode<ClientError>
 
     /// The kind of failure.
     public let code: Code
@@ -40,6 +25,31 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    /// The message.
+    /// The message (its cause, libcurl's code, is in `cause`; the message already says what
+    /// went wrong in words).
     public var description: String { message }
+
+    /// What `keel` exits with: 1 the node refused the request, 3 the node is unreachable, 2 the
+    /// request could not be made (no address, no token, an answer that does not parse).
+    public var exitStatus: Int32 {
+        switch code {
+        case .api: 1
+        case .transport, .timeout: 3
+        default: 2
+        }
+    }
+}
+
+/// The codes of `ClientError`.
+extension ErrorCode where Domain == ClientError {
+    /// No connection or no response.
+    public static let transport = Self(rawValue: "transport")
+    /// The node did not answer in time.
+    public static let timeout = Self(rawValue: "timeout")
+    /// The node answered with an API error (the node's code is in `apiCode`).
+    public static let api = Self(rawValue: "api")
+    /// The node's answer did not parse.
+    public static let protocolError = Self(rawValue: "protocol")
+    /// The node could not be found (no address, no token).
+    public static let configuration = Self(rawValue: "configuration")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelAPI
+import KeelCore
 import KeelFiles
 import KeelP2P
 import Logging
@@ -30,7 +31,12 @@ extension Node {
                 let port = channel.localAddress?.port ?? 0
                 let url = "http://\(host):\(port)"
                 // Tools find the API here (not a secret; the token is in api.token).
-                try? AtomicFile.write(Data((url + "\n").utf8), to: urlFile, mode: 0o644)
+                do {
+                    try AtomicFile.write(Data((url + "\n").utf8), to: urlFile, mode: 0o644)
+                } catch {
+                    // Tools then need --api; the node itself serves on.
+                    logger.warning("could not write api.url; keel commands need --api", metadata: ["error": "\(error)"])
+                }
                 onListening(url)
             },
             logger: quiet)
@@ -55,7 +61,7 @@ extension Node {
 
     /// A run failure in words an operator can act on (the raw NIO text stays in the cause).
     public func describeRunFailure(_ error: any Error) -> String {
-        if let failure = error as? P2PError { return failure.description }
+        if let failure = error as? any KeelError { return failure.rendered }
         if let failure = error as? ListenerService.Failure { return failure.description }
         if let io = error as? IOError, io.errnoCode == EADDRINUSE {
             return

@@ -48,6 +48,8 @@ public final class P2PMetrics: Sendable {
     let refusedDialBacks: [String: Counter]
     /// Why a dial-back request is refused (`DialBacks.Refusal`).
     public static let dialBackRefusals = DialBacks.Refusal.allCases.map(\.rawValue)
+    /// `keel_p2p_store_write_failures_total`: address-book and ban writes RocksDB refused.
+    public let storeWriteFailures: Counter
     /// `keel_p2p_address_book_size`.
     public let addressBookSize: Gauge
     /// `keel_p2p_banned_hosts`.
@@ -159,6 +161,11 @@ public final class P2PMetrics: Sendable {
                         labels: [("reason", $0)])
                 )
             })
+        storeWriteFailures = r.makeCounter(
+            descriptor: .keel(
+                "keel_p2p_store_write_failures_total",
+                "Writes of the address book and bans that RocksDB refused (a full disk, I/O errors): the records live on in memory and are written again when they change."
+            ))
         addressBookSize = r.makeGauge(descriptor: .keel("keel_p2p_address_book_size", "Addresses in the address book."))
         bannedHosts = r.makeGauge(descriptor: .keel("keel_p2p_banned_hosts", "Hosts currently banned."))
         seeds = r.makeGauge(descriptor: .keel("keel_p2p_seeds", "Configured seed and --connect addresses."))

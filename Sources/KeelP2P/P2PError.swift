@@ -1,19 +1,9 @@
-/// A failure of the P2P layer itself (not of a peer, which costs that peer only).
-public struct P2PError: Error, Sendable, CustomStringConvertible {
-    /// A stable code.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        /// The code's text.
-        public let rawValue: String
-        /// Wraps a code's text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// The code's text.
-        public var description: String { rawValue }
+import KeelCore
 
-        /// The listen address could not be bound.
-        public static let listen = Code(rawValue: "p2p_listen_failed")
-        /// The address book could not be read or written.
-        public static let storage = Code(rawValue: "p2p_storage_failed")
-    }
+/// A failure of the P2P layer itself (not of a peer, which costs that peer only).
+public struct P2PError: KeelError {
+    /// A stable code.
+    public typealias Code = ErrorCode<P2PError>
 
     /// What failed.
     public let code: Code
@@ -28,7 +18,12 @@ public struct P2PError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.cause = cause
     }
+}
 
-    /// The message with its cause.
-    public var description: String { cause.map { "\(message) (\($0))" } ?? message }
+/// The codes of `P2PError`.
+extension ErrorCode where Domain == P2PError {
+    /// The listen address could not be bound.
+    public static let listen = Self(rawValue: "p2p_listen_failed")
+    /// The address book could not be read or written.
+    public static let storage = Self(rawValue: "p2p_storage_failed")
 }

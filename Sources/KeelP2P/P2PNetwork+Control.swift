@@ -102,7 +102,7 @@ extension P2PNetwork {
             }
             s.wake = true
         }
-        try? store.write(batch, sync: true)
+        persist(batch, sync: true, "imported addresses")
         updateBookGauges()
         return PeerImportReport(added: added, known: known, invalid: invalid, refused: refused)
     }
@@ -117,7 +117,7 @@ extension P2PNetwork {
         }
         var batch = WriteBatch()
         batch.putPeer(record)
-        try? store.write(batch, sync: false)
+        persist(batch, sync: false, "a peer record")
         // Counted as dialling until the handshake ends, so the outbound loop does not pick the
         // same address meanwhile.
         let claimed = state.withLock { $0.dialing.insert(record.address).inserted }
@@ -183,5 +183,19 @@ extension P2PNetwork {
                     detail: listenAddress == nil ? "the node does not listen (--p2p-addr)" : "no connected peer to ask"))
         }
         return steps
+    }
+}
+
+extension P2PNetwork {
+    /// Writes address-book and ban records. They are hints (the book is learned again), so a
+    /// refused write does not stop the P2P layer, but it is never silent: it is counted and
+    /// logged with what was being written.
+    func persist(_ batch: WriteBatch, sync: Bool, _ what: String) {
+        do {
+            try store.write(batch, sync: sync)
+        } catch {
+            metrics.storeWriteFailures.increment()
+            logger.warning("could not write \(what) to the store; kept in memory", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -121,7 +121,7 @@ extension P2PNetwork {
                 for address in s.book.takeDeletions() { batch.deletePeer(address: address) }
             }
         }
-        try? store.write(batch, sync: false)
+        persist(batch, sync: false, "a peer record")
         peer.state.withLock { $0.outcome }?.complete(true)
         updatePeerGauges()
         updateBookGauges()
@@ -244,7 +244,7 @@ extension P2PNetwork {
             for address in s.book.takeDeletions() { batch.deletePeer(address: address) }
             s.wake = true
         }
-        try? store.write(batch, sync: false)
+        persist(batch, sync: false, "learned addresses")
         updateBookGauges()
     }
 

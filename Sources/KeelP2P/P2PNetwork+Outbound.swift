@@ -163,7 +163,7 @@ extension P2PNetwork {
             }
             metrics.seedsReachable.set(to: Double(s.seeds.values.count(where: { $0.reachable == true })))
         }
-        try? store.write(batch, sync: false)
+        persist(batch, sync: false, "a dial outcome")
         if !ok { logger.info("dial failed", metadata: ["address": "\(address)", "error": "\(error ?? "")"]) }
     }
 
@@ -202,7 +202,7 @@ extension P2PNetwork {
         if !expired.isEmpty {
             var batch = WriteBatch()
             for host in expired { batch.deleteBan(host: host) }
-            try? store.write(batch, sync: false)
+            persist(batch, sync: false, "expired bans")
         }
         for record in probes {
             let outcome = DialOutcome(eventLoop: group.next())

@@ -166,7 +166,7 @@ extension P2PNetwork {
             }
             var batch = WriteBatch()
             batch.deletePeer(address: dialed)
-            try? store.write(batch, sync: false)
+            persist(batch, sync: false, "a peer record")
         }
         if reason.penalty > 0 {
             let exhausted = peer.state.withLock { s -> Bool in
@@ -199,7 +199,7 @@ extension P2PNetwork {
         }
         var batch = WriteBatch()
         batch.putBan(record)
-        try? store.write(batch, sync: true)
+        persist(batch, sync: true, "a ban")
         metrics.banned(P2PMetrics.reasons.contains(reason) ? reason : "protocol_violation")
         // The ban is on the host: its other connections go too, or a host could keep one good
         // connection open while it misbehaves on others.

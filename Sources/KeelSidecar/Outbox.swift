@@ -93,16 +93,24 @@ public final class Outbox: Sendable {
         _ = entries.withLock { $0.removeValue(forKey: id) }
     }
 
-    /// Moves an entry that will never be delivered to `failed/`, with the reason.
-    public func deadLetter(_ entry: Entry, reason: String) {
+    /// Moves an entry that will never be delivered to `failed/`, with the reason. Returns
+    /// whether the copy in `failed/` was written (the caller says so when it was not: the entry
+    /// leaves the outbox either way, or it would be retried for ever).
+    @discardableResult
+    public func deadLetter(_ entry: Entry, reason: String) -> Bool {
         var failed = entry
         failed.lastError = reason
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        if let data = try? encoder.encode(failed) {
-            try? AtomicFile.write(data, to: directory + "/failed/" + entry.id + ".json")
+        var kept = false
+        do {
+            try AtomicFile.write(try encoder.encode(failed), to: directory + "/failed/" + entry.id + ".json")
+            kept = true
+        } catch {
+            kept = false
         }
         remove(entry.id)
+        return kept
     }
 
     private func path(_ id: String) -> String { directory + "/" + id + ".json" }

@@ -1,25 +1,9 @@
-/// A sidecar failure: a bad configuration, a node that cannot be started, an I/O problem.
-public struct SidecarError: Error, Sendable, CustomStringConvertible {
-    /// A stable code.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        /// The code's text.
-        public let rawValue: String
-        /// Wraps a code's text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// The code's text.
-        public var description: String { rawValue }
+import KeelCore
 
-        /// The configuration file is missing, malformed, or names an unknown or invalid field.
-        public static let configuration = Code(rawValue: "configuration")
-        /// The node could not be started (exec failed, pipes could not be made).
-        public static let spawn = Code(rawValue: "spawn_failed")
-        /// A file in the state directory could not be read or written.
-        public static let storage = Code(rawValue: "storage")
-        /// The node's `/metrics` could not be fetched or parsed.
-        public static let scrape = Code(rawValue: "scrape")
-        /// A soak found the node outside its limits.
-        public static let soakFailed = Code(rawValue: "soak_failed")
-    }
+/// A sidecar failure: a bad configuration, a node that cannot be started, an I/O problem.
+public struct SidecarError: KeelError {
+    /// A stable code.
+    public typealias Code = ErrorCode<SidecarError>
 
     /// What failed.
     public let code: Code
@@ -28,15 +12,29 @@ public struct SidecarError: Error, Sendable, CustomStringConvertible {
     /// The underlying error (errno, YAML parser error).
     public let cause: (any Error & Sendable)?
 
+    /// 2 for a bad configuration (a restart cannot fix it), else 1.
+    public var exitStatus: Int32 { code == .configuration ? 2 : 1 }
+
     /// Creates an error.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
     }
+}
 
-    /// The message with its cause.
-    public var description: String { cause.map { "\(message) (\($0))" } ?? message }
+/// The codes of `SidecarError`.
+extension ErrorCode where Domain == SidecarError {
+    /// The configuration file is missing, malformed, or names an unknown or invalid field.
+    public static let configuration = Self(rawValue: "configuration")
+    /// The node could not be started (exec failed, pipes could not be made).
+    public static let spawn = Self(rawValue: "spawn_failed")
+    /// A file in the state directory could not be read or written.
+    public static let storage = Self(rawValue: "storage")
+    /// The node's `/metrics` could not be fetched or parsed.
+    public static let scrape = Self(rawValue: "scrape")
+    /// A soak found the node outside its limits.
+    public static let soakFailed = Self(rawValue: "soak_failed")
 }
 
 /// An errno as an error.

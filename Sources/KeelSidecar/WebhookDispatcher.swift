@@ -118,7 +118,9 @@ public final class WebhookDispatcher: Service, Sendable {
         var unreachable = Set<String>()
         for entry in outbox.due(now: Date().timeIntervalSince1970) {
             guard let receiver = receivers[entry.receiver] else {
-                outbox.deadLetter(entry, reason: "receiver '\(entry.receiver)' is no longer configured")
+                if !outbox.deadLetter(entry, reason: "receiver '\(entry.receiver)' is no longer configured") {
+                    logger.error("could not keep a copy in outbox/failed", metadata: ["webhook_id": "\(entry.id)"])
+                }
                 metrics.delivered("failed")
                 logger.error(
                     "dropped a webhook notification: its receiver is no longer configured",
@@ -145,7 +147,12 @@ public final class WebhookDispatcher: Service, Sendable {
             case .retry(let at):
                 updated.nextAttempt = at
                 updated.lastError = result.status.map { "HTTP \($0)" } ?? result.error ?? "no response"
-                try? outbox.put(updated)
+                do {
+                    try outbox.put(updated)
+                } catch {
+                    // The entry as it was stays in the outbox: it is retried sooner, not lost.
+                    logger.error("could not reschedule a webhook in the outbox", metadata: ["webhook_id": "\(entry.id)", "error": "\(error)"])
+                }
                 metrics.delivered("retried")
                 if result.status == nil { unreachable.insert(receiver.name) }
                 logger.warning(
@@ -153,7 +160,9 @@ public final class WebhookDispatcher: Service, Sendable {
                     metadata: meta.merging(
                         ["error": "\(updated.lastError ?? "")", "retry_in_s": "\(String(format: "%.1f", at - now))"]) { $1 })
             case .giveUp(let why):
-                outbox.deadLetter(updated, reason: why)
+                if !outbox.deadLetter(updated, reason: why) {
+                    logger.error("could not keep a copy in outbox/failed", metadata: ["webhook_id": "\(entry.id)"])
+                }
                 metrics.delivered("failed")
                 logger.error("webhook delivery given up; kept in outbox/failed", metadata: meta.merging(["reason": "\(why)"]) { $1 })
             }

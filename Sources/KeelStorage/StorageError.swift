@@ -1,28 +1,9 @@
+import KeelCore
+
 /// A storage failure. RocksDB's own status text is kept in `cause`.
-public struct StorageError: Error, Sendable, CustomStringConvertible {
+public struct StorageError: KeelError {
     /// The kind of failure. New codes may be added without breaking callers.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        /// The stable code string.
-        public let rawValue: String
-        /// Creates a code.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// The description is the raw code.
-        public var description: String { rawValue }
-        /// The database could not be opened.
-        public static let open = Code(rawValue: "storage_open")
-        /// Another process (or this one) holds the data directory.
-        public static let locked = Code(rawValue: "storage_locked")
-        /// A read or write failed.
-        public static let io = Code(rawValue: "storage_io")
-        /// Stored bytes failed their checksum or did not decode.
-        public static let corruption = Code(rawValue: "storage_corruption")
-        /// The store is closed.
-        public static let closed = Code(rawValue: "storage_closed")
-        /// The data directory is missing or is not a Keel data directory.
-        public static let notFound = Code(rawValue: "storage_not_found")
-        /// The disk holding the data directory is full.
-        public static let noSpace = Code(rawValue: "storage_no_space")
-    }
+    public typealias Code = ErrorCode<StorageError>
 
     /// The kind of failure.
     public let code: Code
@@ -33,6 +14,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     /// Which of RocksDB's files is damaged, for `corruption` found on open.
     public let damage: StoreDamage?
 
+    /// 2 for what stops a node from starting (the directory is held, missing, damaged, or its
+    /// disk is full): restarting changes nothing until someone acts.
+    public var exitStatus: Int32 { [.locked, .notFound, .corruption, .open, .noSpace].contains(code) ? 2 : 1 }
+
     /// Creates an error.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, damage: StoreDamage? = nil) {
         self.code = code
@@ -40,12 +25,24 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
         self.damage = damage
     }
+}
 
-    /// The message, with the cause when there is one.
-    public var description: String {
-        if let cause { return "\(message) (\(cause))" }
-        return message
-    }
+/// The codes of `StorageError`.
+extension ErrorCode where Domain == StorageError {
+    /// The database could not be opened.
+    public static let open = Self(rawValue: "storage_open")
+    /// Another process (or this one) holds the data directory.
+    public static let locked = Self(rawValue: "storage_locked")
+    /// A read or write failed.
+    public static let io = Self(rawValue: "storage_io")
+    /// Stored bytes failed their checksum or did not decode.
+    public static let corruption = Self(rawValue: "storage_corruption")
+    /// The store is closed.
+    public static let closed = Self(rawValue: "storage_closed")
+    /// The data directory is missing or is not a Keel data directory.
+    public static let notFound = Self(rawValue: "storage_not_found")
+    /// The disk holding the data directory is full.
+    public static let noSpace = Self(rawValue: "storage_no_space")
 }
 
 /// A RocksDB status as its C API reports it: the text, whose first words are RocksDB's code

@@ -214,7 +214,10 @@ struct KeelNodeCommand: AsyncParsableCommand {
         do {
             node = try Node(configuration: config, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("keel-node: error: \(error)\n".utf8))
+            // Every start-up failure is a 2 (the unit does not restart on it): the code and the
+            // message say what to fix.
+            let text = (error as? any KeelError)?.rendered ?? "\(error)"
+            FileHandle.standardError.write(Data("keel-node: error: \(text)\n".utf8))
             throw ExitCode(2)
         }
         print("keel-node: \(net.name) network, data directory \(directory)")

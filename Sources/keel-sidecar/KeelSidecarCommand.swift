@@ -129,7 +129,12 @@ struct RunCommand: AsyncParsableCommand {
             router: sidecar.router, configuration: .init(address: .hostname(host, port: settings.listenPort), serverName: "keel-sidecar"),
             onServerRunning: { channel in
                 let url = "http://\(host):\(channel.localAddress?.port ?? 0)"
-                try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                do {
+                    try (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                } catch {
+                    // Only `keel-sidecar logs` reads it, and --sidecar stands in.
+                    logger.warning("could not write sidecar.url; keel-sidecar logs needs --sidecar", metadata: ["error": "\(error)"])
+                }
                 print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
                 fflush(nil)
                 systemd.ready(status: "supervising the node; sidecar on \(url)")

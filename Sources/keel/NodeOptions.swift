@@ -34,17 +34,8 @@ struct CLIFailure: Error, CustomStringConvertible {
     let exitCode: Int32
 
     init(_ error: ClientError) {
-        switch error.code {
-        case .api:
-            message = "\(error.apiCode.map { "\($0): " } ?? "")\(error.message)"
-            exitCode = 1
-        case .transport, .timeout:
-            message = error.message
-            exitCode = 3
-        default:
-            message = error.message
-            exitCode = 2
-        }
+        message = error.code == .api ? "\(error.apiCode.map { "\($0): " } ?? "")\(error.message)" : error.message
+        exitCode = error.exitStatus
     }
 
     init(message: String, exitCode: Int32) {
