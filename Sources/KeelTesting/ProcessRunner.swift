@@ -131,8 +131,12 @@ public enum Poll {
             child.send(SIGKILL)
             throw PollTimeout(what: "\(executable) \(arguments.joined(separator: " "))")
         }
-        // The reader may still be draining the pipe after exit.
-        _ = await until(timeout: 5) { child.outputClosed }
+        // The reader may still be draining the pipe after exit; on a loaded machine its handler
+        // can wait seconds for a thread. Partial output would fail a test for the wrong reason
+        // (it once cut systemd-analyze's last line), so wait for the end, or say it never came.
+        guard await until(timeout: 30, { child.outputClosed }) else {
+            throw PollTimeout(what: "the end of \(executable)'s output after it exited \(status) (got \(child.output.count) lines)")
+        }
         return (status, child.output.joined(separator: "\n"))
     }
 }
