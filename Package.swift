@@ -112,7 +112,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
+            "CKeelSupport", "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

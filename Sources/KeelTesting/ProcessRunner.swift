@@ -1,3 +1,4 @@
+import CKeelSupport
 import Foundation
 import Synchronization
 
@@ -33,15 +34,28 @@ public final class ChildProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        // Close-on-exec from the start (Foundation's Pipe is not): tests start processes from
+        // many threads at once, and a node spawned by another test in the instant between
+        // pipe() and this spawn would inherit the write end and hold it open for its whole
+        // life, so this output would never reach end of file. The spawn's dup2 onto 1 and 2
+        // clears the flag for this child only.
+        var fds: [Int32] = [-1, -1]
+        guard keel_pipe_cloexec(&fds) == 0 else { throw PollTimeout(what: "a pipe for \(executable) (errno \(errno))") }
+        let reading = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        let writing = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+        process.standardOutput = writing
+        process.standardError = writing
         self.process = process
         let captured = self.captured
-        pipe.fileHandleForReading.readabilityHandler = { handle in
+        reading.readabilityHandler = { handle in
             let data = handle.availableData
             guard !data.isEmpty else {
                 handle.readabilityHandler = nil
+                // A last line without a newline is still a line.
+                let rest = captured.partial.withLock { buffer in
+                    defer { buffer.removeAll() }; return buffer
+                }
+                if !rest.isEmpty { captured.lines.withLock { $0.append(String(decoding: rest, as: UTF8.self)) } }
                 captured.closed.store(true, ordering: .releasing)
                 return
             }
@@ -57,6 +71,9 @@ public final class ChildProcess: Sendable {
             if !complete.isEmpty { captured.lines.withLock { $0.append(contentsOf: complete) } }
         }
         try process.run()
+        // Our copy of the write end: once the child (and only it) closes its copies, the
+        // reader sees end of file.
+        try? writing.close()
         pid = process.processIdentifier
     }
 
@@ -131,12 +148,10 @@ public enum Poll {
             child.send(SIGKILL)
             throw PollTimeout(what: "\(executable) \(arguments.joined(separator: " "))")
         }
-        // The reader may still be draining the pipe after exit; on a loaded machine its handler
-        // can wait seconds for a thread. Partial output would fail a test for the wrong reason
-        // (it once cut systemd-analyze's last line), so wait for the end, or say it never came.
-        guard await until(timeout: 30, { child.outputClosed }) else {
-            throw PollTimeout(what: "the end of \(executable)'s output after it exited \(status) (got \(child.output.count) lines)")
-        }
+        // The reader may still be draining the pipe after exit (on a loaded machine its handler
+        // can wait seconds for a thread): wait for end of file, which comes once the child has
+        // exited, since no other process holds the pipe (it is close-on-exec).
+        _ = await until(timeout: 10) { child.outputClosed }
         return (status, child.output.joined(separator: "\n"))
     }
 }

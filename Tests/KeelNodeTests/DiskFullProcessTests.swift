@@ -70,7 +70,8 @@ struct DiskFullProcessTests {
         try FileManager.default.removeItem(atPath: ballast)
         let back = await Poll.until(timeout: 60) { (try? client.raw("/ready"))?.status == 200 }
         #expect(back, "\(node.output.suffix(10))")
-        #expect(node.output.contains { $0.contains("writes work again") })
+        // Logged just after the gate reopens, so possibly a moment after /ready turns 200.
+        #expect(await Poll.until(timeout: 10) { node.output.contains { $0.contains("writes work again") } }, "\(node.output.suffix(10))")
         #expect(await Poll.until(timeout: 30) { ((try? client.status())?.height ?? 0) > heightWhilePaused + 5 }, "mining resumed")
         #expect(Exposition.value("keel_storage_writable", in: try client.metrics()) == 1)
 
