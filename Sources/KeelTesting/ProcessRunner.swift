@@ -26,6 +26,8 @@ public final class ChildProcess: Sendable {
 
     private let process: Process
     private let captured = Output()
+    /// The pipe's read end, held for the process's life (the handler does not keep it open).
+    private let reader: FileHandle
     /// The process id.
     public let pid: Int32
 
@@ -46,6 +48,7 @@ public final class ChildProcess: Sendable {
         process.standardOutput = writing
         process.standardError = writing
         self.process = process
+        reader = reading
         let captured = self.captured
         reading.readabilityHandler = { handle in
             let data = handle.availableData
