@@ -138,7 +138,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "KeelAPITests", dependencies: [
             "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics", "KeelStorage",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

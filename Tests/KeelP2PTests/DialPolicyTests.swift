@@ -1,18 +1,29 @@
+import Foundation
 import KeelCore
 import KeelP2P
 import KeelStorage
 import Testing
 
-/// The decision alone: this file starts no node and opens no socket, so addresses off the
-/// machine may appear here as plain literals; they never reach a running node.
+/// The decision alone: this file starts no node and opens no socket. The hosts off this machine
+/// it judges are in Fixtures/address-classes.txt, read as data: no such literal sits in a file
+/// that imports the P2P layer, and none ever reaches a node.
 @Suite("Dial policy: a dev node dials only loopback addresses it learns")
 struct DialPolicyTests {
+    /// The classes of Fixtures/address-classes.txt by name.
+    static let classes: [String: [String]] = {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/address-classes.txt"
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var classes = [String: [String]]()
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let words = line.split(separator: " ").map(String.init)
+            if let name = words.first { classes[name] = Array(words.dropFirst()) }
+        }
+        return classes
+    }()
+    static func hosts(_ name: String) -> [String] { classes[name] ?? [] }
+
     static let loopback = ["127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]
-    static let elsewhere = [
-        "10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "192.0.2.1", "198.51.100.7", "203.0.113.9",
-        "8.8.8.8", "126.255.255.255", "128.0.0.1", "0.0.0.0", "::", "2001:db8::1", "fe80::1", "::ffff:10.0.0.1",
-        "::2", "localhost", "attacker.example", "", "127.0.0.1.example", "127.1",
-    ]
+    static let elsewhere = hosts("elsewhere") + ["localhost", "attacker.example", "", "127.0.0.1.example", "127.1"]
     static let learned: [PeerRecord.Source] = [.addr, .inbound, .imported]
 
     @Test("loopback literals are loopback; private, public, link-local, unspecified and names are not")
@@ -35,7 +46,7 @@ struct DialPolicyTests {
                 #expect(reason.contains("--allow-remote-peers"))
             }
         }
-        let record = PeerRecord(host: "192.168.1.1", port: 9333, source: .addr, lastSeen: 0)
+        let record = PeerRecord(host: DialPolicyTests.hosts("local")[2], port: 9333, source: .addr, lastSeen: 0)
         #expect(!policy.allows(record))
         #expect(policy.allows(PeerRecord(host: "127.0.0.9", port: 9333, source: .addr, lastSeen: 0)))
     }
@@ -69,8 +80,7 @@ struct DialPolicyTests {
         ] {
             #expect(policy.scope == .anywhere)
             for source in DialPolicyTests.learned {
-                #expect(policy.decide(host: "1.2.3.4", source: source) == .dial)
-                #expect(policy.decide(host: "2a01:4f8::1", source: source) == .dial)
+                for host in DialPolicyTests.hosts("routable") { #expect(policy.decide(host: host, source: source) == .dial, "\(host)") }
             }
         }
     }
@@ -79,17 +89,19 @@ struct DialPolicyTests {
     func mainRefusesLocal() {
         var policy = DialPolicy(network: .main, allowRemote: false)
         for source in DialPolicyTests.learned {
-            for host in ["127.0.0.1", "::1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.1.1", "fe80::1", "fd00::1", "::ffff:192.168.0.1"] {
+            for host in ["127.0.0.1", "::1"] + DialPolicyTests.hosts("local") {
                 #expect(policy.decide(host: host, source: source) != .dial, "\(host) from \(source.name)")
             }
-            for host in ["0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "192.0.2.1", "2001:db8::1", "ff02::1", "localhost"] {
+            for host in DialPolicyTests.hosts("unroutable") + ["localhost"] {
                 #expect(policy.decide(host: host, source: source) == .refuse("not a routable address"), "\(host)")
             }
         }
         policy.localClasses = [.local]
-        #expect(policy.decide(host: "192.168.1.1", source: .addr) == .dial)
+        let lan = DialPolicyTests.hosts("local")
+        #expect(!lan.isEmpty && lan.allSatisfy { policy.decide(host: $0, source: .addr) == .dial }, "the fixture did not load, or a LAN host was refused")
         #expect(policy.decide(host: "127.0.0.1", source: .addr) != .dial)
-        #expect(policy.decide(host: "10.0.0.1", source: .seed) == .dial, "operator addresses go where they say")
-        #expect(DialPolicy.classify("8.8.8.8") == .routable && DialPolicy.classify("10.0.0.1") == .local && DialPolicy.classify("127.0.0.2") == .loopback)
+        #expect(DialPolicyTests.hosts("unroutable").allSatisfy { policy.decide(host: $0, source: .seed) == .dial }, "operator addresses go where they say")
+        #expect(DialPolicyTests.hosts("routable").allSatisfy { DialPolicy.classify($0) == .routable })
+        #expect(lan.allSatisfy { DialPolicy.classify($0) == .local } && DialPolicy.classify("127.0.0.2") == .loopback)
     }
 }
