@@ -91,18 +91,10 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError(.unauthorized, "unauthorized", "this route needs 'Authorization: Bearer <token>'; the token is in DATA_DIR/api.token")
         }
         let prefix = "Bearer "
-        guard header.hasPrefix(prefix), AuthMiddleware.equal(Array(header.dropFirst(prefix.count).utf8), token) else {
+        guard header.hasPrefix(prefix), ConstantTime.equal(Array(header.dropFirst(prefix.count).utf8), token) else {
             throw APIError(.unauthorized, "unauthorized", "the bearer token is not this node's token (see DATA_DIR/api.token)")
         }
         return try await next(request, context)
-    }
-
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
-        return difference == 0
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelCore
 import Logging
 
 /// The sidecar's own HTTP surface (127.0.0.1:9335 by default): `/health`, `/metrics`, and
@@ -48,12 +49,8 @@ public enum SidecarAPI {
         }
         router.get("/logs") { request, _ -> Response in
             if let token = sidecar.configuration.logsToken {
-                // The same time whatever the token; the token itself never reaches a response.
-                let given = Array((request.headers[.authorization] ?? "").utf8)
-                let expected = Array("Bearer \(token)".utf8)
-                var difference = given.count ^ expected.count
-                for (index, byte) in expected.enumerated() { difference |= Int(byte ^ (index < given.count ? given[index] : 0)) }
-                guard difference == 0 else {
+                // The token itself never reaches a response.
+                guard ConstantTime.equal(Array((request.headers[.authorization] ?? "").utf8), Array("Bearer \(token)".utf8)) else {
                     var response = Response(
                         status: .unauthorized,
                         body: .init(
