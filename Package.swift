@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CKeelSupport"),
         // The commit stamped by scripts/stamp-build (a header kept out of git).
         .target(name: "CKeelBuildInfo"),
-        .target(name: "KeelFiles", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "KeelFiles", dependencies: ["CKeelSupport", .product(name: "Logging", package: "swift-log")]),
         .target(name: "KeelStorage", dependencies: [
             "CRocksDB", "CKeelSupport", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -112,13 +112,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: [
-            "CKeelSupport", "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
+            "CKeelSupport", "KeelCore", "KeelFiles", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        .testTarget(name: "KeelTestingTests", dependencies: ["KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),

@@ -22,7 +22,7 @@ enum APIBench {
         }
         let node = try ChildProcess(Binaries.path("keel-node"), ["--dev", "--data-dir", dir.path, "--threads", "0",
                                                                   "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0", "--max-tip-age", "100000000"])
-        guard await Poll.until(timeout: 60, { node.output.contains { $0.hasPrefix("keel-node: API ") } }),
+        guard await Poll.holds(within: 60, { node.output.contains { $0.hasPrefix("keel-node: API ") } }),
               let line = node.output.first(where: { $0.hasPrefix("keel-node: API ") }) else {
             print("API bench skipped: the node did not start: \(node.output.suffix(3))")
             return

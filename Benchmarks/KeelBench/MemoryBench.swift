@@ -26,7 +26,7 @@ enum MemoryBench {
             // Start-up: from spawning the process to /ready answering 200 (open, checks, load).
             let spawned = ContinuousClock.now
             let node = try await NodeProcess.start(directory: dir.path, ["--max-tip-age", "100000000"])
-            let ready = await Poll.until(timeout: 300, interval: 0.01) { (try? node.client.raw("/ready").status) == 200 }
+            let ready = await Poll.holds(within: 300, interval: 0.01) { (try? node.client.raw("/ready").status) == 200 }
             let startup = Measure.seconds(ContinuousClock.now - spawned)
             precondition(ready && node.height == UInt64(length), "the node did not come up at height \(length)")
             // RSS is read three times a second apart and the median kept, so one allocator

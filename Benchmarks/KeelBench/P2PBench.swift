@@ -32,7 +32,7 @@ enum P2PBench {
             let started = MonotonicTime.now()
             try net[0].chain.chain.submit(block, origin: .miner)
             let hash = block.hash
-            let arrived = await Poll.until(timeout: 10, interval: 0.001) { arrivals.withLock { $0[hash] } != nil }
+            let arrived = await Poll.holds(within: 10, interval: 0.001) { arrivals.withLock { $0[hash] } != nil }
             precondition(arrived, "block did not reach node \(count - 1)")
             latencies.append(Double(arrivals.withLock { $0[hash]! } - started) / 1e9)
         }
@@ -46,7 +46,7 @@ enum P2PBench {
             let started = MonotonicTime.now()
             try await raw.send(.ping(nonce))
             var got = false
-            _ = await Poll.until(timeout: 5, interval: 0.0002) {
+            _ = await Poll.holds(within: 5, interval: 0.0002) {
                 for case .pong(let n) in raw.messages() where n == nonce { got = true }
                 return got
             }
@@ -85,7 +85,7 @@ enum P2PBench {
             return try await group.reduce(into: [(RawPeer, UInt64)]()) { $0.append($1) }
         }
         let allDone = MonotonicTime.seconds(since: started)
-        let established = await Poll.until(timeout: 60) {
+        let established = await Poll.holds(within: 60) {
             ((try? node.client.metrics()) ?? "").contains("keel_peers{direction=\"inbound\"} \(count)")
         }
         precondition(established, "the node did not report \(count) inbound peers")
@@ -142,7 +142,7 @@ enum P2PBench {
         let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000000"])
         let started = MonotonicTime.now()
         let b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--max-tip-age", "100000000"])
-        let synced = await Poll.until(timeout: 600, interval: 0.05) { b.height == UInt64(count) }
+        let synced = await Poll.holds(within: 600, interval: 0.05) { b.height == UInt64(count) }
         let seconds = MonotonicTime.seconds(since: started)
         precondition(synced, "sync did not finish")
         await b.stop()

@@ -10,7 +10,7 @@ enum ShutdownBench {
         for round in 0..<10 {
             let dir = TemporaryDirectory("bench-stop")
             let child = try ChildProcess(node, ["--dev", "--data-dir", dir.path, "--threads", "2", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"])
-            let mining = await Poll.until(timeout: 60) { child.output.filter { $0.contains("block committed") }.count >= 3 }
+            let mining = await Poll.holds(within: 60) { child.output.filter { $0.contains("block committed") }.count >= 3 }
             precondition(mining, "node did not mine: \(child.output.suffix(3))")
             let start = MonotonicTime.now()
             child.send(round % 2 == 0 ? SIGTERM : SIGKILL)

@@ -72,9 +72,15 @@ extension ChainState {
         var batch = WriteBatch()
         batch.clear(.mempool)
         for tx in candidates {
-            guard let (txid, evicted) = try? admit(tx, &s) else { continue }
-            batch.putMempool(tx, txid: txid)
-            for id in evicted { batch.deleteMempool(id) }
+            do {
+                let (txid, evicted) = try admit(tx, &s)
+                batch.putMempool(tx, txid: txid)
+                for id in evicted { batch.deleteMempool(id) }
+            } catch {
+                // No longer valid on the new tip (spent, immature, over the limits): dropped, as
+                // the mempool is a cache the sender can fill again.
+                logger.debug("mempool transaction dropped on re-admission", metadata: ["txid": "\(tx.txid)", "error": "\(error)"])
+            }
         }
         try store.write(batch, sync: false)
         s.generation += 1

@@ -33,26 +33,26 @@ extension ChainState {
                 if height == 0 { break }
                 if hashes.count >= 10 { step *= 2 }
                 height = height > step ? height - step : 0
-                cursor = try? s.index.ancestor(of: entry, atHeight: height)
+                cursor = readOrNil("the ancestor at height \(height)") { try s.index.ancestor(of: entry, atHeight: height) }
             }
             return hashes
         }
     }
 
     /// The header of a stored block (nil if unknown).
-    public func header(_ hash: Hash256) -> BlockHeader? { state.withLock { (try? $0.index.entry(hash))??.header } }
+    public func header(_ hash: Hash256) -> BlockHeader? { state.withLock { s in readOrNil("header \(hash)") { try s.index.entry(hash)?.header } } }
 
     /// A header check that continues from the stored block `hash` (nil if the block is unknown
     /// or invalid): P2P checks a peer's headers with it before asking for any of their blocks.
     public func headerCheck(extending hash: Hash256) -> HeaderChainCheck? {
         state.withLock { s -> HeaderChainCheck? in
-            guard let parent = try? s.index.entry(hash), parent.isValid,
-                let context = try? s.index.context(of: parent, network: network)
+            guard let parent = readOrNil("header \(hash)", { try s.index.entry(hash) }), parent.isValid,
+                let context = readOrNil("the context of \(hash)", { try s.index.context(of: parent, network: network) })
             else { return nil }
             var timestamps = [parent.header.timestamp]
             var cursor = parent
             while timestamps.count < HeaderChainCheck.lookBack(network), cursor.height > 0,
-                let previous = try? s.index.entry(cursor.header.previousHash)
+                let previous = readOrNil("header \(cursor.header.previousHash)", { try s.index.entry(cursor.header.previousHash) })
             {
                 timestamps.append(previous.header.timestamp)
                 cursor = previous
@@ -81,7 +81,7 @@ extension ChainState {
     /// `submit` makes, for judging a block before decoding the rest of it.
     public func admits(_ header: BlockHeader, rule: WorkRule) -> Bool? {
         state.withLock { s in
-            guard let parent = (try? s.index.entry(header.previousHash)) ?? nil else { return nil }
+            guard let parent = readOrNil("header \(header.previousHash)", { try s.index.entry(header.previousHash) }) else { return nil }
             return rule.admits(parentWork: parent.work, header: header, tip: s.tip)
         }
     }
@@ -113,7 +113,7 @@ extension ChainState {
     }
 
     /// Whether a block with this hash is stored (valid or not).
-    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { (try? $0.index.entry(hash)) != nil } }
+    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { s in readOrNil("header \(hash)") { try s.index.entry(hash) } != nil } }
 
     /// A stored block by hash, on any branch.
     public func block(_ hash: Hash256) throws -> Block? { try store.block(hash) }

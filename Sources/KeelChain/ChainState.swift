@@ -84,16 +84,21 @@ public final class ChainState: Sendable {
         public var onReorg: (@Sendable (_ depth: UInt64) -> Void)?
         /// A template was served from the cache (`cached`) or built, taking `seconds`.
         public var onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)?
+        /// A store read failed under a question that answers "unknown" rather than throwing
+        /// (a peer's locator, a header lookup); already logged.
+        public var onReadFailure: (@Sendable () -> Void)?
 
         /// Creates an observer.
         public init(
             onConnect: (@Sendable (ConnectEvent) -> Void)? = nil,
             onReorg: (@Sendable (_ depth: UInt64) -> Void)? = nil,
-            onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)? = nil
+            onTemplate: (@Sendable (_ cached: Bool, _ seconds: Double) -> Void)? = nil,
+            onReadFailure: (@Sendable () -> Void)? = nil
         ) {
             self.onConnect = onConnect
             self.onReorg = onReorg
             self.onTemplate = onTemplate
+            self.onReadFailure = onReadFailure
         }
     }
 
@@ -211,11 +216,11 @@ public final class ChainState: Sendable {
 
     /// What the header rules need to build or check a child of `hash` (nil if unknown).
     public func parentContext(of hash: Hash256) -> ParentContext? {
-        state.withLock { s in (try? s.index.entry(hash)).flatMap { $0 }.flatMap { try? s.index.context(of: $0, network: network) } }
+        state.withLock { s in readOrNil("the context of \(hash)") { try s.index.entry(hash).map { try s.index.context(of: $0, network: network) } } }
     }
 
     /// Whether `hash` is known and valid, known and invalid, or unknown (nil).
-    public func isValid(_ hash: Hash256) -> Bool? { state.withLock { (try? $0.index.entry(hash))??.isValid } }
+    public func isValid(_ hash: Hash256) -> Bool? { state.withLock { s in readOrNil("block \(hash)") { try s.index.entry(hash)?.isValid } } }
 
     /// Headers held in memory (the window near the tips), and about how many bytes they take.
     public var headerWindow: (count: Int, bytes: Int) { state.withLock { ($0.index.count, $0.index.estimatedBytes) } }

@@ -29,7 +29,7 @@ public enum Reindexer {
         var clean = WriteBatch()
         var dropped = 0
         try store.database.scan(.blocks) { key, _ in
-            if let hash = Hash256(bytes: key), let block = try? store.block(hash), block.hash == hash {
+            if let hash = Hash256(bytes: key), let block = try Reindexer.readable(hash, in: store), block.hash == hash {
                 found.append((block.header.height, hash))
             } else {
                 clean.delete(.blocks, key)
@@ -52,7 +52,14 @@ public enum Reindexer {
         for (index, entry) in ordered.enumerated() where entry.height > 0 {
             // Blocks whose ancestors were dropped (or that are invalid) are skipped.
             guard let block = try store.block(entry.hash) else { continue }
-            _ = try? chain.submit(block, origin: .reindex)
+            do {
+                _ = try chain.submit(block, origin: .reindex)
+            } catch let error as StorageError {
+                // The disk, not the block: stop rather than leave the block out of the index.
+                throw error
+            } catch {
+                logger.debug("reindex skipped an invalid block", metadata: ["hash": "\(entry.hash)", "error": "\(error)"])
+            }
             if let report = meter.update(done: UInt64(index + 1), total: UInt64(ordered.count), now: MonotonicTime.secondsNow()) {
                 logger.info("reindexing: \(report.line(unit: "blocks"))", metadata: ["height": "\(chain.tip.height)"])
             }
@@ -63,5 +70,18 @@ public enum Reindexer {
         let report = Report(blocksRead: found.count, blocksDropped: dropped, height: chain.tip.height)
         logger.notice("reindex complete", metadata: ["height": "\(report.height)"])
         return (chain, report)
+    }
+
+    /// The block under `hash`, or nil when its record is damaged or does not decode (it is
+    /// dropped and counted); a failing disk is thrown, since dropping a block for an I/O
+    /// error would lose it.
+    static func readable(_ hash: Hash256, in store: ChainStore) throws -> Block? {
+        do {
+            return try store.block(hash)
+        } catch let error as StorageError where error.code == .io || error.code == .noSpace {
+            throw error
+        } catch {
+            return nil
+        }
     }
 }

@@ -107,6 +107,9 @@ public final class NodeMetrics: Sendable {
     public let chainTipTimestamp: Gauge
     /// `keel_storage_write_failures_total`: writes RocksDB refused.
     public let storageWriteFailures: MonotonicCounter
+    /// `keel_storage_read_failures_total`: reads RocksDB failed under a question answered as
+    /// "unknown" (each also logged at error).
+    public let storageReadFailures: Counter
     /// `keel_storage_records_dropped_total{column_family}`: damaged records dropped from the
     /// disposable families (peers, mempool).
     public let recordsDropped: [String: MonotonicCounter]
@@ -264,6 +267,10 @@ public final class NodeMetrics: Sendable {
                 descriptor: .keel(
                     "keel_storage_write_failures_total",
                     "Writes RocksDB refused (disk full, I/O error, read-only filesystem).")))
+        storageReadFailures = r.makeCounter(
+            descriptor: .keel(
+                "keel_storage_read_failures_total",
+                "Store reads that failed under a question answered as unknown (a peer's locator, a header lookup); each is logged."))
         r.makeGauge(
             descriptor: .keel("keel_build_info", "Always 1; the labels say which build is running."), labels: [("version", version), ("commit", commit)]
         ).set(to: 1.0)

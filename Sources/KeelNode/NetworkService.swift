@@ -1,3 +1,4 @@
+import KeelCore
 import KeelP2P
 import Logging
 import ServiceLifecycle
@@ -19,7 +20,7 @@ public struct NetworkService: Service {
     public func run() async throws {
         while node.chain == nil {
             if isShuttingDown || Task.isCancelled { return }
-            try? await Task.sleep(for: .milliseconds(100))
+            await Task.pause(for: .milliseconds(100))
         }
         guard let chain = node.chain else { return }
         let network = try P2PNetwork(

@@ -74,7 +74,13 @@ extension Node {
                     let threads = pausedMiningThreads.withLock { t in
                         defer { t = 0 }; return t
                     }
-                    if threads > 0 { _ = try? startMining(threads: threads) }
+                    if threads > 0 {
+                        do {
+                            _ = try startMining(threads: threads)
+                        } catch {
+                            logger.warning("mining did not restart after the pause", metadata: ["error": "\(error)"])
+                        }
+                    }
                     logger.notice("writes work again; taking blocks and transactions", metadata: ["mining_threads": "\(threads)"])
                 } catch {
                     logger.debug("writes still fail", metadata: ["error": "\(error)"])

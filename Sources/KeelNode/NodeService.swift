@@ -48,7 +48,7 @@ public struct NodeService: Service {
         // not, the storage watch giving up and graceful shutdown do.
         let failure: (any Error)? = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(max(warmup, 0) * 1e9))
+                await Task.pause(for: .seconds(max(warmup, 0)))
                 if !Task.isCancelled, let sample = ProcessSample.read() {
                     metrics.observe(node.memoryAccount(), residentBytes: sample.residentBytes)
                 }
@@ -71,7 +71,7 @@ public struct NodeService: Service {
                         systemd.watchdog()
                         pinged = now
                     }
-                    try? await Task.sleep(for: .seconds(tick))
+                    await Task.pause(for: .seconds(tick))
                 }
                 return .carryOn
             }
@@ -88,12 +88,16 @@ public struct NodeService: Service {
                             systemd.status(line)
                         }
                     }
-                    try? await Task.sleep(for: .seconds(1))
+                    await Task.pause(for: .seconds(1))
                 }
                 return .carryOn
             }
             group.addTask {
-                try? await gracefulShutdown()
+                do {
+                    try await gracefulShutdown()
+                } catch {
+                    // Cancelled rather than asked to shut down: the service is ending either way.
+                }
                 return .stop
             }
             var failure: (any Error)?

@@ -87,6 +87,7 @@ struct NodeTelemetry: Sendable {
                     metrics.templateMisses.increment()
                     metrics.templateBuildSeconds.record(seconds)
                 }
-            })
+            },
+            onReadFailure: { metrics.storageReadFailures.increment() })
     }
 }

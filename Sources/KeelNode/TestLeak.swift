@@ -1,3 +1,4 @@
+import KeelCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -25,7 +26,7 @@ public final class TestLeak: Service, Sendable {
             // Ten chunks a second, so RSS climbs smoothly rather than in steps.
             let chunk = [UInt8](repeating: 0xA5, count: max(1, kibPerSecond * 1_024 / 10))
             retained.withLock { $0.append(chunk) }
-            try? await Task.sleep(for: .milliseconds(100))
+            await Task.pause(for: .milliseconds(100))
         }
     }
 }

@@ -176,8 +176,13 @@ extension P2PNetwork {
             reassign(returned, excluding: peer.id)
             requestBlocks(from: peer)
         case .getheaders(let locator, let stop):
-            let headers = (try? chain.headers(after: locator, stop: stop == .zero ? nil : stop, limit: Message.maxHeaders)) ?? []
-            peer.send(.headers(headers))
+            do {
+                peer.send(.headers(try chain.headers(after: locator, stop: stop == .zero ? nil : stop, limit: Message.maxHeaders)))
+            } catch {
+                // A store read failed: the peer gets no headers (it asks another) and we log it.
+                logger.error("cannot read headers for a peer", metadata: ["peer": "\(peer.id)", "error": "\(error)"])
+                peer.send(.headers([]))
+            }
         case .headers(let headers):
             handleHeaders(headers, from: peer)
         case .block(let block):
@@ -268,10 +273,16 @@ extension P2PNetwork {
         for item in items.prefix(P2PNetwork.maxServed) where !peer.isClosing {
             switch item.kind {
             case .block:
-                if let block = try? chain.block(item.hash) {
-                    peer.markKnown(item.hash)
-                    peer.send(.block(block))
-                } else {
+                do {
+                    if let block = try chain.block(item.hash) {
+                        peer.markKnown(item.hash)
+                        peer.send(.block(block))
+                    } else {
+                        missing.append(item)
+                    }
+                } catch {
+                    // A store read failed: answered as not found, and logged.
+                    logger.error("cannot read a block for a peer", metadata: ["hash": "\(item.hash)", "error": "\(error)"])
                     missing.append(item)
                 }
             case .transaction:

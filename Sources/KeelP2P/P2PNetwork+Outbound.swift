@@ -75,7 +75,7 @@ extension P2PNetwork {
                 _ = await outcome.wait()
                 // At most ten dials a second: a book full of dead addresses (an addr flood) must
                 // not turn the dialler into a busy loop.
-                try? await Task.sleep(for: .milliseconds(100))
+                await Task.pause(for: .milliseconds(100))
                 state.withLock { _ = $0.dialing.remove(candidate.address) }
             }
         }
@@ -91,7 +91,7 @@ extension P2PNetwork {
             }) {
                 return
             }
-            try? await Task.sleep(for: .milliseconds(100))
+            await Task.pause(for: .milliseconds(100))
         }
     }
 
@@ -180,13 +180,13 @@ extension P2PNetwork {
     /// Checks for stalled and timed-out block requests every second.
     func downloadLoop() async {
         while !Task.isCancelled, !state.withLock({ $0.stopping }) {
-            try? await Task.sleep(for: .seconds(1))
+            await Task.pause(for: .seconds(1))
             checkDownloads()
         }
     }
 
     private func waitForHealthTick() async {
-        try? await Task.sleep(for: .milliseconds(Int64(configuration.healthInterval * 1000)))
+        await Task.pause(for: .milliseconds(Int64(configuration.healthInterval * 1000)))
     }
 
     func healthRound() {

@@ -122,7 +122,7 @@ extension P2PNetwork {
             let now = P2PNetwork.monotonicMilliseconds()
             let (established, deadline) = peer.state.withLock { ($0.handshake.isEstablished, $0.handshake.deadline) }
             let wait = established ? 1000 : min(1000, deadline > now ? deadline - now : 0) + 5
-            try? await Task.sleep(for: .milliseconds(wait))
+            await Task.pause(for: .milliseconds(wait))
             let later = P2PNetwork.monotonicMilliseconds()
             guard established else {
                 perform(peer.state.withLock { $0.handshake.tick(now: later) }, peer)

@@ -159,7 +159,11 @@ public final class P2PNetwork: Service, Sendable {
                     for await job in self.jobs { jobGroup.addTask { await job() } }
                 }
             }
-            try? await gracefulShutdown()
+            do {
+                try await gracefulShutdown()
+            } catch {
+                // Cancelled rather than asked to shut down: the service is ending either way.
+            }
             self.stop()
             group.cancelAll()
         }

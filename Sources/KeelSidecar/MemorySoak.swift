@@ -58,7 +58,7 @@ public struct MemorySoak: Sendable {
     static func quietestScrape(_ node: SoakNode) async -> MetricsText? {
         var best: (text: MetricsText, unaccounted: Double)?
         for reading in 0..<readingsPerSample {
-            if reading > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+            if reading > 0 { await Task.pause(for: .milliseconds(500)) }
             guard let text = try? await node.scrape() else { continue }
             let unaccounted = text.value("keel_process_rss_unaccounted_bytes") ?? .infinity
             if best == nil || unaccounted < best!.unaccounted { best = (text, unaccounted) }
@@ -154,7 +154,7 @@ public struct MemorySoak: Sendable {
                 }
             }
             let wait = min(nextSample - elapsed(), nextPayment - Monotonic.seconds())
-            try? await Task.sleep(for: .milliseconds(Int64(max(1, min(200, wait * 1000)))))
+            await Task.pause(for: .milliseconds(Int64(max(1, min(200, wait * 1000)))))
         }
         await node.stop()
         progress("soak memory: done", 1)

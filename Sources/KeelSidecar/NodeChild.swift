@@ -1,5 +1,6 @@
 import CKeelSupport
 import Foundation
+import KeelCore
 import KeelFiles
 import Synchronization
 
@@ -39,16 +40,7 @@ final class NodeChild: Sendable {
         if echo, OperatorLogging.isJournal(STDOUT_FILENO) { env[OperatorLogging.formatVariable] = "journal" }
         for (key, value) in environment { env[key] = value }
         let (outFD, errFD, statusFD) = (outPipe[1], errPipe[1], statusPipe[1])
-        let (pid, spawnErrno) = SpawnThread.shared.run { [env] () -> (pid_t, Int32) in
-            let argv = ([command] + arguments).map { strdup($0) } + [nil]
-            let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer {
-                for p in argv { free(p) }
-                for p in envp { free(p) }
-            }
-            let pid = keel_spawn(command, argv, envp, outFD, errFD, statusFD)
-            return (pid, errno)
-        }
+        let (pid, spawnErrno) = Spawner.shared.spawn(command, arguments, environment: env, stdout: outFD, stderr: errFD, status: statusFD)
         close(outPipe[1])
         close(errPipe[1])
         close(statusPipe[1])
@@ -146,7 +138,7 @@ final class Reaper: Sendable {
             poll()
             if let status = takeStatus(of: pid) { return status }
             if Monotonic.seconds() >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
+            await Task.pause(for: .milliseconds(10))
         }
     }
 
@@ -173,7 +165,7 @@ enum Monotonic {
     static func sleep(_ seconds: Double, unless stop: () -> Bool) async {
         let deadline = Monotonic.seconds() + seconds
         while Monotonic.seconds() < deadline, !stop() {
-            try? await Task.sleep(for: .milliseconds(Int64(min(100, max(1, (deadline - Monotonic.seconds()) * 1000)))))
+            await Task.pause(for: .milliseconds(Int64(min(100, max(1, (deadline - Monotonic.seconds()) * 1000)))))
         }
     }
 }

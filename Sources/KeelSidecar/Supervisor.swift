@@ -1,6 +1,7 @@
 import CKeelSupport
 import Foundation
 import KeelClient
+import KeelCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -104,7 +105,7 @@ public final class Supervisor: Service, Sendable {
             group.addTask {
                 while !Task.isCancelled {
                     self.reaper.poll()
-                    try? await Task.sleep(for: .milliseconds(20))
+                    await Task.pause(for: .milliseconds(20))
                 }
             }
             await self.superviseLoop()
@@ -212,7 +213,7 @@ public final class Supervisor: Service, Sendable {
                     announcedStable = true
                     onEvent(.stable)
                 }
-                try? await Task.sleep(for: .milliseconds(20))
+                await Task.pause(for: .milliseconds(20))
             }
         }
     }
@@ -249,7 +250,7 @@ public final class Supervisor: Service, Sendable {
                 tracker.fail("\(failures) health checks failed in a row (\(url ?? "no API address yet"))")
                 return
             }
-            try? await Task.sleep(for: .milliseconds(Int64(settings.interval * 1000)))
+            await Task.pause(for: .milliseconds(Int64(settings.interval * 1000)))
         }
     }
 

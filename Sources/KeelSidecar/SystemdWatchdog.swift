@@ -1,3 +1,4 @@
+import KeelCore
 import KeelFiles
 import ServiceLifecycle
 
@@ -19,12 +20,16 @@ public struct SystemdWatchdog: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         systemd.watchdog()
-                        try? await Task.sleep(for: .seconds(interval * 0.9))
+                        await Task.pause(for: .seconds(interval * 0.9))
                     }
                 }
             }
             group.addTask {
-                try? await gracefulShutdown()
+                do {
+                    try await gracefulShutdown()
+                } catch {
+                    // Cancelled rather than asked to shut down: the service is ending either way.
+                }
                 systemd.stopping(status: "stopping: the node is stopped first (SIGTERM, then SIGKILL after stop.timeout)")
             }
             await group.next()

@@ -1,5 +1,6 @@
 import Foundation
 import KeelClient
+import KeelCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -97,7 +98,7 @@ public final class WebhookDispatcher: Service, Sendable {
                     let w = $0; $0 = false; return w
                 }), !(Task.isShuttingDownGracefully || Task.isCancelled)
             {
-                try? await Task.sleep(for: .milliseconds(50))
+                await Task.pause(for: .milliseconds(50))
                 waited += 1
             }
         }
@@ -108,7 +109,7 @@ public final class WebhookDispatcher: Service, Sendable {
     public func flush(until deadline: Double) async -> Bool {
         while outbox.depth > 0, Monotonic.seconds() < deadline {
             await deliverDue()
-            if outbox.depth > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+            if outbox.depth > 0 { await Task.pause(for: .milliseconds(100)) }
         }
         return outbox.depth == 0
     }

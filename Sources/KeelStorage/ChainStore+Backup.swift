@@ -61,7 +61,12 @@ extension ChainStore {
             try AtomicFile.write(try encoder.encode(backup), to: target + "/backup.json", mode: 0o600)
             return backup
         } catch {
-            try? FileManager.default.removeItem(atPath: target)
+            do {
+                try FileManager.default.removeItem(atPath: target)
+            } catch {
+                // Nothing was written yet, or the partial copy cannot go: the error below names
+                // the target either way.
+            }
             if let storage = error as? StorageError { throw storage }
             throw StorageError(.io, "cannot write the backup to \(target)", cause: error)
         }

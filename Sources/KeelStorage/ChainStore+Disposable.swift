@@ -27,7 +27,11 @@ extension ChainStore {
         dropped.add(family, damaged.count)
         var batch = WriteBatch()
         for key in damaged { batch.delete(family, key) }
-        // Best effort: a key left behind is skipped again at the next start.
-        try? write(batch, sync: false)
+        do {
+            try write(batch, sync: false)
+        } catch {
+            // Best effort: a key left behind is skipped and counted again at the next start, and
+            // the write gate has counted a failing disk.
+        }
     }
 }

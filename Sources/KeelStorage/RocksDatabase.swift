@@ -199,9 +199,13 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// An integer RocksDB property of a column family (e.g. `rocksdb.total-sst-files-size`).
     public func integerProperty(_ family: ColumnFamily, _ name: String) -> UInt64? {
-        try? using(family) { db, cf in
-            var value: UInt64 = 0
-            return rocksdb_property_int_cf(db, cf, name, &value) == 0 ? value : nil
+        do {
+            return try using(family) { db, cf in
+                var value: UInt64 = 0
+                return rocksdb_property_int_cf(db, cf, name, &value) == 0 ? value : nil
+            }
+        } catch {
+            return nil  // closed: there is nothing to report
         }
     }
 

@@ -57,7 +57,7 @@ public final class HostilePeer: Sendable {
                     break
                 }
             }
-            try? await Task.sleep(for: .milliseconds(10))
+            await Task.pause(for: .milliseconds(10))
         }
     }
 

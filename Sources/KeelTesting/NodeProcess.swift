@@ -20,24 +20,85 @@ public final class NodeProcess: Sendable {
         directory: String, _ arguments: [String] = [], launcher: [String] = [],
         timeout: Double = 60
     ) async throws -> NodeProcess {
-        var args = ["--dev", "--data-dir", directory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"]
-        if !arguments.contains("--threads") { args += ["--threads", "0"] }
-        let command = launcher + [Binaries.path("keel-node")] + args + arguments
-        let process = try ChildProcess(command[0], Array(command.dropFirst()))
-        func value(_ prefix: String) -> String? {
-            process.output.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: " ")[0]) }
+        var builder = Builder(directory: directory)
+        builder.arguments = arguments
+        builder.launcher = launcher
+        builder.timeout = timeout
+        return try await builder.start()
+    }
+
+    /// How a test starts a `keel-node --dev`: the one way every process test does it.
+    public struct Builder: Sendable {
+        /// The data directory.
+        public var directory: String
+        /// Arguments after the harness's own (`--dev`, the data directory, loopback ports on
+        /// port 0, `--threads 0` unless given here).
+        public var arguments: [String] = []
+        /// A command that executes the node (`["/usr/bin/prlimit", "--nofile=192:192"]`).
+        public var launcher: [String] = []
+        /// `--log-level`; debug logs each committed block, which crash tests read.
+        public var logLevel: String?
+        /// Seconds (scaled) for the API and P2P addresses to be printed.
+        public var timeout: Double = 60
+        /// Whether `start` also waits for the P2P address (a reindexing node serves its API
+        /// before it listens for peers); without it `p2pAddress` may be empty.
+        public var awaitsP2P = true
+
+        /// A node on `directory`, not mining.
+        public init(directory: String) { self.directory = directory }
+
+        /// The same node mining with `threads` threads.
+        public func mining(_ threads: Int = 1) -> Builder { with(["--threads", String(threads)]) }
+
+        /// The same node with `extra` arguments appended.
+        public func with(_ extra: [String]) -> Builder {
+            var copy = self
+            copy.arguments += extra
+            return copy
         }
-        let up = await Poll.until(timeout: timeout) {
-            (value("keel-node: API ") != nil && value("keel-node: p2p ") != nil) || !process.isRunning
+
+        /// The same node logging at `level`.
+        public func logging(_ level: String) -> Builder {
+            var copy = self
+            copy.logLevel = level
+            return copy
         }
-        guard up, let url = value("keel-node: API "), let p2p = value("keel-node: p2p ") else {
-            process.send(SIGKILL)
-            throw PollTimeout(what: "keel-node to come up: \(process.output.suffix(5).joined(separator: " | "))")
+
+        /// The full command line, launcher first.
+        public var commandLine: [String] {
+            var args = ["--dev", "--data-dir", directory, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"]
+            if !arguments.contains("--threads") { args += ["--threads", "0"] }
+            if let logLevel, !arguments.contains("--log-level") { args += ["--log-level", logLevel] }
+            return launcher + [Binaries.path("keel-node")] + args + arguments
         }
-        let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return NodeProcess(
-            directory: directory, process: process, client: NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)),
-            p2pAddress: p2p)
+
+        /// Starts the process without waiting for it (crash tests read its output from the
+        /// first line).
+        public func spawn() throws -> ChildProcess {
+            let command = commandLine
+            return try ChildProcess(command[0], Array(command.dropFirst()))
+        }
+
+        /// Starts the node and waits until its API and P2P addresses are printed.
+        public func start() async throws -> NodeProcess {
+            let process = try spawn()
+            func value(_ prefix: String) -> String? {
+                process.output.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: " ")[0]) }
+            }
+            let up = await Poll.holds(within: timeout) {
+                (value("keel-node: API ") != nil && (!awaitsP2P || value("keel-node: p2p ") != nil)) || !process.isRunning
+            }
+            guard up, let url = value("keel-node: API "), let p2p = value("keel-node: p2p ") ?? (awaitsP2P ? nil : "") else {
+                process.send(SIGKILL)
+                throw PollTimeout(
+                    what: "keel-node to print its addresses", seconds: Poll.scaled(timeout),
+                    last: process.output.suffix(5).joined(separator: " | "))
+            }
+            let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return NodeProcess(
+                directory: directory, process: process, client: NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)),
+                p2pAddress: p2p)
+        }
     }
 
     private init(directory: String, process: ChildProcess, client: NodeClient, p2pAddress: String) {
@@ -83,7 +144,7 @@ public final class NodeProcess: Sendable {
                 _ = try b.client.disconnect(a.p2pAddress)
             }
         }
-        let done = await Poll.until(timeout: 20) {
+        let done = await Poll.holds(within: 20) {
             left.allSatisfy { a in
                 let seen = Set(((try? a.client.peers()) ?? []).compactMap(\.listenAddress))
                 return right.allSatisfy { !seen.contains($0.p2pAddress) }
@@ -107,7 +168,7 @@ public final class NodeProcess: Sendable {
 
     /// Waits until every node reports the same tip hash.
     public static func waitForTips(_ nodes: [NodeProcess], timeout: Double = 60) async throws {
-        let agreed = await Poll.until(timeout: timeout, interval: 0.1) {
+        let agreed = await Poll.holds(within: timeout, interval: 0.1) {
             let tips = nodes.map { $0.status()?.tip }
             return !tips.contains(nil) && Set(tips).count == 1
         }

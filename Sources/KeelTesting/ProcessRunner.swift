@@ -1,5 +1,6 @@
 import CKeelSupport
 import Foundation
+import KeelFiles
 import Synchronization
 
 /// Where the package's built executables are: `KEEL_BIN_DIR`, or the directory of the running
@@ -17,67 +18,101 @@ public enum Binaries {
 }
 
 /// A real child process with its output captured line by line, for out-of-process tests.
+/// It is forked by the process's `Spawner` thread: its own process group, stdin from /dev/null,
+/// and SIGKILLed by the kernel when the test runner dies (a killed runner leaves no node behind).
+/// Its output is kept with the test's artifacts when the test fails (`TestArtifacts`).
 public final class ChildProcess: Sendable {
-    private final class Output: Sendable {
+    /// Lines read so far, shared with the reader thread and the test's artifact scope.
+    final class Output: Sendable {
         let lines = Mutex<[String]>([])
-        let partial = Mutex<[UInt8]>([])
         let closed = Atomic<Bool>(false)
+
+        var text: String { lines.withLock { $0.joined(separator: "\n") } }
     }
 
-    private let process: Process
     private let captured = Output()
-    /// The pipe's read end, held for the process's life (the handler does not keep it open).
-    private let reader: FileHandle
-    /// The process id.
+    /// The raw wait status once reaped (only this pid is ever waited for: a `waitpid(-1)` would
+    /// take other tests' children).
+    private let waitStatus = Mutex<Int32?>(nil)
+    /// The process id (also its process group id).
     public let pid: Int32
 
-    /// Starts `executable` with `arguments`; stdout and stderr are merged and captured.
+    /// Starts `executable` (an absolute path, or a name looked up in `PATH`) with `arguments`
+    /// and this process's environment; stdout and stderr are merged and captured.
     public init(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        // Close-on-exec from the start (Foundation's Pipe is not): tests start processes from
-        // many threads at once, and a node spawned by another test in the instant between
-        // pipe() and this spawn would inherit the write end and hold it open for its whole
-        // life, so this output would never reach end of file. The spawn's dup2 onto 1 and 2
-        // clears the flag for this child only.
-        var fds: [Int32] = [-1, -1]
-        guard keel_pipe_cloexec(&fds) == 0 else { throw PollTimeout(what: "a pipe for \(executable) (errno \(errno))") }
-        let reading = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        let writing = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
-        process.standardOutput = writing
-        process.standardError = writing
-        self.process = process
-        reader = reading
-        let captured = self.captured
-        reading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                // A last line without a newline is still a line.
-                let rest = captured.partial.withLock { buffer in
-                    defer { buffer.removeAll() }; return buffer
-                }
-                if !rest.isEmpty { captured.lines.withLock { $0.append(String(decoding: rest, as: UTF8.self)) } }
-                captured.closed.store(true, ordering: .releasing)
-                return
-            }
-            let complete: [String] = captured.partial.withLock { buffer in
-                buffer.append(contentsOf: data)
-                var out = [String]()
-                while let newline = buffer.firstIndex(of: 10) {
-                    out.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-                return out
-            }
-            if !complete.isEmpty { captured.lines.withLock { $0.append(contentsOf: complete) } }
+        let path = try ChildProcess.resolve(executable)
+        // Close-on-exec from the start: tests start processes from many threads at once, and a
+        // node spawned by another test in the instant between pipe() and this spawn would inherit
+        // the write end and hold it open for its whole life, so this output would never end.
+        var fds: [Int32] = [-1, -1], status: [Int32] = [-1, -1]
+        guard keel_pipe_cloexec(&fds) == 0, keel_pipe_cloexec(&status) == 0 else {
+            let error = errno
+            for fd in fds + status where fd >= 0 { close(fd) }
+            throw PollTimeout(what: "a pipe for \(executable) (errno \(error))")
         }
-        try process.run()
-        // Our copy of the write end: once the child (and only it) closes its copies, the
-        // reader sees end of file.
-        try? writing.close()
-        pid = process.processIdentifier
+        let (pid, forkErrno) = Spawner.shared.spawn(
+            path, arguments, environment: ProcessInfo.processInfo.environment, stdout: fds[1], stderr: fds[1], status: status[1])
+        close(fds[1])
+        close(status[1])
+        guard pid > 0 else {
+            close(fds[0]); close(status[0])
+            throw PollTimeout(what: "a fork for \(executable) (errno \(forkErrno))")
+        }
+        // The status pipe closes on a successful exec; four bytes are exec's errno.
+        var execErrno: Int32 = 0
+        let got = read(status[0], &execErrno, MemoryLayout<Int32>.size)
+        close(status[0])
+        self.pid = pid
+        ChildProcess.drain(fds[0], into: captured)
+        if got == MemoryLayout<Int32>.size {
+            _ = reap(blocking: true)
+            throw PollTimeout(what: "\(executable) to start (exec failed, errno \(execErrno))")
+        }
+        TestArtifacts.current?.keep(output: captured, of: "\((path as NSString).lastPathComponent)-\(pid)")
+    }
+
+    /// `executable` itself when it names a path, else its first match in `PATH`.
+    private static func resolve(_ executable: String) throws -> String {
+        if executable.contains("/") { return executable }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") where access("\(dir)/\(executable)", X_OK) == 0 { return "\(dir)/\(executable)" }
+        throw PollTimeout(what: "\(executable) in PATH (\(path))")
+    }
+
+    /// Reads `fd` to end of file on a thread of its own, splitting lines; a last line without a
+    /// newline is still a line.
+    private static func drain(_ fd: Int32, into captured: Output) {
+        Thread {
+            var pending = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = read(fd, &chunk, chunk.count)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                pending.append(contentsOf: chunk[..<n])
+                var complete = [String]()
+                while let newline = pending.firstIndex(of: 10) {
+                    complete.append(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+                if !complete.isEmpty { captured.lines.withLock { $0.append(contentsOf: complete) } }
+            }
+            if !pending.isEmpty { captured.lines.withLock { $0.append(String(decoding: pending, as: UTF8.self)) } }
+            close(fd)
+            captured.closed.store(true, ordering: .releasing)
+        }.start()
+    }
+
+    /// The wait status if the process has exited (reaping it), else nil.
+    private func reap(blocking: Bool = false) -> Int32? {
+        waitStatus.withLock { known in
+            if let known { return known }
+            var status: Int32 = 0
+            var got: pid_t
+            repeat { got = waitpid(pid, &status, blocking ? 0 : WNOHANG) } while got < 0 && errno == EINTR
+            if got == pid { known = status }
+            return known
+        }
     }
 
     /// Every complete line so far.
@@ -86,85 +121,43 @@ public final class ChildProcess: Sendable {
     /// Whether the output pipe has reached end of file (every line is in `output`).
     public var outputClosed: Bool { captured.closed.load(ordering: .acquiring) }
 
-    /// Sends `signal` (e.g. SIGTERM, SIGKILL).
+    /// Sends `signal` (e.g. SIGTERM, SIGKILL) to the process.
     public func send(_ signal: Int32) { kill(pid, signal) }
 
     /// Whether the process is still running.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { reap() == nil }
 
-    /// Waits up to `timeout` seconds for the process to exit; returns its status (the signal
-    /// number for a signal death) or nil on timeout.
-    public func waitForExit(timeout: Double, interval: Double = 0.02) async -> Int32? {
-        let ok = await Poll.until(timeout: timeout, interval: interval) { !self.process.isRunning }
-        guard ok else { return nil }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Its exit code, or the signal number for a signal death (as Foundation's `Process`
+    /// reports it); nil while it runs.
+    public var terminationStatus: Int32? {
+        guard let status = reap() else { return nil }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
     }
 
-    /// Whether the process died from a signal (false while it runs: Foundation traps on asking
-    /// a running process why it ended, which took the whole test runner down once).
-    public var exitedBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
+    /// Waits up to `timeout` seconds (scaled) for the process to exit; returns its status (the
+    /// signal number for a signal death) or nil on timeout.
+    public func waitForExit(timeout: Double, interval: Double = 0.02) async -> Int32? {
+        guard await Poll.holds(within: timeout, interval: interval, { !self.isRunning }) else { return nil }
+        return terminationStatus
+    }
+
+    /// Whether the process died from a signal (false while it runs).
+    public var exitedBySignal: Bool { reap().map { $0 & 0x7f != 0 } ?? false }
 
     /// Waits until a line satisfies `predicate`; returns it, or nil at the deadline or exit.
     public func waitForLine(timeout: Double, _ predicate: @escaping @Sendable (String) -> Bool) async -> String? {
         var found: String?
-        _ = await Poll.until(timeout: timeout) {
+        _ = await Poll.holds(within: timeout) {
             found = self.output.first(where: predicate)
-            return found != nil || !self.process.isRunning
+            return found != nil || !self.isRunning
         }
         return found ?? output.first(where: predicate)
     }
 
     deinit {
-        if process.isRunning {
+        if reap() == nil {
             kill(pid, SIGKILL)
-            process.waitUntilExit()
+            _ = reap(blocking: true)
         }
     }
-}
-
-/// Polling with a deadline: the way tests wait for a condition instead of sleeping.
-public enum Poll {
-    /// What every deadline is multiplied by: `KEEL_TIMEOUT_FACTOR` (default 1), for a machine
-    /// slower than the ones the deadlines were chosen on (valgrind, a loaded CI host).
-    public static let timeoutFactor: Double = {
-        guard let text = ProcessInfo.processInfo.environment["KEEL_TIMEOUT_FACTOR"], let factor = Double(text), factor >= 1 else { return 1 }
-        return factor
-    }()
-
-    /// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes
-    /// (false), the timeout scaled by `timeoutFactor`. A cancelled task stops polling at once
-    /// (false): a cancelled sleep throws immediately, and looping on it would spin.
-    public static func until(timeout: Double, interval: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout * timeoutFactor)
-        while true {
-            if try condition() { return true }
-            if Date() > deadline || Task.isCancelled { return false }
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-        }
-    }
-
-    /// Runs a command to completion and returns its exit status and merged output.
-    public static func run(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(executable, arguments)
-        guard let status = await child.waitForExit(timeout: timeout) else {
-            child.send(SIGKILL)
-            throw PollTimeout(what: "\(executable) \(arguments.joined(separator: " "))")
-        }
-        // The reader may still be draining the pipe after exit (on a loaded machine its handler
-        // can wait seconds for a thread): wait for end of file, which comes once the child has
-        // exited, since no other process holds the pipe (it is close-on-exec).
-        _ = await until(timeout: 10) { child.outputClosed }
-        return (status, child.output.joined(separator: "\n"))
-    }
-}
-
-/// A command did not finish within its deadline.
-public struct PollTimeout: Error, CustomStringConvertible {
-    /// What was waited for.
-    public let what: String
-    /// Names what was waited for.
-    public init(what: String) { self.what = what }
-    /// The description.
-    public var description: String { "timed out waiting for \(what)" }
 }

@@ -101,7 +101,7 @@ public final class RawPeer: Sendable {
     public var isClosed: Bool { box.closed.load(ordering: .acquiring) }
 
     /// Waits until the node closes the connection.
-    public func waitClosed(timeout: Double) async -> Bool { await Poll.until(timeout: timeout) { isClosed } }
+    public func waitClosed(timeout: Double) async -> Bool { await Poll.holds(within: timeout) { isClosed } }
 
     /// Messages received so far that were not yet returned.
     public func messages() -> [Message] {
@@ -124,7 +124,7 @@ public final class RawPeer: Sendable {
                     network: network.name, genesis: network.genesis.hash, nonce: UInt64.random(in: 1...UInt64.max),
                     listenPort: 0, bestHeight: bestHeight, userAgent: "raw-peer/test", timestamp: time)))
         var sawVersion = false, sawVerack = false
-        let done = await Poll.until(timeout: timeout) {
+        let done = await Poll.holds(within: timeout) {
             for message in messages() {
                 if case .version = message { sawVersion = true }
                 if case .verack = message { sawVerack = true }

@@ -42,7 +42,7 @@ public final class TestPeerNode: Sendable {
         let group = ServiceGroup(configuration: .init(services: [network], logger: logger))
         let runner = Task<Void, Never> { do { try await group.run() } catch {} }
         let node = TestPeerNode(index: index, chain: chain, network: network, registry: registry, group: group, runner: runner)
-        guard await Poll.until(timeout: 60, { network.listenAddress != nil || configuration.listenHost == nil }) else {
+        guard await Poll.holds(within: 60, { network.listenAddress != nil || configuration.listenHost == nil }) else {
             throw PollTimeout(what: "node \(index) to listen")
         }
         return node
@@ -155,7 +155,7 @@ public final class TestNetwork: Sendable {
                 nodes[b].network.disconnect(address: nodes[a].address)
             }
         }
-        let ok = await Poll.until(timeout: 10) {
+        let ok = await Poll.holds(within: 10) {
             left.allSatisfy { a in
                 let listening = Set(nodes[a].network.peers().compactMap(\.listenAddress))
                 return right.allSatisfy { !listening.contains(nodes[$0].address) }
@@ -167,7 +167,7 @@ public final class TestNetwork: Sendable {
     /// Waits until every node in `which` (all by default) has the same tip.
     public func waitForTips(_ which: [Int]? = nil, timeout: Double = 30) async throws {
         let chosen = (which ?? Array(nodes.indices)).map { nodes[$0] }
-        let agreed = await Poll.until(timeout: timeout) { Set(chosen.map(\.tip.hash)).count == 1 }
+        let agreed = await Poll.holds(within: timeout) { Set(chosen.map(\.tip.hash)).count == 1 }
         if !agreed {
             let tips = chosen.map { "node\($0.index)=\($0.tip.height)" }.joined(separator: " ")
             throw PollTimeout(what: "tips to agree (\(tips))")

@@ -6,7 +6,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("API: routes that change state")
+@Suite("API: routes that change state", .keepsArtifacts)
 struct ChangeRoutesTests {
     @Test("every change route refuses a missing or wrong token with 401 and never echoes a token")
     func auth() async throws {

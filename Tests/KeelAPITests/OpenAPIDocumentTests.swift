@@ -6,7 +6,7 @@ import KeelTesting
 import Testing
 
 /// The OpenAPI document in the repository and the server must describe the same routes.
-@Suite("OpenAPI document")
+@Suite("OpenAPI document", .keepsArtifacts)
 struct OpenAPIDocumentTests {
     static var documentPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

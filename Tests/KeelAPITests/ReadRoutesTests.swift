@@ -6,7 +6,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("API: read routes")
+@Suite("API: read routes", .keepsArtifacts)
 struct ReadRoutesTests {
     @Test("health, readiness, metrics and status")
     func basics() async throws {

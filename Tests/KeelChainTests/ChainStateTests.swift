@@ -4,7 +4,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("Chain state: connect, disconnect, reorgs, restart", .ownThread)
+@Suite("Chain state: connect, disconnect, reorgs, restart", .ownThread, .keepsArtifacts)
 struct ChainStateTests {
     @Test("connect N, disconnect K: the UTXO hash equals connecting only N-K", arguments: [(14, 1), (18, 5), (25, 12), (12, 12)])
     func connectDisconnect(n: Int, k: Int) throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Headers are checked against the chain rules before any block is fetched, and blocks from
 /// peers are stored only when their branch has enough work (the anti-DoS rules of issue 14).
-@Suite("Header checks without blocks, and the work a branch needs to be stored", .ownThread)
+@Suite("Header checks without blocks, and the work a branch needs to be stored", .ownThread, .keepsArtifacts)
 struct HeaderCheckTests {
     /// A chain whose blocks come twice as fast as intended, so the target moves at every
     /// retarget interval (dev: every 10 blocks).
@@ -76,7 +76,7 @@ struct HeaderCheckTests {
     }
 }
 
-@Suite("Dead side branches are pruned from the store", .ownThread)
+@Suite("Dead side branches are pruned from the store", .ownThread, .keepsArtifacts)
 struct SideBranchPruneTests {
     @Test("a side branch far below the tip is deleted (header, heights entry, body); the active chain and a live branch stay; a restart keeps the prune height")
     func prunes() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// The header index keeps a window near the tip in memory and reads older headers from the
 /// store. A window of 8 lets short chains reach well past it.
-@Suite("Header window: memory holds the tips, the store the rest", .ownThread)
+@Suite("Header window: memory holds the tips, the store the rest", .ownThread, .keepsArtifacts)
 struct HeaderWindowTests {
     @Test("memory holds the window, not the chain, before and after a restart; old headers still answer from the store")
     func boundedByWindow() throws {

@@ -4,7 +4,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("Mempool", .ownThread)
+@Suite("Mempool", .ownThread, .keepsArtifacts)
 struct MempoolTests {
     func funded(_ blocks: Int = 16, limits: Mempool.Limits = Mempool.Limits()) throws -> (TestChain, [(OutPoint, UTXOEntry)]) {
         let a = try TestChain(mempoolLimits: limits)

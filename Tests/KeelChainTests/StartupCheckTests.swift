@@ -4,7 +4,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("Start-up check, corruption and reindex", .ownThread)
+@Suite("Start-up check, corruption and reindex", .ownThread, .keepsArtifacts)
 struct StartupCheckTests {
     /// A closed data directory holding a 20-block chain, and that chain's tip and UTXO hash.
     func makeDirectory() throws -> (TemporaryDirectory, ChainState.Tip, Hash256, [Block]) {

@@ -3,7 +3,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("Balances from the address index", .ownThread)
+@Suite("Balances from the address index", .ownThread, .keepsArtifacts)
 struct WalletBalanceTests {
     @Test("7 UTXOs totalling 226.625 KEEL read exactly 226.62500000, whatever the address's case")
     func balance() throws {

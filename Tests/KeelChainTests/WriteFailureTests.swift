@@ -4,7 +4,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("A write that fails mid-reorg leaves the store and the mempool consistent", .ownThread)
+@Suite("A write that fails mid-reorg leaves the store and the mempool consistent", .ownThread, .keepsArtifacts)
 struct WriteFailureTests {
     @Test("the reorg stops at a block boundary; memory and store agree; once writes work the longer branch wins", arguments: [1, 3, 5, 8])
     func failureMidReorg(failAfter: Int) throws {

@@ -12,7 +12,7 @@ import Testing
 /// node whatever addresses the fuzzer makes up (nothing here may lead a node off this machine;
 /// their refusals are tested by hand in the P2P suites), and `POST /v1/backup` would create
 /// directories wherever the fuzzer points.
-@Suite("the HTTP API under Schemathesis", .serialized)
+@Suite("the HTTP API under Schemathesis", .serialized, .keepsArtifacts)
 struct APIFuzzProcessTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -22,7 +22,7 @@ struct APIFuzzProcessTests {
         try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: `make deps` installs it")
         let node = try await NodeProcess.start(directory: TemporaryDirectory("fuzz").path, ["--threads", "1"])
         defer { node.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { (node.height ?? 0) >= 5 })
+        try await Poll.until("(node.height ?? 0) >= 5", timeout: 60) { (node.height ?? 0) >= 5 }
         let token = try #require(node.client.endpoint.token)
         let run = try await Poll.run(
             tool,

@@ -2,7 +2,7 @@ import Foundation
 import KeelTesting
 import Testing
 
-@Suite("keel chain backup: online and offline, restored into a new directory", .serialized)
+@Suite("keel chain backup: online and offline, restored into a new directory", .serialized, .keepsArtifacts)
 struct BackupProcessTests {
     static func json(_ output: String) throws -> [String: Any] {
         let line = try #require(output.split(separator: "\n").last)
@@ -15,7 +15,7 @@ struct BackupProcessTests {
         let data = dir.path + "/node"
         let (node, client) = try await NodeHarness.startWithAPI(data)
         defer { node.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { ((try? client.status())?.height ?? 0) >= 30 })
+        try await Poll.until("((try? client.status())?.height ?? 0) >= 30", timeout: 60) { ((try? client.status())?.height ?? 0) >= 30 }
 
         let target = dir.path + "/backup-online"
         let made = try await Poll.run(NodeHarness.cli, ["chain", "backup", "--data-dir", data, "--to", target, "--json"])
@@ -38,7 +38,9 @@ struct BackupProcessTests {
         let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--full", "--data-dir", restored])
         #expect(verify.status == 0, "\(verify.output)")
         let again = try NodeHarness.start(restored, ["--threads", "0"])
-        #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(again.output) != nil || !again.isRunning })
+        try await Poll.until("NodeHarness.apiURL(again.output) != nil || !again.isRunning", timeout: 30) {
+            NodeHarness.apiURL(again.output) != nil || !again.isRunning
+        }
         // At least the backup's tip: a block the miner had stored but not yet connected when the
         // checkpoint was taken is in the copy too, and start-up connects it (a legitimate 1 more).
         let started = NodeHarness.startupHeight(again.output) ?? 0

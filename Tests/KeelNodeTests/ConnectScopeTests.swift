@@ -5,7 +5,7 @@ import Testing
 
 /// The addresses here are only judged, never handed to a running node; the one off loopback is a
 /// name, which a dev node refuses like any address off the machine.
-@Suite("what the API may ask a node to dial")
+@Suite("what the API may ask a node to dial", .keepsArtifacts)
 struct ConnectScopeTests {
     @Test("a dev node's API dials loopback only unless --allow-remote-peers; main and test dial what the operator asks")
     func scope() {

@@ -8,7 +8,7 @@ import Testing
 /// what it logged as committed, it always starts again, and the full verification passes.
 /// `KEEL_CRASH_CYCLES` sets the number of cycles (30 in `make test`, 200 in `make soak-crash`),
 /// `KEEL_CRASH_SEED` the schedule.
-@Suite("Crash consistency", .serialized)
+@Suite("Crash consistency", .serialized, .keepsArtifacts)
 struct CrashConsistencyTests {
     @Test("SIGKILL at random moments never loses a committed block")
     func killAndRestart() async throws {
@@ -21,7 +21,7 @@ struct CrashConsistencyTests {
         var kills = 0
         for cycle in 0..<cycles {
             let node = try NodeHarness.start(dir.path)
-            let started = await Poll.until(timeout: 60) { NodeHarness.startupHeight(node.output) != nil || !node.isRunning }
+            let started = await Poll.holds(within: 60) { NodeHarness.startupHeight(node.output) != nil || !node.isRunning }
             let startHeight = NodeHarness.startupHeight(node.output)
             try #require(started && startHeight != nil, "cycle \(cycle) (seed \(seed)): the node did not start: \(node.output.suffix(5))")
             #expect(startHeight! >= committed, "cycle \(cycle) (seed \(seed)): started at \(startHeight!) below committed \(committed)")
@@ -33,7 +33,7 @@ struct CrashConsistencyTests {
             let status = await node.waitForExit(timeout: 10)
             #expect(status != nil)
             kills += 1
-            _ = await Poll.until(timeout: 5) { node.outputClosed }
+            _ = await Poll.holds(within: 5) { node.outputClosed }
             committed = max(committed, NodeHarness.committedHeights(node.output).max() ?? 0)
 
             let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"], timeout: 120)
@@ -53,13 +53,17 @@ struct CrashConsistencyTests {
         var rng = SeededGenerator(seed: UInt64(environment["KEEL_CRASH_SEED"] ?? "") ?? 20_261_202)
         let dir = TemporaryDirectory("crash-reindex")
         let miner = try NodeHarness.start(dir.path)
-        #expect(await Poll.until(timeout: 60) { (NodeHarness.committedHeights(miner.output).last ?? 0) >= 300 })
+        try await Poll.until("(NodeHarness.committedHeights(miner.output).last ?? 0) >= 300", timeout: 60) {
+            (NodeHarness.committedHeights(miner.output).last ?? 0) >= 300
+        }
         miner.send(SIGTERM)
         #expect(await miner.waitForExit(timeout: 20) == 0)
         let before = try await NodeHarness.info(dir.path)
         for cycle in 0..<cycles {
             let node = try NodeHarness.start(dir.path, ["--threads", "0", "--reindex"])
-            #expect(await Poll.until(timeout: 30) { node.output.contains { $0.contains("reindexing") } || !node.isRunning })
+            try await Poll.until("node.output.contains { $0.contains(\"reindexing\") } || !node.isRunning", timeout: 30) {
+                node.output.contains { $0.contains("reindexing") } || !node.isRunning
+            }
             // The kill moment is the schedule under test, not a wait for a condition.
             try await Task.sleep(nanoseconds: UInt64.random(in: 0...600, using: &rng) * 1_000_000)
             node.send(SIGKILL)
@@ -67,7 +71,7 @@ struct CrashConsistencyTests {
 
             let again = try NodeHarness.start(dir.path, ["--threads", "0"])
             let (resumed, client) = (again, try? await Self.client(dir.path, again))
-            let reached = await Poll.until(timeout: 120) { (try? client?.status())?.height == UInt64(before["height"] as? Int ?? -1) }
+            let reached = await Poll.holds(within: 120) { (try? client?.status())?.height == UInt64(before["height"] as? Int ?? -1) }
             #expect(reached, "cycle \(cycle): \(resumed.output.suffix(6))")
             resumed.send(SIGTERM)
             #expect(await resumed.waitForExit(timeout: 20) == 0)
@@ -102,7 +106,7 @@ struct CrashConsistencyTests {
             node.send(SIGKILL)
             _ = await node.waitForExit(timeout: 10)
             await feeder.value
-            _ = await Poll.until(timeout: 5) { node.outputClosed }
+            _ = await Poll.holds(within: 5) { node.outputClosed }
             let committed = NodeHarness.committedHeights(node.output).max() ?? 0
 
             let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"], timeout: 120)
@@ -123,7 +127,7 @@ struct CrashConsistencyTests {
     }
 
     static func client(_ directory: String, _ node: ChildProcess) async throws -> NodeClient {
-        guard await Poll.until(timeout: 60, { NodeHarness.apiURL(node.output) != nil || !node.isRunning }), let url = NodeHarness.apiURL(node.output) else {
+        guard await Poll.holds(within: 60, { NodeHarness.apiURL(node.output) != nil || !node.isRunning }), let url = NodeHarness.apiURL(node.output) else {
             throw HarnessError(message: "the node's API did not come up: \(node.output.suffix(5))")
         }
         let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -10,7 +10,7 @@ import Testing
     "a full disk pauses writes and nothing is lost", .serialized,
     .enabled(
         if: ProcessInfo.processInfo.environment["KEEL_PRIVATE_MOUNTS"] == "1" && getuid() == 0,
-        "needs scripts/isolated as root (make test)"))
+        "needs scripts/isolated as root (make test)"), .keepsArtifacts)
 struct DiskFullProcessTests {
     static func mountTmpfs(_ path: String, megabytes: Int) async throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -43,36 +43,38 @@ struct DiskFullProcessTests {
         let data = mount + "/node"
         let (node, client) = try await NodeHarness.startWithAPI(data)
         defer { node.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { ((try? client.status())?.height ?? 0) >= 50 })
+        try await Poll.until("((try? client.status())?.height ?? 0) >= 50", timeout: 60) { ((try? client.status())?.height ?? 0) >= 50 }
 
         let ballast = mount + "/ballast"
         let written = Self.fill(ballast)
         #expect(written > 0)
-        let paused = await Poll.until(timeout: 30) {
+        let paused = await Poll.holds(within: 30) {
             guard let ready = try? client.raw("/ready") else { return false }
             return ready.status == 503 && ready.text.contains("writes are paused")
         }
         #expect(paused, "\(node.output.suffix(10))")
         let ready = try client.raw("/ready")
         #expect(ready.text.contains("disk"), "the reason names the disk: \(ready.text)")
-        #expect(await Poll.until(timeout: 5) { Exposition.value("keel_storage_writable", in: (try? client.metrics()) ?? "") == 0 })
+        try await Poll.until("Exposition.value(\"keel_storage_writable\", in: (try? client.metrics()) ?? \"\") == 0", timeout: 5) {
+            Exposition.value("keel_storage_writable", in: (try? client.metrics()) ?? "") == 0
+        }
         let metrics = try client.metrics()
         #expect((Exposition.value("keel_storage_free_bytes", in: metrics) ?? .infinity) < (Exposition.value("keel_storage_free_floor_bytes", in: metrics) ?? 0))
-        #expect(await Poll.until(timeout: 10) { (try? client.mining())?.active == false }, "the miner stops")
+        try await Poll.until("the miner stops", timeout: 10) { (try? client.mining())?.active == false }
         let heightWhilePaused = try client.status().height
         // A few more seconds paused: the height holds and the log says it once.
-        #expect(await Poll.until(timeout: 6) { node.output.filter { $0.contains("writes paused") }.count > 1 } == false)
+        #expect(await Poll.holds(within: 6) { node.output.filter { $0.contains("writes paused") }.count > 1 } == false)
         #expect(try client.status().height == heightWhilePaused)
         #expect(node.output.filter { $0.contains("writes paused") }.count == 1, "\(node.output.filter { $0.contains("paused") })")
         let tx = try? client.submitTransaction(hex: "00")
         #expect(tx == nil)
 
         try FileManager.default.removeItem(atPath: ballast)
-        let back = await Poll.until(timeout: 60) { (try? client.raw("/ready"))?.status == 200 }
+        let back = await Poll.holds(within: 60) { (try? client.raw("/ready"))?.status == 200 }
         #expect(back, "\(node.output.suffix(10))")
         // Logged just after the gate reopens, so possibly a moment after /ready turns 200.
-        #expect(await Poll.until(timeout: 10) { node.output.contains { $0.contains("writes work again") } }, "\(node.output.suffix(10))")
-        #expect(await Poll.until(timeout: 30) { ((try? client.status())?.height ?? 0) > heightWhilePaused + 5 }, "mining resumed")
+        try await Poll.until("\(node.output.suffix(10))", timeout: 10) { node.output.contains { $0.contains("writes work again") } }
+        try await Poll.until("mining resumed", timeout: 30) { ((try? client.status())?.height ?? 0) > heightWhilePaused + 5 }
         #expect(Exposition.value("keel_storage_writable", in: try client.metrics()) == 1)
 
         node.send(SIGTERM)

@@ -7,7 +7,7 @@ import Testing
 @testable import KeelStorage
 
 /// One error model: every target's errors render the same way and say how a command ends.
-@Suite("one error model")
+@Suite("one error model", .keepsArtifacts)
 struct ErrorModelTests {
     @Test("code, message, cause and hint render as one line; exit statuses say whether a restart can help")
     func rendering() {

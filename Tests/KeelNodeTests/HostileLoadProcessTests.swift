@@ -9,7 +9,7 @@ import Testing
 /// Every lie at once, for a minute, against one real keel-node that follows an honest miner:
 /// its memory stays within bound, it stays ready, and it keeps up with the miner throughout.
 /// `make test` runs it after the parallel suites, alone (its load would starve their nodes).
-@Suite("Hostile peers all at once against a real node", .serialized)
+@Suite("Hostile peers all at once against a real node", .serialized, .keepsArtifacts)
 struct HostileLoadProcessTests {
     /// How long the attack lasts (seconds).
     static let duration = 60.0
@@ -45,7 +45,7 @@ struct HostileLoadProcessTests {
         }
         try victim.connect(to: miner)
         // Past the 144-block margin, so a branch from genesis is far below the work threshold.
-        #expect(await Poll.until(timeout: 120, interval: 0.2) { (victim.height ?? 0) >= 160 }, "the victim never synced 160 blocks")
+        try await Poll.until("the victim never synced 160 blocks", timeout: 120, interval: 0.2) { (victim.height ?? 0) >= 160 }
         let genesis = try #require(HostileLoadProcessTests.genesisContext())
         let before = victim.rss
         let deadline = ContinuousClock.now + .seconds(HostileLoadProcessTests.duration)
@@ -131,7 +131,7 @@ struct HostileLoadProcessTests {
         #expect(notReady.isEmpty, "not ready: \(notReady.prefix(3))")
         // Still in step with the honest miner once the attack ends.
         let minerHeight = miner.height ?? 0
-        #expect(await Poll.until(timeout: 30, interval: 0.2) { (victim.height ?? 0) >= minerHeight }, "the victim fell behind the miner")
+        try await Poll.until("the victim fell behind the miner", timeout: 30, interval: 0.2) { (victim.height ?? 0) >= minerHeight }
         let metrics = try victim.client.metrics()
         for (series, bound) in [("keel_p2p_orphan_blocks", 256.0), ("keel_p2p_download_queue", 32_768.0), ("keel_p2p_address_book_size", 10_000.0)] {
             let value = Exposition.value(series, in: metrics) ?? -1

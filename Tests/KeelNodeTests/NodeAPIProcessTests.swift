@@ -4,7 +4,7 @@ import KeelCore
 import KeelTesting
 import Testing
 
-@Suite("keel-node API as a process", .serialized)
+@Suite("keel-node API as a process", .serialized, .keepsArtifacts)
 struct NodeAPIProcessTests {
     @Test("1,000 mining start/stop cycles: hashing resumes, every miner thread exits, the thread count stays bounded")
     func miningCycles() async throws {
@@ -14,21 +14,21 @@ struct NodeAPIProcessTests {
         // One warm-up cycle so lazily created threads (dispatch, event loops) exist in the baseline.
         _ = try client.startMining(threads: 1)
         _ = try client.stopMining()
-        let baseline = NodeHarness.threadCount(node.pid)
+        let baseline = Procs.threadCount(node.pid)
         #expect(baseline > 0)
         // The miner's own threads are named, so "stopped" is checked exactly: none may remain.
         // The total may wobble by a few (the dispatch pool grows under load and retires idle
         // workers seconds later), but a leak of one thread per cycle breaks the bound within a
         // handful of cycles.
         let slack = 4
-        let miners = { NodeHarness.threadNames(node.pid).filter { $0.hasPrefix("keel-miner") } }
+        let miners = { Procs.threadNames(node.pid).filter { $0.hasPrefix("keel-miner") } }
         var stopSeconds = [Double]()
         var most = baseline
         for cycle in 0..<cycles {
             let before = try client.mining().hashesTotal
             let started = try client.startMining(threads: 1)
             #expect(started.active)
-            let resumed = await Poll.until(timeout: 10, interval: 0.001) { ((try? client.mining().hashesTotal) ?? 0) > before }
+            let resumed = await Poll.holds(within: 10, interval: 0.001) { ((try? client.mining().hashesTotal) ?? 0) > before }
             #expect(resumed, "cycle \(cycle): hashing did not resume")
             // A worker names itself before it hashes, so once hashes count, the name is there.
             if cycle == 0 { #expect(miners() == ["keel-miner-0"]) }
@@ -37,10 +37,10 @@ struct NodeAPIProcessTests {
             stopSeconds.append(stopped.stopSeconds)
             // stop() joins its workers before answering; the kernel drops a joined thread's
             // /proc entry a moment after the join returns, hence the short poll.
-            let gone = await Poll.until(timeout: 2, interval: 0.001) { miners().isEmpty }
+            let gone = await Poll.holds(within: 2, interval: 0.001) { miners().isEmpty }
             #expect(gone, "cycle \(cycle): miner threads still running after stop: \(miners())")
-            let bounded = await Poll.until(timeout: 5, interval: 0.002) { NodeHarness.threadCount(node.pid) <= baseline + slack }
-            let count = NodeHarness.threadCount(node.pid)
+            let bounded = await Poll.holds(within: 5, interval: 0.002) { Procs.threadCount(node.pid) <= baseline + slack }
+            let count = Procs.threadCount(node.pid)
             most = max(most, count)
             #expect(bounded, "cycle \(cycle): \(count) threads after stop, baseline \(baseline)")
             if !(resumed && gone && bounded) { break }
@@ -63,7 +63,7 @@ struct NodeAPIProcessTests {
         let first = try client.raw("/ready")
         #expect(first.status == 503, "reindexing 400 blocks should still be under way: \(first.text)")
         #expect(first.text.contains("reindexing"))
-        #expect(await Poll.until(timeout: 120) { (try? client.raw("/ready").status) == 200 })
+        try await Poll.until("(try? client.raw(\"/ready\").status) == 200", timeout: 120) { (try? client.raw("/ready").status) == 200 }
         #expect(try client.status().height == 400)
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
@@ -73,7 +73,7 @@ struct NodeAPIProcessTests {
     func restartKeepsState() async throws {
         let dir = TemporaryDirectory("restart-api")
         let (first, client) = try await NodeHarness.startWithAPI(dir.path)
-        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 15 })
+        try await Poll.until("((try? client.status().height) ?? 0) >= 15", timeout: 60) { ((try? client.status().height) ?? 0) >= 15 }
         _ = try client.stopMining()
         let status = try client.status()
         let payTo = try #require(status.mining.payTo)
@@ -98,7 +98,7 @@ struct NodeAPIProcessTests {
         let path = try #require(promtool, "promtool is missing: `make test` installs Debian's prometheus package")
         let dir = TemporaryDirectory("promtool")
         let (node, client) = try await NodeHarness.startWithAPI(dir.path)
-        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 3 })
+        try await Poll.until("((try? client.status().height) ?? 0) >= 3", timeout: 60) { ((try? client.status().height) ?? 0) >= 3 }
         _ = try client.raw("/v1/status")
         _ = try client.raw("/v1/blocks/zz")
         let exposition = try client.metrics()
@@ -226,7 +226,7 @@ struct NodeAPIProcessTests {
 
 /// A time limit, so run alone (`make test` runs suites named *TimingTests after the others):
 /// under the parallel suites' load the API answered too slowly to count as load at all.
-@Suite("keel-node API as a process: timing", .serialized)
+@Suite("keel-node API as a process: timing", .serialized, .keepsArtifacts)
 struct NodeAPITimingTests {
     @Test("SIGTERM under API load: exit 0 in under a second, with the store closed cleanly")
     func shutdownUnderLoad() async throws {
@@ -235,11 +235,11 @@ struct NodeAPITimingTests {
             "wrk is missing: `make test` installs it")
         let dir = TemporaryDirectory("load-stop")
         let (node, client) = try await NodeHarness.startWithAPI(dir.path)
-        #expect(await Poll.until(timeout: 60) { ((try? client.status().height) ?? 0) >= 3 })
+        try await Poll.until("((try? client.status().height) ?? 0) >= 3", timeout: 60) { ((try? client.status().height) ?? 0) >= 3 }
         let load = try ChildProcess(wrk, ["-t2", "-c16", "-d20s", client.endpoint.baseURL + "/v1/status"])
         // Let the load reach the node before stopping it.
         #expect(
-            await Poll.until(timeout: 15) {
+            await Poll.holds(within: 15) {
                 Double(
                     String(decoding: (try? client.raw("/metrics").body) ?? [], as: UTF8.self)
                         .split(separator: "\n").first { $0.hasPrefix("keel_api_requests_total{route=\"GET /v1/status\",status_class=\"2xx\"}") }?

@@ -7,16 +7,16 @@ enum NodeHarness {
     static var node: String { Binaries.path("keel-node") }
     static var cli: String { Binaries.path("keel") }
 
-    /// Starts a dev node mining with one thread into `directory`.
-    /// At debug, so each committed block is logged (`block committed`, after its synced write):
-    /// what the crash tests hold the store to.
+    /// A dev node mining with one thread into `directory`, logging at debug, so each committed
+    /// block is logged (`block committed`, after its synced write): what the crash tests hold
+    /// the store to.
+    static func builder(_ directory: String, _ extra: [String] = []) -> NodeProcess.Builder {
+        NodeProcess.Builder(directory: directory).mining(1).logging("debug").with(extra)
+    }
+
+    /// Starts `builder(directory, extra)` without waiting for it.
     static func start(_ directory: String, _ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(
-            node,
-            [
-                "--dev", "--data-dir", directory, "--threads", "1", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0",
-                "--log-level", "debug",
-            ] + extra)
+        try builder(directory, extra).spawn()
     }
 
     /// Heights the node logged as committed, in order.
@@ -56,29 +56,13 @@ enum NodeHarness {
 }
 
 extension NodeHarness {
-    /// Starts a node and waits until its API answers; returns the process and a client.
+    /// Starts `builder(directory, extra)` and waits until its API answers; returns the process
+    /// and a client.
     static func startWithAPI(_ directory: String, _ extra: [String] = []) async throws -> (ChildProcess, NodeClient) {
-        let node = try start(directory, extra)
-        guard await Poll.until(timeout: 60, { apiURL(node.output) != nil || !node.isRunning }), let url = apiURL(node.output) else {
-            throw HarnessError(message: "the node's API did not come up: \(node.output.suffix(5))")
-        }
-        let token = try String(contentsOfFile: directory + "/api.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (node, NodeClient(endpoint: NodeEndpoint(baseURL: url, token: token)))
-    }
-
-    /// OS threads of a process.
-    static func threadCount(_ pid: Int32) -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? -1
-    }
-
-    /// The names (`comm`) of the process's threads; a thread that exits between the listing and
-    /// the read is skipped.
-    static func threadNames(_ pid: Int32) -> [String] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.compactMap { task in
-            (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        var builder = builder(directory, extra)
+        builder.awaitsP2P = false
+        let node = try await builder.start()
+        return (node.process, node.client)
     }
 }
 

@@ -5,14 +5,14 @@ import KeelP2P
 import KeelTesting
 import Testing
 
-@Suite("keel-node P2P as real processes on 127.0.0.1", .serialized)
+@Suite("keel-node P2P as real processes on 127.0.0.1", .serialized, .keepsArtifacts)
 struct NodeP2PProcessTests {
     @Test("a node catching up times no propagation for the blocks it fetches; blocks arriving at the tip are timed")
     func propagationOnlyAtTheTip() async throws {
         let dirA = TemporaryDirectory("propA"), dirB = TemporaryDirectory("propB")
         let a = try await NodeProcess.start(directory: dirA.path, ["--threads", "1"])
         defer { a.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 120, interval: 0.2) { (a.height ?? 0) >= 300 })
+        try await Poll.until("(a.height ?? 0) >= 300", timeout: 120, interval: 0.2) { (a.height ?? 0) >= 300 }
         _ = try a.client.stopMining()
         let b = try await NodeProcess.start(directory: dirB.path)
         defer { b.process.send(SIGKILL) }
@@ -22,7 +22,7 @@ struct NodeP2PProcessTests {
         #expect(synced >= 0 && synced <= 2, "\(synced) of \((b.height ?? 0)) caught-up blocks timed as propagation")
         _ = try a.client.startMining(threads: 1)
         let target = (a.height ?? 0) + 5
-        #expect(await Poll.until(timeout: 60, interval: 0.1) { (b.height ?? 0) >= target })
+        try await Poll.until("(b.height ?? 0) >= target", timeout: 60, interval: 0.1) { (b.height ?? 0) >= target }
         #expect((b.metric("keel_block_propagation_seconds_count") ?? 0) >= synced + 4, "new blocks at the tip were not timed")
         await b.stop()
         await a.stop()
@@ -46,10 +46,10 @@ struct NodeP2PProcessTests {
 
         #expect(await b.stop() == 0)
         b = try await NodeProcess.start(directory: dirB.path)  // no --connect, no --seed
-        let reconnected = await Poll.until(timeout: 30) { (try? b.client.peers().count) ?? 0 >= 1 }
+        let reconnected = await Poll.holds(within: 30) { (try? b.client.peers().count) ?? 0 >= 1 }
         #expect(reconnected, "B did not redial the imported address after its restart")
         let heightAtRestart = a.height ?? 0
-        let followed = await Poll.until(timeout: 60, interval: 0.1) { (b.height ?? 0) >= heightAtRestart + 5 }
+        let followed = await Poll.holds(within: 60, interval: 0.1) { (b.height ?? 0) >= heightAtRestart + 5 }
         #expect(followed, "B did not follow A's next blocks")
         let metrics = try b.client.metrics()
         #expect(metrics.contains("keel_peers{direction=\"outbound\"} 1"))
@@ -69,7 +69,7 @@ struct NodeP2PProcessTests {
         let raw = try await RawPeer.connect(to: a.p2pAddress, from: "127.0.0.2")
         try await raw.handshake()
         try await raw.send(.addr(offMachine.map { PeerAddress(host: $0, port: 9333, lastSeen: 0) }))
-        let learned = await Poll.until(timeout: 20) { a.metric("keel_p2p_addresses_refused_total{source=\"addr\"}") == Double(offMachine.count) }
+        let learned = await Poll.holds(within: 20) { a.metric("keel_p2p_addresses_refused_total{source=\"addr\"}") == Double(offMachine.count) }
         #expect(learned, "refused by addr: \(String(describing: a.metric("keel_p2p_addresses_refused_total{source=\"addr\"}")))")
 
         let entries = offMachine.map { host in "{\"address\": \"\(host.contains(":") ? "[\(host)]" : host):9444\"}" }
@@ -84,7 +84,7 @@ struct NodeP2PProcessTests {
         // A loopback address learned last is dialled: the dialler ran, and passed nothing else.
         let (host, port) = try #require(P2PConfiguration.parse(b.p2pAddress))
         try await raw.send(.addr([PeerAddress(host: host, port: port, lastSeen: 0)]))
-        let dialled = await Poll.until(timeout: 30) { a.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
+        let dialled = await Poll.holds(within: 30) { a.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
         #expect(dialled, "the loopback address was not dialled")
         let metrics = try a.client.metrics()
         #expect(
@@ -109,7 +109,7 @@ struct NodeP2PProcessTests {
         }
         let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000"])
         var b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--log-level", "debug"])
-        let midway = await Poll.until(timeout: 120, interval: 0.05) { (b.height ?? 0) >= 500 }
+        let midway = await Poll.holds(within: 120, interval: 0.05) { (b.height ?? 0) >= 500 }
         #expect(midway, "B never started syncing")
         await b.kill()
         let killedAt = NodeHarness.committedHeights(b.process.output).last ?? 0
@@ -131,7 +131,7 @@ struct NodeP2PProcessTests {
         try nodes[1].connect(to: nodes[0])
         try nodes[2].connect(to: nodes[1])
         _ = try nodes[0].client.startMining(threads: 1)
-        let grown = await Poll.until(timeout: 30) { (nodes[2].height ?? 0) >= 5 }
+        let grown = await Poll.holds(within: 30) { (nodes[2].height ?? 0) >= 5 }
         #expect(grown)
         _ = try nodes[0].client.stopMining()
         try await NodeProcess.waitForTips(nodes)
@@ -139,13 +139,13 @@ struct NodeP2PProcessTests {
         let base = nodes[0].height ?? 0
         _ = try nodes[0].client.startMining(threads: 1)
         _ = try nodes[2].client.startMining(threads: 1)
-        let apart = await Poll.until(timeout: 30) { (nodes[0].height ?? 0) >= base + 3 && (nodes[1].height ?? 0) >= base + 3 }
+        let apart = await Poll.holds(within: 30) { (nodes[0].height ?? 0) >= base + 3 && (nodes[1].height ?? 0) >= base + 3 }
         #expect(apart)
         _ = try nodes[0].client.stopMining()
         // Equal work would keep each side on its own tip (first seen wins): make the right
         // side strictly longer.
         let left = nodes[0].height ?? 0
-        let ahead = await Poll.until(timeout: 30) { (nodes[2].height ?? 0) >= left + 2 }
+        let ahead = await Poll.holds(within: 30) { (nodes[2].height ?? 0) >= left + 2 }
         #expect(ahead)
         _ = try nodes[2].client.stopMining()
         try await NodeProcess.waitForTips([nodes[1], nodes[2]])
@@ -164,7 +164,7 @@ struct NodeP2PProcessTests {
         let c = try await NodeProcess.start(directory: dirC.path, ["--connect", a.p2pAddress])
         let b = try await NodeProcess.start(directory: dirB.path, ["--seed", a.p2pAddress, "--health-interval", "1"])
         // B learns C's address from A and reaches it; then every discovery step passes.
-        let learned = await Poll.until(timeout: 30) { (try? b.client.networkHealth().learnedAddresses) ?? 0 >= 1 }
+        let learned = await Poll.holds(within: 30) { (try? b.client.networkHealth().learnedAddresses) ?? 0 >= 1 }
         #expect(learned)
         let health = try await Poll.run(Binaries.path("keel"), ["network", "health", "--data-dir", dirB.path])
         #expect(health.status == 0, "\(health.output)")
@@ -179,7 +179,7 @@ struct NodeP2PProcessTests {
         // A node whose only seed is down says so, and is not ready.
         let dirD = TemporaryDirectory("netD")
         let lonely = try await NodeProcess.start(directory: dirD.path, ["--seed", a.p2pAddress, "--connect-timeout", "1"])
-        let isolated = await Poll.until(timeout: 30) { (try? lonely.client.networkHealth().status) == "isolated" }
+        let isolated = await Poll.holds(within: 30) { (try? lonely.client.networkHealth().status) == "isolated" }
         #expect(isolated)
         let ready = try lonely.client.raw("/ready")
         #expect(ready.status == 503)

@@ -4,13 +4,13 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("keel-node as a process", .serialized)
+@Suite("keel-node as a process", .serialized, .keepsArtifacts)
 struct NodeProcessTests {
     @Test("SIGTERM stops a mining node with exit 0; a restart resumes from the stored tip")
     func gracefulRestart() async throws {
         let dir = TemporaryDirectory("node")
         let node = try NodeHarness.start(dir.path)
-        #expect(await Poll.until(timeout: 60) { NodeHarness.committedHeights(node.output).count >= 3 })
+        try await Poll.until("NodeHarness.committedHeights(node.output).count >= 3", timeout: 60) { NodeHarness.committedHeights(node.output).count >= 3 }
         node.send(SIGTERM)
         // Graceful: mining stopped, the store flushed and closed. Seconds alone; more while the
         // parallel suites load the machine (10 s ran out there once).
@@ -29,7 +29,7 @@ struct NodeProcessTests {
 
         let again = try NodeHarness.start(dir.path, ["--threads", "0"])
         // Up means the service group runs (and handles signals): the API line comes last.
-        #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(again.output) != nil })
+        try await Poll.until("NodeHarness.apiURL(again.output) != nil", timeout: 30) { NodeHarness.apiURL(again.output) != nil }
         #expect(NodeHarness.startupHeight(again.output) == UInt64(height))
         #expect(again.output.contains { $0.contains(info["tip"] as! String) })
         again.send(SIGINT)
@@ -40,7 +40,7 @@ struct NodeProcessTests {
     func secondInstance() async throws {
         let dir = TemporaryDirectory("lock")
         let first = try NodeHarness.start(dir.path)
-        #expect(await Poll.until(timeout: 30) { NodeHarness.apiURL(first.output) != nil })
+        try await Poll.until("NodeHarness.apiURL(first.output) != nil", timeout: 30) { NodeHarness.apiURL(first.output) != nil }
         let started = Date()
         let result = try await Poll.run(
             NodeHarness.node, ["--dev", "--data-dir", dir.path, "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"], timeout: 10)
@@ -106,7 +106,9 @@ struct NodeProcessTests {
     func corruption(damage: Damage) async throws {
         let dir = TemporaryDirectory("corrupt")
         let node = try NodeHarness.start(dir.path)
-        #expect(await Poll.until(timeout: 60) { (NodeHarness.committedHeights(node.output).max() ?? 0) >= 12 })
+        try await Poll.until("(NodeHarness.committedHeights(node.output).max() ?? 0) >= 12", timeout: 60) {
+            (NodeHarness.committedHeights(node.output).max() ?? 0) >= 12
+        }
         node.send(SIGTERM)
         #expect(await node.waitForExit(timeout: 10) == 0)
 
@@ -123,8 +125,12 @@ struct NodeProcessTests {
         #expect(verify.status == 1)
 
         let reindexed = try NodeHarness.start(dir.path, ["--reindex"])
-        #expect(await Poll.until(timeout: 60) { reindexed.output.contains { $0.contains("reindex complete") } })
-        #expect(await Poll.until(timeout: 60) { !NodeHarness.committedHeights(reindexed.output.filter { $0.contains("origin=miner") }).isEmpty })
+        try await Poll.until("reindexed.output.contains { $0.contains(\"reindex complete\") }", timeout: 60) {
+            reindexed.output.contains { $0.contains("reindex complete") }
+        }
+        try await Poll.until("!NodeHarness.committedHeights(reindexed.output.filter { $0.contains(\"origin=miner\") }).isEmpty", timeout: 60) {
+            !NodeHarness.committedHeights(reindexed.output.filter { $0.contains("origin=miner") }).isEmpty
+        }
         reindexed.send(SIGTERM)
         #expect(await reindexed.waitForExit(timeout: 10) == 0)
         let full = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"])

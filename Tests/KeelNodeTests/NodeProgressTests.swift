@@ -2,7 +2,7 @@ import Testing
 
 @testable import KeelNode
 
-@Suite("the node's progress line")
+@Suite("the node's progress line", .keepsArtifacts)
 struct NodeProgressTests {
     func snapshot(_ height: UInt64, best: UInt64 = 0) -> NodeProgress.Snapshot {
         NodeProgress.Snapshot(height: height, bestPeerHeight: best, inbound: 1, outbound: 2, mempool: 4)

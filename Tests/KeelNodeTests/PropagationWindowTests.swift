@@ -2,7 +2,7 @@ import KeelNode
 import KeelTesting
 import Testing
 
-@Suite("which blocks time propagation", .ownThread)
+@Suite("which blocks time propagation", .ownThread, .keepsArtifacts)
 struct PropagationWindowTests {
     @Test("a node in step times new blocks; an initial sync times none, not even its last blocks; in step again, new ones are timed")
     func window() {

@@ -3,7 +3,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("The storage watch: pause for space, say it once, probe, resume, give up", .ownThread)
+@Suite("The storage watch: pause for space, say it once, probe, resume, give up", .ownThread, .keepsArtifacts)
 struct StorageWatchTests {
     let floor: UInt64 = 30 << 20
 

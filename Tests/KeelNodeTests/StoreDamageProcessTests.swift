@@ -7,7 +7,7 @@ import Testing
 /// clean stop and after SIGKILL. Every case either resumes at exactly the committed height or is
 /// refused with the damaged file's name and the ways out; never a silent lower height, never a
 /// death by signal.
-@Suite("a damaged store is caught", .serialized)
+@Suite("a damaged store is caught", .serialized, .keepsArtifacts)
 struct StoreDamageProcessTests {
     enum Stop { case clean, kill }
 
@@ -17,7 +17,7 @@ struct StoreDamageProcessTests {
         // A killed node has run before: its earlier clean stop left tables, the kill leaves a log.
         if stop == .kill { _ = try await mined(dir, to: height / 2, stop: .clean) }
         let node = try NodeHarness.start(dir)
-        let reached = await Poll.until(timeout: 60) { (NodeHarness.committedHeights(node.output).last ?? 0) >= height || !node.isRunning }
+        let reached = await Poll.holds(within: 60) { (NodeHarness.committedHeights(node.output).last ?? 0) >= height || !node.isRunning }
         guard reached, node.isRunning else {
             node.send(SIGKILL)
             throw HarnessError(message: "the node did not reach height \(height): \(node.output.suffix(5))")
@@ -47,7 +47,7 @@ struct StoreDamageProcessTests {
     /// returned, or it exits, and its status and output are.
     static func start(_ dir: String, _ extra: [String] = []) async throws -> (height: UInt64?, status: Int32?, output: String) {
         let node = try NodeHarness.start(dir, ["--threads", "0"] + extra)
-        let settled = await Poll.until(timeout: 60) { NodeHarness.apiURL(node.output) != nil || !node.isRunning }
+        let settled = await Poll.holds(within: 60) { NodeHarness.apiURL(node.output) != nil || !node.isRunning }
         #expect(settled)
         if NodeHarness.apiURL(node.output) != nil {
             let height = NodeHarness.startupHeight(node.output)
@@ -199,7 +199,7 @@ struct StoreDamageProcessTests {
         }
         let (node, client) = try await NodeHarness.startWithAPI(dir.path, ["--threads", "0"])
         defer { node.send(SIGKILL) }
-        let counted = await Poll.until(timeout: 10) {
+        let counted = await Poll.holds(within: 10) {
             let text = (try? client.metrics()) ?? ""
             return Exposition.value(#"keel_storage_records_dropped_total{column_family="peers"}"#, in: text) == 1
                 && Exposition.value(#"keel_storage_records_dropped_total{column_family="mempool"}"#, in: text) == 1

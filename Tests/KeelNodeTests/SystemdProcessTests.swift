@@ -5,7 +5,7 @@ import Testing
 
 /// keel-node under `Type=notify`: a real unix datagram socket stands where systemd's would
 /// (there is no systemd as PID 1 here), and the node is started with systemd's variables.
-@Suite("systemd's notify protocol", .serialized)
+@Suite("systemd's notify protocol", .serialized, .keepsArtifacts)
 struct SystemdProcessTests {
     @Test("NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID are read as sd_notify(3) reads them")
     func environment() {
@@ -29,12 +29,12 @@ struct SystemdProcessTests {
             directory: dir.path + "/node",
             launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
         defer { node.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 30) { socket.received.contains { $0.contains("READY=1") } }, "\(socket.received)")
+        try await Poll.until("\(socket.received)", timeout: 30) { socket.received.contains { $0.contains("READY=1") } }
         #expect(node.status() != nil, "READY=1 before the API answers")
         let ready = try #require(socket.received.first { $0.contains("READY=1") })
         #expect(ready.contains("STATUS=serving the API on http://127.0.0.1:"))
         // Half a second apart: three pings well within three seconds.
-        #expect(await Poll.until(timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }, "\(socket.received)")
+        try await Poll.until("\(socket.received)", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
         node.process.send(SIGTERM)
         #expect(await node.process.waitForExit(timeout: 20) == 0)
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
@@ -47,9 +47,9 @@ struct SystemdProcessTests {
         let dir = TemporaryDirectory("journal-lines")
         let node = try await NodeProcess.start(directory: dir.path, ["--threads", "1"], launcher: ["/usr/bin/env", "KEEL_LOG_FORMAT=journal"])
         defer { node.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { (node.height ?? 0) >= 20 })
+        try await Poll.until("(node.height ?? 0) >= 20", timeout: 60) { (node.height ?? 0) >= 20 }
         #expect(
-            await Poll.until(timeout: 40) { node.process.output.contains { $0.hasPrefix("<6>keel-node: height ") && $0.contains("peers 0 (0 out), mempool") } },
+            await Poll.holds(within: 40) { node.process.output.contains { $0.hasPrefix("<6>keel-node: height ") && $0.contains("peers 0 (0 out), mempool") } },
             "\(node.process.output.suffix(5))")
         let lines = node.process.output
         #expect(lines.contains { $0.hasPrefix("<6>keel-node: mining started") }, "\(lines.suffix(10))")

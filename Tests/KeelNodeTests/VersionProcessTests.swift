@@ -5,7 +5,7 @@ import Testing
 
 /// `--version` on every binary, and `keel_build_info` on the node, name the version and the
 /// commit make stamped into the build (scripts/stamp-build), not a variable set at run time.
-@Suite("versions", .serialized)
+@Suite("versions", .serialized, .keepsArtifacts)
 struct VersionProcessTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 

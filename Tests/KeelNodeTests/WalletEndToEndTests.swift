@@ -5,7 +5,7 @@ import KeelTesting
 import Testing
 
 /// The wallet as a person uses it: real `keel-node`, real `keel`, loopback only.
-@Suite("Wallet end to end", .serialized)
+@Suite("Wallet end to end", .serialized, .keepsArtifacts)
 struct WalletEndToEndTests {
     func keel(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await Poll.run(NodeHarness.cli, arguments, timeout: 120)
@@ -32,7 +32,7 @@ struct WalletEndToEndTests {
         // Mine to A until some coinbases have matured.
         let (first, client) = try await NodeHarness.startWithAPI(data, ["--mine-to", a])
         #expect(
-            await Poll.until(timeout: 120) {
+            await Poll.holds(within: 120) {
                 ((try? client.utxos(a).utxos.filter(\.spendable).count) ?? 0) >= 2
             })
         #expect(try await keel(["mining", "stop", "--data-dir", data]).status == 0)
@@ -52,7 +52,7 @@ struct WalletEndToEndTests {
         let m = Address(hash: SigningKey().addressHash, network: .dev).string
         let (second, again) = try await NodeHarness.startWithAPI(data, ["--mine-to", m])
         #expect(
-            await Poll.until(timeout: 120) {
+            await Poll.holds(within: 120) {
                 ((try? again.raw("/v1/transactions/\(txid)").text) ?? "").contains("\"confirmed\"")
             })
         _ = try again.stopMining()

@@ -4,7 +4,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("Address book and seen cache", .ownThread)
+@Suite("Address book and seen cache", .ownThread, .keepsArtifacts)
 struct AddressBookTests {
     @Test("an IPv6 ban covers the host's /64; IPv4 and IPv4-mapped addresses are banned alone")
     func banPrefixes() {

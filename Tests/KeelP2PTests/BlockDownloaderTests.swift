@@ -5,7 +5,7 @@ import Testing
 @testable import KeelP2P
 
 /// The download state machine, driven by a hand-held clock.
-@Suite("Block downloader: bounded queues, slots returned, stallers found", .ownThread)
+@Suite("Block downloader: bounded queues, slots returned, stallers found", .ownThread, .keepsArtifacts)
 struct BlockDownloaderTests {
     static func items(_ range: Range<Int>) -> [BlockDownloader.Item] {
         range.map { i in
@@ -161,7 +161,7 @@ struct BlockDownloaderTests {
     }
 }
 
-@Suite("Orphan pool: requested blocks only, bounded, charged to the peer", .ownThread)
+@Suite("Orphan pool: requested blocks only, bounded, charged to the peer", .ownThread, .keepsArtifacts)
 struct OrphanPoolTests {
     static func block(_ i: Int) -> Block {
         let coinbase = Transaction.coinbase(height: UInt64(i), amount: Amount(units: 1), to: .burn)

@@ -7,7 +7,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
-@Suite("P2P bootstrap, partitions and limits")
+@Suite("P2P bootstrap, partitions and limits", .keepsArtifacts)
 struct BootstrapTests {
     /// A listener that accepts TCP connections and never says a word.
     static func silentListener() async throws -> any Channel {
@@ -57,7 +57,7 @@ struct BootstrapTests {
         let node = try await TestPeerNode.start(index: 0, configuration: config)
         var peers = [RawPeer]()
         for i in 0..<3 { peers.append(try await RawPeer.connect(to: node.address, from: RawPeer.source(i))) }
-        #expect(await Poll.until(timeout: 5) { node.network.connectionCount == 3 })
+        try await Poll.until("node.network.connectionCount == 3", timeout: 5) { node.network.connectionCount == 3 }
         let extra = try await RawPeer.connect(to: node.address, from: RawPeer.source(3))
         #expect(await extra.waitClosed(timeout: 5))
         #expect(node.metric("keel_p2p_inbound_rejected_total{reason=\"limit\"}") == 1)

@@ -10,7 +10,7 @@ import Testing
 
 /// Misbehaving peers connect from their own loopback source address (127.0.0.x): bans are per
 /// host, and the well-behaved node on 127.0.0.1 must keep syncing throughout.
-@Suite("P2P defence: bad input, bans, limits and load")
+@Suite("P2P defence: bad input, bans, limits and load", .keepsArtifacts)
 struct DefenceTests {
     struct Case: Sendable {
         let name: String
@@ -65,7 +65,7 @@ struct DefenceTests {
             try await c.act(raw, node)
             #expect(await raw.waitClosed(timeout: 10), "\(c.name): the node kept the connection")
             let expected = Double(DefenceTests.cases[0...i].filter { $0.reason == c.reason }.count)
-            let banned = await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"\(c.reason)\"}") == expected }
+            let banned = await Poll.holds(within: 5) { node.metric("keel_peer_bans_total{reason=\"\(c.reason)\"}") == expected }
             #expect(banned, "\(c.name): no ban with reason \(c.reason)")
             let again = try await RawPeer.connect(to: node.address, from: source)
             #expect(await again.waitClosed(timeout: 5), "\(c.name): the banned host got back in")
@@ -116,7 +116,9 @@ struct DefenceTests {
         let first = try await RawPeer.connect(to: node.address, from: "127.0.0.40")
         try await first.handshake()
         for nonce in 0..<10 { try await first.send(.reachCheck(port: port, nonce: UInt64(nonce))) }
-        #expect(await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"busy\"}") == 9 })
+        try await Poll.until("node.metric(\"keel_p2p_dial_backs_refused_total{reason=\\\"busy\\\"}\") == 9", timeout: 5) {
+            node.metric("keel_p2p_dial_backs_refused_total{reason=\"busy\"}") == 9
+        }
         var others = [RawPeer]()
         for i in 0..<5 {
             let peer = try await RawPeer.connect(to: node.address, from: "127.0.0.\(41 + i)")
@@ -125,9 +127,9 @@ struct DefenceTests {
             others.append(peer)
         }
         #expect(
-            await Poll.until(timeout: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}") == 2 },
+            await Poll.holds(within: 5) { node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}") == 2 },
             "\(String(describing: node.metric("keel_p2p_dial_backs_refused_total{reason=\"limit\"}")))")
-        let answered = await Poll.until(timeout: 5) {
+        let answered = await Poll.holds(within: 5) {
             first.messages().filter { if case .reachResult(_, false, _) = $0 { return true } else { return false } }.count == 9
         }
         #expect(answered, "refused requests are answered unreachable at once")
@@ -141,15 +143,15 @@ struct DefenceTests {
         try await raw.handshake()
         let items = (0..<2_001).map { InventoryItem(kind: .block, hash: Hash256(bytes: Array(repeating: UInt8($0 % 251), count: 32))!) }
         try await raw.send(.getdata(items))
-        #expect(await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 })
+        try await Poll.until("node.network.peers().first?.score == 80", timeout: 10) { node.network.peers().first?.score == 80 }
         await raw.close()
-        #expect(await Poll.until(timeout: 10) { node.network.peers().isEmpty })
+        try await Poll.until("node.network.peers().isEmpty", timeout: 10) { node.network.peers().isEmpty }
         let again = try await RawPeer.connect(to: node.address, from: "127.0.0.50")
         try await again.handshake()
-        #expect(await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }, "\(node.network.peers().map(\.score))")
+        try await Poll.until("\(node.network.peers().map(\.score))", timeout: 10) { node.network.peers().first?.score == 80 }
         let other = try await RawPeer.connect(to: node.address, from: "127.0.0.51")
         try await other.handshake()
-        #expect(await Poll.until(timeout: 10) { node.network.peers().contains { $0.score == 100 } }, "another host starts clean")
+        try await Poll.until("another host starts clean", timeout: 10) { node.network.peers().contains { $0.score == 100 } }
         await node.stop()
     }
 
@@ -167,9 +169,9 @@ struct DefenceTests {
                 PeerAddress(host: "attacker.example", port: 9333, lastSeen: 0),
                 PeerAddress(host: "127.1.2.3", port: 9333, lastSeen: 0),
             ]))
-        let charged = await Poll.until(timeout: 10) { node.network.peers().first?.score == 80 }
+        let charged = await Poll.holds(within: 10) { node.network.peers().first?.score == 80 }
         #expect(charged, "score \(String(describing: node.network.peers().first?.score))")
-        let learned = await Poll.until(timeout: 10) { node.network.exportPeers().contains { $0.host == "127.1.2.3" } }
+        let learned = await Poll.holds(within: 10) { node.network.exportPeers().contains { $0.host == "127.1.2.3" } }
         #expect(learned)
         #expect(!node.network.exportPeers().contains { $0.host == "attacker.example" })
         #expect(!raw.isClosed)

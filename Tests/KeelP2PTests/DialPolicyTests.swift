@@ -7,7 +7,7 @@ import Testing
 /// The decision alone: this file starts no node and opens no socket. The hosts off this machine
 /// it judges are in Fixtures/address-classes.txt, read as data: no such literal sits in a file
 /// that imports the P2P layer, and none ever reaches a node.
-@Suite("Dial policy: a dev node dials only loopback addresses it learns")
+@Suite("Dial policy: a dev node dials only loopback addresses it learns", .keepsArtifacts)
 struct DialPolicyTests {
     /// The classes of Fixtures/address-classes.txt by name.
     static let classes: [String: [String]] = {

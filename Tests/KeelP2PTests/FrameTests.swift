@@ -3,7 +3,7 @@ import KeelP2P
 import KeelTesting
 import Testing
 
-@Suite("P2P frames and messages", .ownThread)
+@Suite("P2P frames and messages", .ownThread, .keepsArtifacts)
 struct FrameTests {
     let magic = Network.dev.magic
 

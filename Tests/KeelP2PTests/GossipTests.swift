@@ -4,7 +4,7 @@ import KeelP2P
 import KeelTesting
 import Testing
 
-@Suite("P2P gossip, sync and discovery (in-process nodes on 127.0.0.1)")
+@Suite("P2P gossip, sync and discovery (in-process nodes on 127.0.0.1)", .keepsArtifacts)
 struct GossipTests {
     @Test("a block mined on A reaches C through B; a transaction submitted on A reaches C's mempool")
     func gossipAcrossALine() async throws {
@@ -22,7 +22,7 @@ struct GossipTests {
             [(outpoint, a.chain.miner)],
             to: [TxOutput(amount: Amount(units: entry.output.amount.units - 1_000), addressHash: payee.addressHash)])
         let txid = try a.chain.chain.submitTransaction(tx)
-        let arrived = await Poll.until(timeout: 20) { c.chain.chain.mempoolEntry(txid) != nil }
+        let arrived = await Poll.holds(within: 20) { c.chain.chain.mempoolEntry(txid) != nil }
         #expect(arrived, "the transaction did not reach C's mempool")
         #expect(net[1].chain.chain.mempoolEntry(txid) != nil)
         // Relayed once per link: C saw the block announcement from B only.
@@ -56,10 +56,10 @@ struct GossipTests {
         let a = net[0], b = net[1], c = net[2]
         try await net.connect(2, 0)  // C dials A, so A hears C's listen address
         try await net.connect(1, 0)  // B knows only A
-        let learned = await Poll.until(timeout: 20) { b.network.health().learnedAddresses >= 1 }
+        let learned = await Poll.holds(within: 20) { b.network.health().learnedAddresses >= 1 }
         #expect(learned, "B learned no address from A")
         #expect(b.network.exportPeers().contains { $0.address == c.address && $0.source == .addr })
-        let connected = await Poll.until(timeout: 20) { b.network.peers().contains { $0.listenAddress == c.address } }
+        let connected = await Poll.holds(within: 20) { b.network.peers().contains { $0.listenAddress == c.address } }
         #expect(connected, "B did not dial the address it learned")
         #expect(a.network.peers().count == 2)
         await net.stop()
@@ -73,10 +73,12 @@ struct GossipTests {
         async let second = b.network.connect(to: a.address)
         let (one, two) = await (first, second)
         #expect(one && two, "both dials reach a handshake")
-        let single = await Poll.until(timeout: 20) { a.network.peers().count == 1 && b.network.peers().count == 1 }
+        let single = await Poll.holds(within: 20) { a.network.peers().count == 1 && b.network.peers().count == 1 }
         #expect(single, "A has \(a.network.peers().count) sessions, B has \(b.network.peers().count)")
         // Counted just after the session is forgotten, so waited for too.
-        #expect(await Poll.until(timeout: 10) { b.metric("keel_peer_disconnects_total{reason=\"duplicate\"}") == 1 })
+        try await Poll.until("b.metric(\"keel_peer_disconnects_total{reason=\\\"duplicate\\\"}\") == 1", timeout: 10) {
+            b.metric("keel_peer_disconnects_total{reason=\"duplicate\"}") == 1
+        }
         // The surviving session works: a block mined on A reaches B.
         try await a.mine(3)
         try await net.waitForTips(timeout: 20)

@@ -3,7 +3,7 @@ import KeelP2P
 import KeelTesting
 import Testing
 
-@Suite("Handshake, scores and token buckets", .ownThread)
+@Suite("Handshake, scores and token buckets", .ownThread, .keepsArtifacts)
 struct HandshakeTests {
     static func info(nonce: UInt64, network: String = "dev", genesis: Hash256 = Network.dev.genesis.hash) -> VersionInfo {
         VersionInfo(network: network, genesis: genesis, nonce: nonce, listenPort: 9333, bestHeight: 3, userAgent: "test")

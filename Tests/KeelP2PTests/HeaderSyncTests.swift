@@ -7,7 +7,7 @@ import Testing
 
 /// One peer's header sync against a real chain state: ours has 200 blocks, so a branch from
 /// genesis needs 57 blocks' work (the tip's less 144) before any of its blocks is fetched.
-@Suite("Header sync: checked headers, low-work branches followed without storing, then fetched", .ownThread)
+@Suite("Header sync: checked headers, low-work branches followed without storing, then fetched", .ownThread, .keepsArtifacts)
 struct HeaderSyncTests {
     static let now = UInt64.max / 2
 

@@ -7,7 +7,7 @@ import Testing
 /// Peers that speak the protocol and lie, each from its own loopback host (127.0.0.x), against
 /// node 0 while an honest node 1 keeps it in sync. Each test asserts the bound (from metrics and
 /// the chain), the penalty where there is one, and that the honest peer still gets through.
-@Suite("Hostile peers: every lie bounded, the honest peer served")
+@Suite("Hostile peers: every lie bounded, the honest peer served", .keepsArtifacts)
 struct HostilePeerTests {
     /// Node 0 synced with node 1 at `height` (past the 144-block work margin, so a branch from
     /// genesis is far below the threshold).
@@ -37,7 +37,7 @@ struct HostilePeerTests {
             await hostile.send(.headers([block.header]))
             await hostile.send(.block(block))
         }
-        let counted = await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"low_work\"}") == 50 }
+        let counted = await Poll.holds(within: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"low_work\"}") == 50 }
         #expect(counted, "low-work blocks counted: \(metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"low_work\"}"))")
         #expect(metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"low_work\"}") == 50)
         #expect(siblings.allSatisfy { !node.chain.chain.knowsBlock($0.hash) })
@@ -55,7 +55,9 @@ struct HostilePeerTests {
         let forger = try await HostilePeer.connect(to: node.address, from: "127.0.0.22")
         await forger.send(.headers(HostilePeer.forgedHeaders(on: node.chain.context(), count: 20, target: CompactTarget(bits: 0x2000_ffff))))
         #expect(await forger.raw.waitClosed(timeout: 10), "a forged target went unpunished")
-        #expect(await Poll.until(timeout: 5) { metric(node, "keel_peer_bans_total{reason=\"invalid_block\"}") == 1 })
+        try await Poll.until("metric(node, \"keel_peer_bans_total{reason=\\\"invalid_block\\\"}\") == 1", timeout: 5) {
+            metric(node, "keel_peer_bans_total{reason=\"invalid_block\"}") == 1
+        }
         // Self-linked chains hanging from nothing: 20 full batches.
         let drifter = try await HostilePeer.connect(to: node.address, from: "127.0.0.23")
         let nowhere = ParentContext(
@@ -63,7 +65,9 @@ struct HostilePeerTests {
             medianTimePast: 0, intervalStartTimestamp: nil, intervalStartHeight: nil)
         let batch = HostilePeer.forgedHeaders(on: nowhere, count: Message.maxHeaders, target: Network.dev.powLimit)
         for _ in 0..<20 { await drifter.send(.headers(batch)) }
-        #expect(await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"unconnected\"}") >= 20 })
+        try await Poll.until("metric(node, \"keel_p2p_ignored_total{what=\\\"headers\\\",reason=\\\"unconnected\\\"}\") >= 20", timeout: 20) {
+            metric(node, "keel_p2p_ignored_total{what=\"headers\",reason=\"unconnected\"}") >= 20
+        }
         #expect(metric(node, "keel_p2p_download_queue") == 0)
         #expect(metric(node, "keel_p2p_blocks_in_flight") == 0)
         #expect(!drifter.isClosed)
@@ -80,13 +84,15 @@ struct HostilePeerTests {
         // node's answer on a loaded machine.
         let serving = Task { await hostile.serve(headers: [], deliver: false, for: 60) }
         // The handshake's own getheaders first.
-        #expect(await Poll.until(timeout: 10) { hostile.headerRequests.load(ordering: .relaxed) == 1 })
+        try await Poll.until("hostile.headerRequests.load(ordering: .relaxed) == 1", timeout: 10) { hostile.headerRequests.load(ordering: .relaxed) == 1 }
         let before = hostile.headerRequests.load(ordering: .relaxed)
         let items = (0..<Message.maxInventory).map { InventoryItem(kind: .block, hash: Hash256.sha256d(Array("random \($0)".utf8))) }
         await hostile.send(.inv(items))
-        #expect(await Poll.until(timeout: 20) { hostile.headerRequests.load(ordering: .relaxed) > before })
+        try await Poll.until("hostile.headerRequests.load(ordering: .relaxed) > before", timeout: 20) {
+            hostile.headerRequests.load(ordering: .relaxed) > before
+        }
         // No second one follows (the inv is one event, not 50,000).
-        #expect(!(await Poll.until(timeout: 3) { hostile.headerRequests.load(ordering: .relaxed) - before > 1 }))
+        #expect(!(await Poll.holds(within: 3) { hostile.headerRequests.load(ordering: .relaxed) - before > 1 }))
         serving.cancel()
         await serving.value
         #expect(hostile.headerRequests.load(ordering: .relaxed) - before == 1)
@@ -103,7 +109,7 @@ struct HostilePeerTests {
         let hostile = try await HostilePeer.connect(to: node.address, from: "127.0.0.25")
         let orphans = HostilePeer.orphans(count: 40, size: 200_000)
         for block in orphans { await hostile.send(.block(block)) }
-        let counted = await Poll.until(timeout: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"unrequested_orphan\"}") == 40 }
+        let counted = await Poll.holds(within: 20) { metric(node, "keel_p2p_ignored_total{what=\"block\",reason=\"unrequested_orphan\"}") == 40 }
         #expect(counted)
         #expect(metric(node, "keel_p2p_orphan_blocks") == 0)
         #expect(metric(node, "keel_p2p_orphan_bytes") == 0)
@@ -119,7 +125,7 @@ struct HostilePeerTests {
         let headers = try honest.chain.chain.headers(after: [Network.dev.genesis.hash], stop: nil, limit: Message.maxHeaders)
         let staller = try await HostilePeer.connect(to: node.address, from: "127.0.0.26", bestHeight: 300)
         let serving = Task { await staller.serve(headers: headers, deliver: false, for: 60) }
-        #expect(await Poll.until(timeout: 10) { staller.requested.withLock { $0.count } > 0 }, "the node never asked the staller")
+        try await Poll.until("the node never asked the staller", timeout: 10) { staller.requested.withLock { $0.count } > 0 }
         try await net.connect(0, 1)
         // Each staller round costs a stall timeout (5 s, doubling); under the parallel suites' load a
         // 300-block sync through them took over 20 s on CI-sized machines.
@@ -136,7 +142,7 @@ struct HostilePeerTests {
         #expect(metric(node, "keel_peer_disconnects_total{reason=\"stalling\"}") == 1)
         #expect(metric(node, "keel_p2p_requests_expired_total{reason=\"stalled\"}") >= 1)
         // The gauge follows the last delivery a moment after the tip does: awaited, not sampled.
-        #expect(await Poll.until(timeout: 10) { metric(node, "keel_p2p_blocks_in_flight") == 0 }, "\(metric(node, "keel_p2p_blocks_in_flight")) in flight")
+        try await Poll.until("\(metric(node, "keel_p2p_blocks_in_flight")) in flight", timeout: 10) { metric(node, "keel_p2p_blocks_in_flight") == 0 }
         serving.cancel()
         await net.stop()
     }
@@ -161,7 +167,7 @@ struct HostilePeerTests {
         let share = AddressBook.bucketsPerSource * (10_000 / AddressBook.maxBuckets)
         // Settled: the book's size stops changing once every message is handled.
         var last = -1.0
-        let settled = await Poll.until(timeout: 20, interval: 0.5) {
+        let settled = await Poll.holds(within: 20, interval: 0.5) {
             let size = metric(node, "keel_p2p_address_book_size")
             defer { last = size }
             return size > 0 && size == last
@@ -183,7 +189,9 @@ struct HostilePeerTests {
         let locator = (0..<Message.maxHeaders).map { Hash256.sha256d(Array("locator \($0)".utf8)) }
         await hostile.send(.getheaders(locator: locator, stop: .zero))
         #expect(await hostile.raw.waitClosed(timeout: 10))
-        #expect(await Poll.until(timeout: 5) { metric(node, "keel_peer_bans_total{reason=\"malformed_message\"}") == 1 })
+        try await Poll.until("metric(node, \"keel_peer_bans_total{reason=\\\"malformed_message\\\"}\") == 1", timeout: 5) {
+            metric(node, "keel_peer_bans_total{reason=\"malformed_message\"}") == 1
+        }
         try await HostilePeerTests.honestStillSyncs(net)
         await net.stop()
     }

@@ -7,7 +7,7 @@ import Testing
 // addresses all the same: loopback and private hosts are each their own network group, so
 // 127.x.y.z stands in for a LAN's peers exactly. The end-to-end tests are in InboundEvictionTests.swift.
 
-@Suite("Inbound slots: per-host limit and eviction of the least useful peer")
+@Suite("Inbound slots: per-host limit and eviction of the least useful peer", .keepsArtifacts)
 struct InboundPolicyTests {
     static func candidate(_ id: UInt64, _ host: String, at: UInt64, ping: Double? = nil, block: UInt64? = nil) -> InboundPolicy.Candidate {
         InboundPolicy.Candidate(id: id, host: host, connectedAt: at, pingSeconds: ping, lastBlockAt: block)
@@ -51,7 +51,7 @@ struct InboundPolicyTests {
     }
 }
 
-@Suite("Dial-backs: one at a time per peer, one per 10 s per peer, four in all")
+@Suite("Dial-backs: one at a time per peer, one per 10 s per peer, four in all", .keepsArtifacts)
 struct DialBacksTests {
     @Test("busy, rate and limit refusals, in that order; finishing frees the slot, not the rate")
     func bounds() {

@@ -14,7 +14,7 @@ enum OffMachine {
     static let hosts = ["127.9.0.1", "127.9.0.2", "127.9.0.3", "127.9.0.4", "127.9.0.5", "127.9.0.6", "127.9.0.7", "::ffff:127.9.0.8"]
 }
 
-@Suite("Loopback only: a dev node's stored addresses")
+@Suite("Loopback only: a dev node's stored addresses", .keepsArtifacts)
 struct LoopbackOnlyTests {
     @Test("a dev node passes over stored addresses outside its dial scope and dials one inside it")
     func storedAddressesPassedOver() async throws {
@@ -33,7 +33,7 @@ struct LoopbackOnlyTests {
         config.targetOutbound = 1
         config.testDialPrefix = OffMachine.testPrefix
         let node = try await TestPeerNode.start(index: 0, chain: chain, configuration: config)
-        let connected = await Poll.until(timeout: 20) { node.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
+        let connected = await Poll.holds(within: 20) { node.metric("keel_p2p_dials_total{result=\"connected\"}") == 1 }
         #expect(connected, "the loopback address was not dialled")
         let dials = Exposition.total("keel_p2p_dials_total", in: node.metricsText())
         #expect(dials == 1, "dialled \(dials) times: an address outside the scope was tried")

@@ -7,7 +7,7 @@ import Testing
 
 /// The suites' namespace holds only loopback. This file starts no node: the two addresses off
 /// the machine below go only to a UDP `connect` (which sends nothing) to show there is no route.
-@Suite("Loopback only: the suites' namespace")
+@Suite("Loopback only: the suites' namespace", .keepsArtifacts)
 struct NetworkIsolationTests {
     @Test("under make test the suites see only loopback and have no route off the machine", .enabled(if: NetworkIsolation.claimed))
     func suitesRunIsolated() {

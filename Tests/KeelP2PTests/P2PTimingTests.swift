@@ -10,7 +10,7 @@ import Testing
 /// Tests whose assertions are about time or load (a dial within the timeout plus a second, 500
 /// handshakes at once). `make test` runs this suite on its own after the rest, so two shared
 /// cores busy with the other suites cannot skew its clocks.
-@Suite("P2P timing and load (run alone)", .serialized)
+@Suite("P2P timing and load (run alone)", .serialized, .keepsArtifacts)
 struct P2PTimingTests {
     @Test("the first seed accepts TCP but never answers; the node connects through the second within the timeout plus a second")
     func silentSeedFallsBack() async throws {
@@ -23,7 +23,7 @@ struct P2PTimingTests {
         config.targetOutbound = 1
         let started = Date()
         let node = try await TestPeerNode.start(index: 0, configuration: config)
-        let connected = await Poll.until(timeout: timeout + 5) { node.network.peers().count == 1 }
+        let connected = await Poll.holds(within: timeout + 5) { node.network.peers().count == 1 }
         let elapsed = Date().timeIntervalSince(started)
         #expect(connected)
         #expect(elapsed < timeout + 1, "connected after \(elapsed) s")
@@ -49,7 +49,9 @@ struct P2PTimingTests {
         try await flood.handshake()
         try? await flood.send(bytes: (0..<600).flatMap { Message.ping(UInt64($0)).frame.encoded(magic: Network.dev.magic) })
         #expect(await flood.waitClosed(timeout: 10), "the node kept the flooding connection")
-        #expect(await Poll.until(timeout: 5) { node.metric("keel_peer_bans_total{reason=\"flood\"}") == 1 })
+        try await Poll.until("node.metric(\"keel_peer_bans_total{reason=\\\"flood\\\"}\") == 1", timeout: 5) {
+            node.metric("keel_peer_bans_total{reason=\"flood\"}") == 1
+        }
         let again = try await RawPeer.connect(to: node.address, from: "127.0.0.3")
         #expect(await again.waitClosed(timeout: 5), "the banned host got back in")
         #expect(!calm.isClosed, "a peer within the burst was disconnected")
@@ -64,7 +66,7 @@ struct P2PTimingTests {
         config.connectTimeout = 1
         config.targetOutbound = 2
         let node = try await TestPeerNode.start(index: 0, configuration: config)
-        let retried = await Poll.until(timeout: 15) { (node.metric("keel_p2p_dials_total{result=\"refused\"}") ?? 0) >= 4 }
+        let retried = await Poll.holds(within: 15) { (node.metric("keel_p2p_dials_total{result=\"refused\"}") ?? 0) >= 4 }
         #expect(retried, "dials were not retried")
         let health = node.network.health()
         #expect(health.status == "isolated")
@@ -93,9 +95,9 @@ struct P2PTimingTests {
             }
             return try await group.reduce(into: [RawPeer]()) { $0.append($1) }
         }
-        #expect(await Poll.until(timeout: 30) { node.network.peers().count == count })
+        try await Poll.until("node.network.peers().count == count", timeout: 30) { node.network.peers().count == count }
         for (i, peer) in peers.enumerated() { try await peer.send(.ping(UInt64(1_000_000 + i))) }
-        let answered = await Poll.until(timeout: 30) {
+        let answered = await Poll.holds(within: 30) {
             peers.enumerated().allSatisfy { i, peer in
                 peer.pongs.withLock { pongs in
                     for case .pong(let n) in peer.messages() { pongs.insert(n) }
@@ -104,9 +106,11 @@ struct P2PTimingTests {
             }
         }
         #expect(answered, "not every connection answered its ping")
-        #expect(await Poll.until(timeout: 5) { node.metric("keel_peers{direction=\"inbound\"}") == Double(count) })
+        try await Poll.until("node.metric(\"keel_peers{direction=\\\"inbound\\\"}\") == Double(count)", timeout: 5) {
+            node.metric("keel_peers{direction=\"inbound\"}") == Double(count)
+        }
         for peer in peers { await peer.close() }
-        #expect(await Poll.until(timeout: 30) { node.network.peers().isEmpty })
+        try await Poll.until("node.network.peers().isEmpty", timeout: 30) { node.network.peers().isEmpty }
         await node.stop()
     }
 }

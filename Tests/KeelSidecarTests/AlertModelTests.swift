@@ -6,7 +6,7 @@ import Yams
 
 /// The one alert model: the Prometheus rules and the sidecar's rules, rendered from the
 /// monitoring mixin, agree field by field, and what is committed is what the mixin renders.
-@Suite("one alert model: the mixin, the Prometheus rules and the sidecar agree", .ownThread)
+@Suite("one alert model: the mixin, the Prometheus rules and the sidecar agree", .ownThread, .keepsArtifacts)
 struct AlertModelTests {
     static let root = OperationsAssetsTests.root
 

@@ -3,7 +3,7 @@ import KeelSidecar
 import KeelTesting
 import Testing
 
-@Suite("alert state machine, rules, payloads, signatures and retry policy", .ownThread)
+@Suite("alert state machine, rules, payloads, signatures and retry policy", .ownThread, .keepsArtifacts)
 struct AlertingTests {
     @Test("an alert goes pending, fires after `for`, repeats, and resolves")
     func stateMachine() {

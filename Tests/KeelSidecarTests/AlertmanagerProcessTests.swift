@@ -5,7 +5,7 @@ import Testing
 
 /// The sidecar as an Alertmanager client beside Prometheus, against Debian's real Alertmanager:
 /// one alert model and one `instance` label make the two pipelines' NodeDown one alert.
-@Suite("the sidecar and Prometheus through a real Alertmanager", .serialized)
+@Suite("the sidecar and Prometheus through a real Alertmanager", .serialized, .keepsArtifacts)
 struct AlertmanagerProcessTests {
     struct Alertmanager {
         let url: String
@@ -47,7 +47,7 @@ struct AlertmanagerProcessTests {
                     "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
                 ])
             let url = "http://127.0.0.1:\(port)"
-            let ready = await Poll.until(timeout: 30, interval: 0.2) {
+            let ready = await Poll.holds(within: 30, interval: 0.2) {
                 !process.isRunning || (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", url + "/api/v2/status"))?.status == 200
             }
             if ready, process.isRunning { return Alertmanager(url: url, process: process, directory: directory) }
@@ -67,9 +67,9 @@ struct AlertmanagerProcessTests {
         defer { alertmanager.process.send(SIGKILL) }
         let dir = TemporaryDirectory("sidecar-am")
         // One start only: the killed node stays down, so both pipelines keep NodeDown firing.
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
-            \(SidecarHarness.devNode(in: dir))
+            \(SidecarProcess.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             sampler: {interval: 500ms}
             restart: {burst: 1, burst_window: 1h}
@@ -85,18 +85,18 @@ struct AlertmanagerProcessTests {
                 url: \(alertmanager.url)
             """, directory: dir)
         defer { sidecar.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
         let nodeURL = try String(contentsOfFile: dir.path + "/node/api.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: String(nodeURL.dropFirst("http://".count)), sidecar: String(sidecar.url.dropFirst("http://".count)),
             alertmanager: String(alertmanager.url.dropFirst("http://".count)), directory: TemporaryDirectory("prometheus-am"))
         defer { prometheus.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }, "\(prometheus.diagnosis)")
+        try await Poll.until("\(prometheus.diagnosis)", timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }
 
         let pid = try #require(sidecar.nodePid())
         kill(pid, SIGKILL)
         // Both pipelines fire it: Prometheus's rule, and the sidecar's (delivered to Alertmanager).
-        let bothFiring = await Poll.until(timeout: 60, interval: 0.25) {
+        let bothFiring = await Poll.holds(within: 60, interval: 0.25) {
             prometheus.alertState("NodeDown") == "firing"
                 && (sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0) >= 1
                 && sidecar.metric("keel_sidecar_alerts_firing{alertname=\"NodeDown\"}") == 1
@@ -105,10 +105,10 @@ struct AlertmanagerProcessTests {
             bothFiring,
             "Prometheus: \(prometheus.alertState("NodeDown") ?? "absent"); sidecar: \(sidecar.metricsText()?.split(separator: "\n").filter { $0.contains("alerts_firing") || $0.contains("deliveries") } ?? [])"
         )
-        let notified = await Poll.until(timeout: 30) { receiver.accepted.contains { $0.alertname == "NodeDown" } }
+        let notified = await Poll.holds(within: 30) { receiver.accepted.contains { $0.alertname == "NodeDown" } }
         #expect(notified, "the receiver got: \(receiver.all.compactMap(\.alertname))")
         // Several group intervals and sidecar re-sends later there is still only that one.
-        #expect(!(await Poll.until(timeout: 6) { receiver.accepted.filter { $0.alertname == "NodeDown" }.count > 1 }))
+        #expect(!(await Poll.holds(within: 6) { receiver.accepted.filter { $0.alertname == "NodeDown" }.count > 1 }))
         let notifications = receiver.accepted.filter { $0.alertname == "NodeDown" }
         #expect(notifications.count == 1)
         let alerts = notifications.first?.json?["alerts"] as? [[String: Any]] ?? []

@@ -2,7 +2,7 @@ import KeelSidecar
 import KeelTesting
 import Testing
 
-@Suite("Sidecar configuration, restart policy, log buffers", .ownThread)
+@Suite("Sidecar configuration, restart policy, log buffers", .ownThread, .keepsArtifacts)
 struct ConfigurationTests {
     @Test("an empty file gives every default; fields override them")
     func defaultsAndOverrides() throws {

@@ -10,7 +10,7 @@ import Testing
 /// blocks fill a good part of it). The RSS baseline is taken 1 s after start, as the sync
 /// begins, so MemoryGrowthHigh judges nearly all of it. Every `for:` is cut sixty-fold (a minute
 /// is a second) except NodeDown's, whose minute is what lets a fixed crash pass without a page.
-@Suite("alerts on a healthy node: nothing pages", .serialized)
+@Suite("alerts on a healthy node: nothing pages", .serialized, .keepsArtifacts)
 struct HealthyNodeAlertsTests {
     /// The sidecar's rules with the same cut.
     static let sidecarRules = """
@@ -58,7 +58,7 @@ struct HealthyNodeAlertsTests {
         // The node is told its peers on its command line, as a production node is (--connect or
         // --seed): a node started without any has no outbound peer, which OutboundPeersZero
         // rightly reports (it did, when this test gave them through the API after a slow start).
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: \(Binaries.path("keel-node"))
@@ -109,7 +109,7 @@ struct HealthyNodeAlertsTests {
             return (sum("keel_rocksdb_memtable_bytes{") + sum("keel_rocksdb_block_cache_bytes "), sum("process_resident_memory_bytes "))
         }
         // As soon as the node answers (its sync has just begun).
-        #expect(await Poll.until(timeout: 60, interval: 0.05) { (try? client().metrics()) != nil })
+        try await Poll.until("(try? client().metrics()) != nil", timeout: 60, interval: 0.05) { (try? client().metrics()) != nil }
         let before = bounded()
         #expect(
             (try? client().metrics()).flatMap { Exposition.value("keel_rocksdb_block_cache_capacity_bytes", in: $0) } == 1_048_576,
@@ -117,12 +117,12 @@ struct HealthyNodeAlertsTests {
 
         // The initial sync, watched.
         #expect(
-            await Poll.until(timeout: 60, interval: 0.25) {
+            await Poll.holds(within: 60, interval: 0.25) {
                 sample(); return prometheus.query("up == 1").series.count == 2
             },
             "\(prometheus.diagnosis)")
         phase = "sync"
-        let synced = await Poll.until(timeout: 180, interval: 0.5) {
+        let synced = await Poll.holds(within: 180, interval: 0.5) {
             sample()
             return ((try? client().status().height) ?? 0) >= UInt64(count)
         }
@@ -136,7 +136,7 @@ struct HealthyNodeAlertsTests {
         }
         var height = 1
         phase = "reading blocks"
-        let filled = await Poll.until(timeout: 180, interval: 0) {
+        let filled = await Poll.holds(within: 180, interval: 0) {
             if height % 50 == 0 { sample() }
             guard height <= count else { return true }
             // The block, its coinbase by txid (the transaction index), and that address's
@@ -164,13 +164,13 @@ struct HealthyNodeAlertsTests {
         _ = try client().startMining(threads: 1)
         let start = (try? client().status().height) ?? 0
         #expect(
-            await Poll.until(timeout: 60, interval: 0.5) {
+            await Poll.holds(within: 60, interval: 0.5) {
                 sample(); return ((try? client().status().height) ?? 0) >= start + 20
             })
 
         // One crash, fixed by the supervisor, once Prometheus has seen the node mine for a while.
         #expect(
-            await Poll.until(timeout: 30, interval: 0.5) {
+            await Poll.holds(within: 30, interval: 0.5) {
                 sample()
                 return
                     (Double(
@@ -180,7 +180,7 @@ struct HealthyNodeAlertsTests {
         let pid = try #require(sidecar.nodePid())
         phase = "killed"
         kill(pid, SIGKILL)
-        let back = await Poll.until(timeout: 60, interval: 0.5) {
+        let back = await Poll.holds(within: 60, interval: 0.5) {
             sample()
             return sidecar.nodePid().map { $0 != pid } ?? false && sidecar.health()?["node_healthy"] as? Bool == true
         }
@@ -189,7 +189,7 @@ struct HealthyNodeAlertsTests {
         // Its peers come back from its arguments; mining was started through the API, so again.
         _ = try? client().startMining(threads: 1)
         // Long enough for every cut `for` but MemoryGrowthHigh's and TemplateCacheHitRatioLow's.
-        let restartSeen = await Poll.until(timeout: 30, interval: 0.5) {
+        let restartSeen = await Poll.holds(within: 30, interval: 0.5) {
             sample(); return firing.contains("NodeRestarted")
         }
         #expect(
@@ -200,7 +200,7 @@ struct HealthyNodeAlertsTests {
             restarts \(prometheus.query("increase(keel_sidecar_node_restarts_total[15m])").series), up \(prometheus.query("timestamp(up)").series) \(prometheus.query("count_over_time(up[1m])").series) \(prometheus.query("keel_sidecar_node_restarts_total{reason=\"crash\"}[2m]").series) \(prometheus.query("process_start_time_seconds[2m]").series) \(prometheus.diagnosis); \
             killed \(pid), now \(String(describing: sidecar.nodePid())), sidecar restarts \(String(describing: sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}")))
             """)
-        _ = await Poll.until(timeout: 20, interval: 0.5) {
+        _ = await Poll.holds(within: 20, interval: 0.5) {
             sample(); return false
         }
 

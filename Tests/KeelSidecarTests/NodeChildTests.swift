@@ -4,7 +4,7 @@ import Testing
 
 @testable import KeelSidecar
 
-@Suite("starting the node process")
+@Suite("starting the node process", .keepsArtifacts)
 struct NodeChildTests {
     /// The kernel sends the parent-death signal when the thread that forked exits; Swift's pool
     /// threads exit when idle. A child started from a thread that ends at once must live on.
@@ -16,7 +16,7 @@ struct NodeChildTests {
             try NodeChild.spawn(command: "/bin/sleep", arguments: ["600"], environment: [:], stdout: stdout, stderr: stderr, echo: false)
         }
         // A long sleep, so a late check (suites share two cores) still tells killed from finished.
-        let died = await Poll.until(timeout: 3) { Procs.state(child.pid).map { $0 == "Z" } ?? true }
+        let died = await Poll.holds(within: 3) { Procs.state(child.pid).map { $0 == "Z" } ?? true }
         #expect(!died, "the child was killed when the thread that started it exited")
         // Only this pid is waited for: a waitpid(-1) here would take other tests' children.
         kill(child.pid, SIGKILL)

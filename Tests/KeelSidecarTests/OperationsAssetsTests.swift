@@ -6,7 +6,7 @@ import Testing
 
 /// The repository's `prometheus/`, `grafana/` and `runbook/` against a live dev node and its
 /// sidecar, scraped by Debian's real Prometheus on loopback.
-@Suite("operations assets against a real Prometheus", .serialized)
+@Suite("operations assets against a real Prometheus", .serialized, .keepsArtifacts)
 struct OperationsAssetsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -125,7 +125,7 @@ struct OperationsAssetsTests {
                     "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
                 ])
             let prometheus = Prometheus(url: "http://127.0.0.1:\(port)", process: process, directory: directory)
-            let settled = await Poll.until(timeout: 60, interval: 0.2) {
+            let settled = await Poll.holds(within: 60, interval: 0.2) {
                 !process.isRunning || (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", prometheus.url + "/-/ready"))?.status == 200
             }
             let build = (try? prometheus.get("/api/v1/status/buildinfo"))?["data"] as? [String: Any]
@@ -141,13 +141,13 @@ struct OperationsAssetsTests {
     func metricsContract() async throws {
         let root = Self.root
         let dir = TemporaryDirectory("ops")
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
-            \(SidecarHarness.devNode(in: dir))
+            \(SidecarProcess.devNode(in: dir))
             health: {interval: 500ms}
             sampler: {interval: 1s}
             """, directory: dir)
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
         let nodeURL = try String(contentsOfFile: dir.path + "/node/api.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let nodeTarget = String(nodeURL.dropFirst("http://".count)), sidecarTarget = String(sidecar.url.dropFirst("http://".count))
         let prometheus = try await Self.startPrometheus(node: nodeTarget, sidecar: sidecarTarget, directory: TemporaryDirectory("prometheus"))
@@ -160,7 +160,8 @@ struct OperationsAssetsTests {
             ["check", "rules", root + "/prometheus/rules/alerts.yml", root + "/prometheus/rules/recording.yml"],
             ["test", "rules", root + "/prometheus/tests/alerts_test.yml"],
         ] {
-            let result = try await Poll.run(promtool, arguments)
+            // `test rules` runs 53 cases; inside the parallel suites on two cores it took over a minute.
+            let result = try await Poll.run(promtool, arguments, timeout: 240)
             #expect(result.status == 0, "promtool \(arguments.joined(separator: " ")): \(result.output)")
         }
         let amtool = try await Poll.run("/usr/bin/amtool", ["check-config", root + "/prometheus/alertmanager.yml"])
@@ -174,9 +175,9 @@ struct OperationsAssetsTests {
         }
 
         // Both targets up, then every contract name present.
-        let up = await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up{instance=\"\(OperationsAssetsTests.instance)\"} == 1").series.count == 2 }
+        let up = await Poll.holds(within: 60, interval: 0.25) { prometheus.query("up{instance=\"\(OperationsAssetsTests.instance)\"} == 1").series.count == 2 }
         #expect(up, "targets: \((try? prometheus.get("/api/v1/targets")) ?? [:]); \(prometheus.diagnosis)")
-        let missing = await Poll.until(timeout: 30, interval: 0.5) {
+        let missing = await Poll.holds(within: 30, interval: 0.5) {
             OperationsAssetsTests.contract.allSatisfy { !prometheus.query("count(\($0))").series.isEmpty }
         }
         #expect(missing, "missing: \(OperationsAssetsTests.contract.filter { prometheus.query("count(\($0))").series.isEmpty })")
@@ -201,7 +202,7 @@ struct OperationsAssetsTests {
             }
         }
         #expect(queries.count >= 40)
-        let panelsAnswer = await Poll.until(timeout: 60, interval: 1) { queries.allSatisfy { !prometheus.query($0.expr).series.isEmpty } }
+        let panelsAnswer = await Poll.holds(within: 60, interval: 1) { queries.allSatisfy { !prometheus.query($0.expr).series.isEmpty } }
         #expect(
             panelsAnswer, "panels without data: \(queries.filter { prometheus.query($0.expr).series.isEmpty }.map { "\($0.board) \($0.title): \($0.expr)" })")
 
@@ -210,7 +211,7 @@ struct OperationsAssetsTests {
         let rulesData = (rulesBody["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
         let rules = rulesData.flatMap { $0["rules"] as? [[String: Any]] ?? [] }
         #expect(rules.count >= 20)
-        let healthy = await Poll.until(timeout: 20, interval: 0.5) {
+        let healthy = await Poll.holds(within: 20, interval: 0.5) {
             let groups = ((try? prometheus.get("/api/v1/rules"))?["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
             return groups.flatMap { $0["rules"] as? [[String: Any]] ?? [] }.allSatisfy { $0["health"] as? String == "ok" }
         }
@@ -252,7 +253,7 @@ struct OperationsAssetsTests {
         // Faults: stop the sidecar (which stops the node): NodeDown and SidecarAbsent fire.
         sidecar.process.send(SIGTERM)
         #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
-        let fired = await Poll.until(timeout: 30, interval: 0.25) {
+        let fired = await Poll.holds(within: 30, interval: 0.25) {
             prometheus.alertState("NodeDown") == "firing" && prometheus.alertState("SidecarAbsent") == "firing"
         }
         #expect(fired, "NodeDown \(prometheus.alertState("NodeDown") ?? "absent"), SidecarAbsent \(prometheus.alertState("SidecarAbsent") ?? "absent")")

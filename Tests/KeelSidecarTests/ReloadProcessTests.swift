@@ -4,7 +4,7 @@ import Testing
 
 /// SIGHUP (`systemctl reload keel-sidecar`): receivers, secrets and rules change without the
 /// node noticing; a file that does not parse changes nothing.
-@Suite("keel-sidecar reloads its configuration on SIGHUP", .serialized)
+@Suite("keel-sidecar reloads its configuration on SIGHUP", .serialized, .keepsArtifacts)
 struct ReloadProcessTests {
     @Test(
         "a new receiver and an enabled rule apply at once with the node untouched; fields that need a restart are named; a broken file is refused and counted")
@@ -38,16 +38,13 @@ struct ReloadProcessTests {
             state_dir: \(dir.path)/state
             """
         }
-        // SidecarHarness adds listen and state_dir; this test rewrites the whole file, so it
-        // writes them itself and starts the sidecar on the file directly.
+        // This test rewrites the whole file, listen and state_dir included.
         let path = dir.path + "/sidecar.yaml"
         try config(receiver: first, name: "first", peersLow: "{enabled: false}").write(toFile: path, atomically: true, encoding: .utf8)
-        let process = try ChildProcess(Binaries.path("keel-sidecar"), ["run", "--config", path])
+        let sidecar = try await SidecarProcess.start(configFile: path, directory: dir)
+        let process = sidecar.process
         defer { process.send(SIGKILL) }
-        let line = await process.waitForLine(timeout: 30) { $0.hasPrefix("keel-sidecar: listening ") }
-        let url = try #require(line.map { String($0.split(separator: " ")[2]) }, "\(process.output.suffix(5))")
-        let sidecar = SidecarHarness(directory: dir, process: process, url: url)
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
         let pid = try #require(sidecar.nodePid())
 
         // The node has no peers: PeersLow, now enabled with a short `for`, fires to the new
@@ -56,7 +53,7 @@ struct ReloadProcessTests {
             .write(toFile: path, atomically: true, encoding: .utf8)
         process.send(SIGHUP)
         #expect(
-            await Poll.until(timeout: 30) { second.accepted.contains { $0.alertname == "PeersLow" && $0.status == "firing" } },
+            await Poll.holds(within: 30) { second.accepted.contains { $0.alertname == "PeersLow" && $0.status == "firing" } },
             "the new receiver got \(second.all.compactMap(\.alertname)); sidecar: \(process.output.suffix(10))")
         #expect(!first.all.contains { $0.alertname == "PeersLow" }, "the old receiver was still used")
         #expect(sidecar.nodePid() == pid, "the reload restarted the node")
@@ -69,7 +66,9 @@ struct ReloadProcessTests {
         // A broken file: refused, counted, and the running configuration stays.
         try "alerts: [unclosed".write(toFile: path, atomically: true, encoding: .utf8)
         process.send(SIGHUP)
-        #expect(await Poll.until(timeout: 10) { sidecar.metric("keel_sidecar_config_reloads_total{result=\"failed\"}") == 1 })
+        try await Poll.until("sidecar.metric(\"keel_sidecar_config_reloads_total{result=\\\"failed\\\"}\") == 1", timeout: 10) {
+            sidecar.metric("keel_sidecar_config_reloads_total{result=\"failed\"}") == 1
+        }
         #expect(process.output.contains { $0.contains("configuration reload refused; the running configuration stays") })
         #expect(process.isRunning && sidecar.nodePid() == pid)
         #expect(!process.output.contains { $0.contains(WebhookProcessTests.secret) || $0.contains(second.url) }, "a secret reached the log")

@@ -33,13 +33,13 @@ extension SickNodeAlertsTests {
             directory: TemporaryDirectory("prometheus-sick-resources"))
         defer { prometheus.process.send(SIGKILL) }
         func fires(_ name: String) async -> Bool {
-            await Poll.until(timeout: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
+            await Poll.holds(within: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
         }
         func clears(_ name: String) async -> Bool {
-            await Poll.until(timeout: 60, interval: 0.5) { prometheus.alertState(name) == nil }
+            await Poll.holds(within: 60, interval: 0.5) { prometheus.alertState(name) == nil }
         }
         #expect(
-            await Poll.until(timeout: 60, interval: 0.25) { prometheus.query("up{job=\"keel-node\"} == 1").series.count == 1 },
+            await Poll.holds(within: 60, interval: 0.25) { prometheus.query("up{job=\"keel-node\"} == 1").series.count == 1 },
             "\(prometheus.diagnosis)")
         for name in ["DiskSpaceLow", "StorageWritesPaused", "FileDescriptorsHigh"] {
             #expect(prometheus.alertState(name) == nil, "\(name) is \(prometheus.alertState(name) ?? "") before any fault")
@@ -77,7 +77,7 @@ extension SickNodeAlertsTests {
             await fires("StorageWritesPaused"),
             "StorageWritesPaused is \(prometheus.alertState("StorageWritesPaused") ?? "absent"); writable \(node.metric("keel_storage_writable") ?? -1)")
         try FileManager.default.removeItem(atPath: disk + "/filler")
-        #expect(await Poll.until(timeout: 30, interval: 0.25) { node.metric("keel_storage_writable") == 1 }, "writes did not resume once space returned")
+        try await Poll.until("writes did not resume once space returned", timeout: 30, interval: 0.25) { node.metric("keel_storage_writable") == 1 }
         #expect(await clears("StorageWritesPaused"))
         #expect(await clears("DiskSpaceLow"))
         #expect(node.process.isRunning)

@@ -5,7 +5,7 @@ import Testing
 
 /// Loud on a sick node: each alert raised by its real fault, in Prometheus (rules rendered from
 /// the mixin with test thresholds and `for: 1s`) and, for the shared ones, in the sidecar too.
-@Suite("alerts on a sick node: each fault fires its alert in both pipelines", .serialized)
+@Suite("alerts on a sick node: each fault fires its alert in both pipelines", .serialized, .keepsArtifacts)
 struct SickNodeAlertsTests {
     @Test(
         "no peers, a stale tip and a leak fire PeersLow, OutboundPeersZero, ChainHeightStalled and MemoryGrowthHigh; killed for good, NodeDown and NodeCrashLooping"
@@ -18,7 +18,7 @@ struct SickNodeAlertsTests {
         let apiPort = try OperationsAssetsTests.freePort()
         // No peers and no mining (the tip stays genesis, years old), 20 MiB/s leaked after a 5 s
         // warm-up, and one start only: once killed it stays down.
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: \(Binaries.path("keel-node"))
@@ -39,7 +39,7 @@ struct SickNodeAlertsTests {
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
         defer { sidecar.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
         let prometheus = try await OperationsAssetsTests.startPrometheus(
             node: "127.0.0.1:\(apiPort)", sidecar: String(sidecar.url.dropFirst("http://".count)),
             rules: [
@@ -52,20 +52,20 @@ struct SickNodeAlertsTests {
 
         func sidecarSent(_ name: String) -> Bool { receiver.accepted.contains { $0.alertname == name && $0.status == "firing" } }
         for name in ["PeersLow", "OutboundPeersZero", "ChainHeightStalled", "MemoryGrowthHigh"] {
-            let fired = await Poll.until(timeout: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
+            let fired = await Poll.holds(within: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
             #expect(fired, "Prometheus: \(name) is \(prometheus.alertState(name) ?? "absent")")
         }
         for name in ["PeersLow", "ChainHeightStalled", "MemoryGrowthHigh"] {
-            #expect(await Poll.until(timeout: 30) { sidecarSent(name) }, "the sidecar did not send \(name): \(receiver.all.compactMap(\.alertname))")
+            try await Poll.until("the sidecar did not send \(name): \(receiver.all.compactMap(\.alertname))", timeout: 30) { sidecarSent(name) }
         }
 
         // Killed, with restarts used up: down for good.
         let pid = try #require(sidecar.nodePid())
         kill(pid, SIGKILL)
         for name in ["NodeDown", "NodeCrashLooping"] {
-            let fired = await Poll.until(timeout: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
+            let fired = await Poll.holds(within: 60, interval: 0.5) { prometheus.alertState(name) == "firing" }
             #expect(fired, "Prometheus: \(name) is \(prometheus.alertState(name) ?? "absent")")
-            #expect(await Poll.until(timeout: 30) { sidecarSent(name) }, "the sidecar did not send \(name): \(receiver.all.compactMap(\.alertname))")
+            try await Poll.until("the sidecar did not send \(name): \(receiver.all.compactMap(\.alertname))", timeout: 30) { sidecarSent(name) }
         }
         // The page names the node the way Prometheus does.
         let page = try #require(receiver.accepted.first { $0.alertname == "NodeDown" })

@@ -3,7 +3,7 @@ import KeelSidecar
 import KeelTesting
 import Testing
 
-@Suite("soaks against real dev nodes")
+@Suite("soaks against real dev nodes", .keepsArtifacts)
 struct SoakProcessTests {
     @Test("the memory judgement: a flat line passes, a steady climb fails by slope, a step that lasts fails by the worst sample, a one-sample blip does not")
     func judgement() throws {
@@ -101,7 +101,7 @@ struct SoakProcessTests {
             "--report-dir", reportDir, "--listen", "127.0.0.1:0",
         ]
         let first = try ChildProcess(Binaries.path("keel-sidecar"), args)
-        let sampled = await Poll.until(timeout: 120) {
+        let sampled = await Poll.holds(within: 120) {
             ((try? String(contentsOfFile: reportDir + "/samples.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count >= 14
         }
         #expect(sampled, "no samples: \(first.output.suffix(10))")

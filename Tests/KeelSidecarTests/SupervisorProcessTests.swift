@@ -3,11 +3,11 @@ import KeelClient
 import KeelTesting
 import Testing
 
-@Suite("keel-sidecar supervising real processes", .serialized)
+@Suite("keel-sidecar supervising real processes", .serialized, .keepsArtifacts)
 struct SupervisorProcessTests {
     @Test("a node that exits at once on every start: the burst limit stops restarts and says so")
     func burstLimit() async throws {
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
@@ -15,7 +15,7 @@ struct SupervisorProcessTests {
             health: {enabled: false}
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 4, burst_window: 1m}
             """)
-        let suspended = await Poll.until(timeout: 20) { sidecar.health()?["phase"] as? String == "suspended" }
+        let suspended = await Poll.holds(within: 20) { sidecar.health()?["phase"] as? String == "suspended" }
         #expect(suspended)
         #expect(sidecar.metric("keel_sidecar_node_starts_total") == 4)
         #expect(sidecar.metric("keel_sidecar_restarts_suspended") == 1)
@@ -31,7 +31,7 @@ struct SupervisorProcessTests {
 
     @Test("100 restart cycles leave no zombie and no leaked file descriptor in the sidecar")
     func hundredCycles() async throws {
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
@@ -39,17 +39,17 @@ struct SupervisorProcessTests {
             health: {enabled: false}
             restart: {initial_backoff: 10ms, max_backoff: 10ms, burst: 1000, burst_window: 1m}
             """)
-        let warm = await Poll.until(timeout: 20) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 5 }
+        let warm = await Poll.holds(within: 20) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 5 }
         #expect(warm)
         let baseline = Procs.fdCount(sidecar.process.pid)
-        let done = await Poll.until(timeout: 120) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 105 }
+        let done = await Poll.holds(within: 120) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 105 }
         #expect(done)
         // A child that exited in the last few milliseconds may not be reaped yet; none may stay.
         let seen = Procs.zombies(of: sidecar.process.pid)
-        let reaped = await Poll.until(timeout: 2) { Set(Procs.zombies(of: sidecar.process.pid)).isDisjoint(with: seen) }
+        let reaped = await Poll.holds(within: 2) { Set(Procs.zombies(of: sidecar.process.pid)).isDisjoint(with: seen) }
         #expect(reaped, "zombies left: \(seen)")
         // The child started last may still hold its pipes for a moment; a leak would not drain.
-        let drained = await Poll.until(timeout: 5) { Procs.fdCount(sidecar.process.pid) <= baseline + 2 }
+        let drained = await Poll.holds(within: 5) { Procs.fdCount(sidecar.process.pid) <= baseline + 2 }
         #expect(drained, "fds grew from \(baseline) to \(Procs.fdCount(sidecar.process.pid))")
         #expect((sidecar.metric("keel_sidecar_children_reaped") ?? 0) >= 100)
         sidecar.process.send(SIGTERM)
@@ -58,17 +58,17 @@ struct SupervisorProcessTests {
 
     @Test("the node dies with its supervisor: SIGKILL the sidecar and the node goes too")
     func parentDeath() async throws {
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
               arguments: ["-c", "exec sleep 1000"]
             health: {enabled: false}
             """)
-        let pid = try #require(await Poll.until(timeout: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
+        let pid = try #require(await Poll.holds(within: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
         sidecar.process.send(SIGKILL)
         _ = await sidecar.process.waitForExit(timeout: 10)
-        #expect(await Poll.until(timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }, "the node survived its supervisor")
+        try await Poll.until("the node survived its supervisor", timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }
     }
 
     @Test("under Type=notify: READY=1 once listening, WATCHDOG=1 while running, STOPPING=1 on SIGTERM; the node does not inherit the notify socket")
@@ -76,15 +76,15 @@ struct SupervisorProcessTests {
         let dir = TemporaryDirectory("sidecar-notify")
         let socket = try NotifySocket(path: dir.path + "/notify")
         defer { socket.close() }
-        let sidecar = try await SidecarHarness.start(
-            SidecarHarness.devNode(in: dir) + "\nhealth: {interval: 250ms}\n", directory: dir,
+        let sidecar = try await SidecarProcess.start(
+            SidecarProcess.devNode(in: dir) + "\nhealth: {interval: 250ms}\n", directory: dir,
             launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
         defer { sidecar.process.send(SIGKILL) }
         #expect(
-            await Poll.until(timeout: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
+            await Poll.holds(within: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
             "\(socket.received)")
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
-        #expect(await Poll.until(timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }, "\(socket.received)")
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
+        try await Poll.until("\(socket.received)", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
         sidecar.process.send(SIGTERM)
         #expect(await sidecar.process.waitForExit(timeout: 30) == 0)
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")
@@ -97,11 +97,11 @@ struct SupervisorProcessTests {
         let dir = TemporaryDirectory("logs-token")
         let tokenFile = dir.path + "/logs.token"
         try "s3cret-logs-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let sidecar = try await SidecarHarness.start(
-            SidecarHarness.devNode(in: dir) + "\nlogs: {token_file: \(tokenFile)}\nhealth: {interval: 250ms}\n",
+        let sidecar = try await SidecarProcess.start(
+            SidecarProcess.devNode(in: dir) + "\nlogs: {token_file: \(tokenFile)}\nhealth: {interval: 250ms}\n",
             directory: dir)
         defer { sidecar.process.send(SIGKILL) }
-        #expect(await Poll.until(timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
         let http = HTTPClient()
         let open = try http.request("GET", sidecar.url + "/logs")
         #expect(open.status == 401 && !open.text.contains("s3cret"))

@@ -5,7 +5,7 @@ import Testing
 /// The systemd units in runbook/systemd as systemd itself judges them, offline (no systemd runs
 /// here as PID 1): `systemd-analyze security` rates their sandbox, `systemd-analyze verify`
 /// loads them against a root holding the binaries they name.
-@Suite("systemd units", .serialized)
+@Suite("systemd units", .serialized, .keepsArtifacts)
 struct SystemdUnitTests {
     static let units = ["keel-node.service", "keel-sidecar.service"]
     static var directory: String { OperationsAssetsTests.root + "/runbook/systemd" }

@@ -3,7 +3,7 @@ import Foundation
 import KeelTesting
 import Testing
 
-@Suite("keel-sidecar alerts through webhooks to a real receiver", .serialized)
+@Suite("keel-sidecar alerts through webhooks to a real receiver", .serialized, .keepsArtifacts)
 struct WebhookProcessTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -36,9 +36,9 @@ struct WebhookProcessTests {
         try await receiver.start()
         defer { Task { await receiver.stop() } }
         let dir = TemporaryDirectory("sidecar-alert")
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
-            \(SidecarHarness.devNode(in: dir))
+            \(SidecarProcess.devNode(in: dir))
             health: {interval: 200ms, grace: 30s}
             sampler: {interval: 300ms}
             alerts:
@@ -48,12 +48,12 @@ struct WebhookProcessTests {
                 NodeRestarted: {for: 500ms, window: 4s}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
-        #expect(await Poll.until(timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true })
+        try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
         let pid = try #require(sidecar.nodePid())
         kill(pid, SIGKILL)
-        let fired = await Poll.until(timeout: 10) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" } }
+        let fired = await Poll.holds(within: 10) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" } }
         #expect(fired, "no NodeRestarted firing; received \(receiver.all.map { "\($0.alertname ?? "?") \($0.status ?? "?")" })")
-        let resolved = await Poll.until(timeout: 15) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "resolved" } }
+        let resolved = await Poll.holds(within: 15) { receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "resolved" } }
         #expect(resolved)
         // The supervisor fixed it within NodeDown's minute: no page.
         #expect(!receiver.accepted.contains { $0.alertname == "NodeDown" }, "\(receiver.all.map { "\($0.alertname ?? "?") \($0.status ?? "?")" })")
@@ -72,7 +72,9 @@ struct WebhookProcessTests {
             #expect(!String(decoding: delivery.body, as: UTF8.self).contains(token))
         }
         // The receiver has the body before the sidecar has read the 2xx and counted it.
-        #expect(await Poll.until(timeout: 10) { sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0 >= 2 })
+        try await Poll.until("sidecar.metric(\"keel_sidecar_webhook_deliveries_total{result=\\\"delivered\\\"}\") ?? 0 >= 2", timeout: 10) {
+            sidecar.metric("keel_sidecar_webhook_deliveries_total{result=\"delivered\"}") ?? 0 >= 2
+        }
         #expect(sidecar.metric("keel_sidecar_alert_notifications_total{status=\"firing\"}") ?? 0 >= 1)
         let metricsText = try #require(sidecar.metricsText())
         sidecar.process.send(SIGTERM)
@@ -87,7 +89,7 @@ struct WebhookProcessTests {
         let receiver = TestReceiver()
         try await receiver.start()
         defer { Task { await receiver.stop() } }
-        let sidecar = try await SidecarHarness.start(
+        let sidecar = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
@@ -97,7 +99,7 @@ struct WebhookProcessTests {
             alerts: {rules: {NodeCrashLooping: {for: 1s}}}
             \(WebhookProcessTests.receivers(receiver))
             """)
-        let looping = await Poll.until(timeout: 20) { receiver.accepted.contains { $0.alertname == "NodeCrashLooping" && $0.status == "firing" } }
+        let looping = await Poll.holds(within: 20) { receiver.accepted.contains { $0.alertname == "NodeCrashLooping" && $0.status == "firing" } }
         #expect(looping)
         let alert = try #require(receiver.accepted.first { $0.alertname == "NodeCrashLooping" })
         #expect(WebhookProcessTests.verifies(alert))
@@ -115,7 +117,7 @@ struct WebhookProcessTests {
         let port = receiver.port
         await receiver.stop()
         let dir = TemporaryDirectory("sidecar-outbox")
-        let first = try await SidecarHarness.start(
+        let first = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
@@ -125,7 +127,7 @@ struct WebhookProcessTests {
             alerts: {rules: {NodeDown: {for: 0s}, NodeRestarted: {for: 0s}, NodeCrashLooping: {for: 0s}}}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
-        let queued = await Poll.until(timeout: 20) {
+        let queued = await Poll.holds(within: 20) {
             (first.metric("keel_sidecar_alerts_firing{alertname=\"NodeCrashLooping\"}") ?? 0) == 1
                 && (first.metric("keel_sidecar_webhook_deliveries_total{result=\"retried\"}") ?? 0) >= 2
         }
@@ -140,7 +142,7 @@ struct WebhookProcessTests {
         receiver.answer.withLock { $0 = (503, "1") }
         try await receiver.start(port: port)
         defer { Task { await receiver.stop() } }
-        let second = try await SidecarHarness.start(
+        let second = try await SidecarProcess.start(
             """
             node:
               command: /bin/sh
@@ -148,16 +150,16 @@ struct WebhookProcessTests {
             health: {enabled: false}
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
-        #expect(await Poll.until(timeout: 10) { !receiver.all.isEmpty })
+        try await Poll.until("!receiver.all.isEmpty", timeout: 10) { !receiver.all.isEmpty }
         receiver.answer.withLock { $0 = (200, nil) }
-        let drained = await Poll.until(timeout: 20) { ids.isSubset(of: Set(receiver.accepted.compactMap(\.id))) }
+        let drained = await Poll.holds(within: 20) { ids.isSubset(of: Set(receiver.accepted.compactMap(\.id))) }
         #expect(drained, "delivered \(receiver.accepted.compactMap(\.id)) of \(ids)")
         let acceptedIDs = receiver.accepted.compactMap(\.id)
         #expect(acceptedIDs.count == Set(acceptedIDs).count, "a notification arrived twice")
         #expect(receiver.all.allSatisfy(WebhookProcessTests.verifies))
         let refused = receiver.all.filter { $0.answered == 503 }.compactMap(\.id)
         #expect(!refused.isEmpty && Set(refused).isSubset(of: Set(acceptedIDs)), "a 503 is retried under the same webhook-id")
-        #expect(await Poll.until(timeout: 5) { second.metric("keel_sidecar_outbox_depth") == 0 })
+        try await Poll.until("second.metric(\"keel_sidecar_outbox_depth\") == 0", timeout: 5) { second.metric("keel_sidecar_outbox_depth") == 0 }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".json") }.isEmpty)
         second.process.send(SIGTERM)
         #expect(await second.process.waitForExit(timeout: 20) == 0)

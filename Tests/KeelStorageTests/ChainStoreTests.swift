@@ -3,7 +3,7 @@ import KeelStorage
 import KeelTesting
 import Testing
 
-@Suite("RocksDB store", .ownThread)
+@Suite("RocksDB store", .ownThread, .keepsArtifacts)
 struct ChainStoreTests {
     @Test("closing and reopening the same directory in one process works, and values survive")
     func reopen() throws {
@@ -103,7 +103,7 @@ struct ChainStoreTests {
     import Glibc
 #endif
 
-@Suite("RocksDB memory bounds", .ownThread)
+@Suite("RocksDB memory bounds", .ownThread, .keepsArtifacts)
 struct RocksMemoryTests {
     @Test("reading far more than the block cache holds fills it and keeps it within its capacity")
     func blockCacheBounded() throws {

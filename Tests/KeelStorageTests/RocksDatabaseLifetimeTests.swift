@@ -4,7 +4,7 @@ import KeelTesting
 import Synchronization
 import Testing
 
-@Suite("RocksDB handles outlive every call that uses them", .ownThread)
+@Suite("RocksDB handles outlive every call that uses them", .ownThread, .keepsArtifacts)
 struct RocksDatabaseLifetimeTests {
     @Test("close() while other threads read, scan and write: every call either completes or throws 'closed', and nothing crashes", arguments: 0..<5)
     func closeDuringUse(round: Int) throws {

@@ -4,9 +4,10 @@
 
 /// Starts `path` with `argv` and `envp` (both NULL-terminated) as a child in a new process group
 /// of its own, with stdin from /dev/null and stdout/stderr on `out_fd`/`err_fd`. The child gets
-/// SIGKILL if the calling thread's process dies (PR_SET_PDEATHSIG), so a supervised node never
-/// outlives its supervisor. Between fork and exec the child calls only async-signal-safe
-/// functions, which is what makes forking a multithreaded process safe.
+/// SIGKILL when the calling *thread* exits (PR_SET_PDEATHSIG), so call it from a thread that
+/// lives as long as the process and a child never outlives its parent. It uses vfork: the
+/// calling thread waits until the child has exec'd, and between vfork and exec the child makes
+/// only async-signal-safe calls with every signal blocked, touching none of the parent's memory.
 /// Returns the child's pid, or -1 with errno set; if exec fails, the child exits with 127 and
 /// writes errno to `status_fd` (pass -1 to skip).
 pid_t keel_spawn(const char *path, char *const argv[], char *const envp[], int out_fd, int err_fd, int status_fd);
