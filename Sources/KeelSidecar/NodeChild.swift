@@ -75,33 +75,16 @@ final class NodeChild: Sendable {
         return (await reaper.wait(for: pid, timeout: 10), true)
     }
 
-    /// Reads `fd` to EOF on a thread of its own, splitting lines into `buffer`.
+    /// Reads `fd` to EOF on a thread of its own, splitting lines into `buffer` (and onto our
+    /// stdout, as written, when `echo`).
     private static func drain(_ fd: Int32, into buffer: LogBuffer, echo: Bool) {
-        let thread = Thread {
-            _ = keel_set_thread_name("keel-node-log")
-            var pending = [UInt8]()
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = read(fd, &chunk, chunk.count)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                pending.append(contentsOf: chunk[..<n])
-                while let newline = pending.firstIndex(of: 10) {
-                    let line = String(decoding: pending[..<newline], as: UTF8.self)
-                    pending.removeSubrange(...newline)
-                    buffer.append(OperatorLogging.withoutPriority(line))
-                    if echo { print(line) }
-                }
-                if echo { fflush(nil) }
-                if pending.count > 65_536 {  // a line without end: keep it bounded
-                    buffer.append(String(decoding: pending, as: UTF8.self))
-                    pending.removeAll()
-                }
+        LineReader.start(fd, name: "keel-node-log") { lines in
+            for line in lines {
+                buffer.append(OperatorLogging.withoutPriority(line))
+                if echo { print(line) }
             }
-            if !pending.isEmpty { buffer.append(String(decoding: pending, as: UTF8.self)) }
-            close(fd)
+            if echo { fflush(nil) }
         }
-        thread.start()
     }
 }
 

@@ -79,28 +79,12 @@ public final class ChildProcess: Sendable {
         throw PollTimeout(what: "\(executable) in PATH (\(path))")
     }
 
-    /// Reads `fd` to end of file on a thread of its own, splitting lines; a last line without a
-    /// newline is still a line.
+    /// Reads `fd` to end of file on a thread of its own, splitting lines.
     private static func drain(_ fd: Int32, into captured: Output) {
-        Thread {
-            var pending = [UInt8]()
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = read(fd, &chunk, chunk.count)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                pending.append(contentsOf: chunk[..<n])
-                var complete = [String]()
-                while let newline = pending.firstIndex(of: 10) {
-                    complete.append(String(decoding: pending[..<newline], as: UTF8.self))
-                    pending.removeSubrange(...newline)
-                }
-                if !complete.isEmpty { captured.lines.withLock { $0.append(contentsOf: complete) } }
-            }
-            if !pending.isEmpty { captured.lines.withLock { $0.append(String(decoding: pending, as: UTF8.self)) } }
-            close(fd)
-            captured.closed.store(true, ordering: .releasing)
-        }.start()
+        LineReader.start(
+            fd, name: "keel-test-out",
+            onLines: { lines in captured.lines.withLock { $0.append(contentsOf: lines) } },
+            onEnd: { captured.closed.store(true, ordering: .releasing) })
     }
 
     /// The wait status if the process has exited (reaping it), else nil.
