@@ -133,29 +133,14 @@ public final class NodeMetrics: Sendable {
         let fast: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
         let slow: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         chainHeight = r.makeGauge(descriptor: .keel("keel_chain_height", "Height of the active chain tip."))
-        blocksConnected = Dictionary(
-            uniqueKeysWithValues: NodeMetrics.origins.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel("keel_blocks_connected_total", "Blocks connected to the active chain, by where they came from."),
-                        labels: [("origin", $0)])
-                )
-            })
+        blocksConnected = r.counters(
+            "keel_blocks_connected_total", "Blocks connected to the active chain, by where they came from.", label: "origin", values: NodeMetrics.origins)
         reorgs = r.makeCounter(descriptor: .keel("keel_reorgs_total", "Reorganizations: switches to a branch with more work."))
         reorgDepth = r.makeValueHistogram(
             descriptor: .keel("keel_reorg_depth", "Blocks disconnected per reorganization."), buckets: [1, 2, 3, 5, 10, 20, 50, 100])
-        storageWriteSeconds = Dictionary(
-            uniqueKeysWithValues: ["true", "false"].map {
-                (
-                    $0,
-                    r.makeValueHistogram(
-                        descriptor: .keel(
-                            "keel_storage_write_seconds",
-                            "Time one RocksDB write batch takes, by whether it is fsynced: the disk's latency as the chain sees it."),
-                        labels: [("sync", $0)], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
-                )
-            })
+        storageWriteSeconds = r.histograms(
+            "keel_storage_write_seconds", "Time one RocksDB write batch takes, by whether it is fsynced: the disk's latency as the chain sees it.",
+            label: "sync", values: ["true", "false"], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
         blockConnectSeconds = r.makeValueHistogram(
             descriptor: .keel("keel_block_connect_seconds", "Time to validate and commit one block, in seconds."), buckets: slow)
         blockPropagationSeconds = r.makeValueHistogram(
@@ -163,19 +148,10 @@ public final class NodeMetrics: Sendable {
                 "keel_block_propagation_seconds",
                 "Arrival time minus the block's timestamp, for blocks not mined by this node that arrive at the network's tip (not those fetched while catching up), in seconds."
             ), buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
-        signatureSeconds = Dictionary(
-            uniqueKeysWithValues: NodeMetrics.modes.map {
-                (
-                    $0,
-                    r.makeValueHistogram(
-                        descriptor: .keel("keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode."),
-                        labels: [("mode", $0)], buckets: fast)
-                )
-            })
-        signaturesVerified = Dictionary(
-            uniqueKeysWithValues: NodeMetrics.modes.map {
-                ($0, r.makeCounter(descriptor: .keel("keel_signatures_verified_total", "Signatures checked, by verification mode."), labels: [("mode", $0)]))
-            })
+        signatureSeconds = r.histograms(
+            "keel_signature_verification_seconds", "Time to verify one batch of signatures, in seconds, by mode.", label: "mode", values: NodeMetrics.modes,
+            buckets: fast)
+        signaturesVerified = r.counters("keel_signatures_verified_total", "Signatures checked, by verification mode.", label: "mode", values: NodeMetrics.modes)
         templateHits = r.makeCounter(descriptor: .keel("keel_template_cache_hits_total", "Block templates served from the cache."))
         templateMisses = r.makeCounter(descriptor: .keel("keel_template_cache_misses_total", "Block templates that had to be built."))
         templateBuildSeconds = r.makeValueHistogram(
@@ -201,20 +177,10 @@ public final class NodeMetrics: Sendable {
         }
         apiRequests = requests
         apiRequestSeconds = durations
-        storageBytes = Dictionary(
-            uniqueKeysWithValues: columnFamilies.map {
-                ($0, r.makeGauge(descriptor: .keel("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family."), labels: [("column_family", $0)]))
-            })
-        memtableBytes = Dictionary(
-            uniqueKeysWithValues: columnFamilies.map {
-                (
-                    $0,
-                    r.makeGauge(
-                        descriptor: .keel(
-                            "keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (active, unflushed and still pinned), by column family."),
-                        labels: [("column_family", $0)])
-                )
-            })
+        storageBytes = r.gauges("keel_rocksdb_sst_bytes", "Bytes of RocksDB SST files, by column family.", label: "column_family", values: columnFamilies)
+        memtableBytes = r.gauges(
+            "keel_rocksdb_memtable_bytes", "Bytes held in RocksDB memtables (active, unflushed and still pinned), by column family.", label: "column_family",
+            values: columnFamilies)
         blockCacheBytes = r.makeGauge(
             descriptor: .keel(
                 "keel_rocksdb_block_cache_bytes",
@@ -279,17 +245,9 @@ public final class NodeMetrics: Sendable {
             descriptor: .keel(
                 "keel_process_rss_growth_ratio",
                 "Unaccounted resident memory (keel_process_rss_unaccounted_bytes) over its value when the warm-up ended, minus one (0 during warm-up)."))
-        heapBytes = Dictionary(
-            uniqueKeysWithValues: ["in_use", "overhead"].map {
-                (
-                    $0,
-                    r.makeGauge(
-                        descriptor: .keel(
-                            "keel_process_heap_bytes",
-                            "The allocator (jemalloc): bytes in live allocations (in_use), and resident bytes it holds beyond them (overhead)."),
-                        labels: [("state", $0)])
-                )
-            })
+        heapBytes = r.gauges(
+            "keel_process_heap_bytes", "The allocator (jemalloc): bytes in live allocations (in_use), and resident bytes it holds beyond them (overhead).",
+            label: "state", values: ["in_use", "overhead"])
         rssUnaccounted = r.makeGauge(
             descriptor: .keel(
                 "keel_process_rss_unaccounted_bytes",

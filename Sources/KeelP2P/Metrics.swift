@@ -90,10 +90,7 @@ public final class P2PMetrics: Sendable {
     /// Creates every series at zero on `registry`.
     public init(registry: PrometheusCollectorRegistry) {
         let r = registry
-        peers = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.directions.map {
-                ($0, r.makeGauge(descriptor: .keel("keel_peers", "Connected peers that completed the handshake, by who dialled."), labels: [("direction", $0)]))
-            })
+        peers = r.gauges("keel_peers", "Connected peers that completed the handshake, by who dialled.", label: "direction", values: P2PMetrics.directions)
         peerClockOffset = r.makeGauge(
             descriptor: .keel(
                 "keel_p2p_peer_clock_offset_seconds",
@@ -113,54 +110,19 @@ public final class P2PMetrics: Sendable {
         pingSeconds = r.makeValueHistogram(
             descriptor: .keel("keel_peer_ping_seconds", "Round trip of a ping to a peer and its pong, in seconds."),
             buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
-        bans = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.reasons.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel("keel_peer_bans_total", "Peer hosts banned, by the offence that used up their score."), labels: [("reason", $0)])
-                )
-            })
-        disconnects = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.reasons.map {
-                ($0, r.makeCounter(descriptor: .keel("keel_peer_disconnects_total", "Peer connections closed, by reason."), labels: [("reason", $0)]))
-            })
-        dials = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.dialResults.map {
-                ($0, r.makeCounter(descriptor: .keel("keel_p2p_dials_total", "Outbound dials, by result."), labels: [("result", $0)]))
-            })
-        rejected = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.rejections.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel("keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason."),
-                        labels: [("reason", $0)])
-                )
-            })
-        refusedAddresses = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.refusedSources.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_p2p_addresses_refused_total",
-                            "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled."),
-                        labels: [("source", $0)])
-                )
-            })
-        refusedDialBacks = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.dialBackRefusals.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_p2p_dial_backs_refused_total",
-                            "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), asked within 10 s of its last (rate), or the node had four running (limit)."
-                        ),
-                        labels: [("reason", $0)])
-                )
-            })
+        bans = r.counters("keel_peer_bans_total", "Peer hosts banned, by the offence that used up their score.", label: "reason", values: P2PMetrics.reasons)
+        disconnects = r.counters("keel_peer_disconnects_total", "Peer connections closed, by reason.", label: "reason", values: P2PMetrics.reasons)
+        dials = r.counters("keel_p2p_dials_total", "Outbound dials, by result.", label: "result", values: P2PMetrics.dialResults)
+        rejected = r.counters(
+            "keel_p2p_inbound_rejected_total", "Inbound connections closed before the handshake, by reason.", label: "reason", values: P2PMetrics.rejections)
+        refusedAddresses = r.counters(
+            "keel_p2p_addresses_refused_total",
+            "Learned or imported addresses the dial policy refused (on dev: not loopback), by where they came from; never dialled.", label: "source",
+            values: P2PMetrics.refusedSources)
+        refusedDialBacks = r.counters(
+            "keel_p2p_dial_backs_refused_total",
+            "Reach-check requests refused (answered unreachable without dialling): the peer had one running (busy), asked within 10 s of its last (rate), or the node had four running (limit).",
+            label: "reason", values: P2PMetrics.dialBackRefusals)
         storeWriteFailures = r.makeCounter(
             descriptor: .keel(
                 "keel_p2p_store_write_failures_total",
@@ -179,28 +141,12 @@ public final class P2PMetrics: Sendable {
         orphanBytes = r.makeGauge(descriptor: .keel("keel_p2p_orphan_bytes", "Bytes of blocks held until their parent arrives."))
         downloadQueue = r.makeGauge(descriptor: .keel("keel_p2p_download_queue", "Blocks queued for download, over all peers."))
         blocksInFlight = r.makeGauge(descriptor: .keel("keel_p2p_blocks_in_flight", "Blocks requested from peers and not yet delivered."))
-        downloadRefused = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.downloadRefusals.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_p2p_download_refused_total",
-                            "Blocks not queued for download or not held as orphans because a bound was reached, by bound."),
-                        labels: [("reason", $0)])
-                )
-            })
-        requestsExpired = Dictionary(
-            uniqueKeysWithValues: P2PMetrics.expiries.map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_p2p_requests_expired_total",
-                            "Block requests taken back from a peer and asked of others: it stalled while others delivered, or timed out."),
-                        labels: [("reason", $0)])
-                )
-            })
+        downloadRefused = r.counters(
+            "keel_p2p_download_refused_total", "Blocks not queued for download or not held as orphans because a bound was reached, by bound.", label: "reason",
+            values: P2PMetrics.downloadRefusals)
+        requestsExpired = r.counters(
+            "keel_p2p_requests_expired_total", "Block requests taken back from a peer and asked of others: it stalled while others delivered, or timed out.",
+            label: "reason", values: P2PMetrics.expiries)
         ignored = Dictionary(
             uniqueKeysWithValues: P2PMetrics.ignoredKinds.map { key in
                 let parts = key.split(separator: " ").map(String.init)

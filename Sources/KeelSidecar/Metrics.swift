@@ -47,87 +47,32 @@ public final class SidecarMetrics: Sendable {
     public init() {
         let r = registry
         nodeUp = r.makeGauge(descriptor: .keel("keel_sidecar_node_up", "1 while the supervised node runs and answers its health check, else 0."))
-        restarts = Dictionary(
-            uniqueKeysWithValues: SidecarMetrics.reasons.map {
-                (
-                    $0,
-                    r.makeCounter(descriptor: .keel("keel_sidecar_node_restarts_total", "Node restarts, by why the node went down."), labels: [("reason", $0)])
-                )
-            })
+        restarts = r.counters("keel_sidecar_node_restarts_total", "Node restarts, by why the node went down.", label: "reason", values: SidecarMetrics.reasons)
         starts = r.makeCounter(descriptor: .keel("keel_sidecar_node_starts_total", "Times the sidecar started the node."))
         suspended = r.makeGauge(descriptor: .keel("keel_sidecar_restarts_suspended", "1 when the burst limit stopped restarts (a crash loop), else 0."))
-        healthChecks = Dictionary(
-            uniqueKeysWithValues: ["ok", "failed"].map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel("keel_sidecar_health_checks_total", "Health checks of the node's /health, by result."), labels: [("result", $0)])
-                )
-            })
+        healthChecks = r.counters(
+            "keel_sidecar_health_checks_total", "Health checks of the node's /health, by result.", label: "result", values: ["ok", "failed"])
         reaped = r.makeGauge(descriptor: .keel("keel_sidecar_children_reaped", "Child processes reaped since the sidecar started (none is left a zombie)."))
-        logLines = Dictionary(
-            uniqueKeysWithValues: ["stdout", "stderr"].map {
-                (
-                    $0,
-                    r.makeGauge(
-                        descriptor: .keel("keel_sidecar_node_log_lines", "Lines the node has written since the sidecar started, by stream."),
-                        labels: [("stream", $0)])
-                )
-            })
-        scrapes = Dictionary(
-            uniqueKeysWithValues: ["ok", "failed"].map {
-                ($0, r.makeCounter(descriptor: .keel("keel_sidecar_scrapes_total", "Scrapes of the node's /metrics, by result."), labels: [("result", $0)]))
-            })
-        alertsFiring = Dictionary(
-            uniqueKeysWithValues: AlertRule.Kind.allCases.map {
-                (
-                    $0.rawValue,
-                    r.makeGauge(
-                        descriptor: .keel("keel_sidecar_alerts_firing", "1 while the alert fires, else 0, by alert name."), labels: [("alertname", $0.rawValue)]
-                    )
-                )
-            })
-        notifications = Dictionary(
-            uniqueKeysWithValues: ["firing", "resolved"].map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel("keel_sidecar_alert_notifications_total", "Alert notifications queued (once per receiver), by status."),
-                        labels: [("status", $0)])
-                )
-            })
-        deliveries = Dictionary(
-            uniqueKeysWithValues: ["delivered", "retried", "failed"].map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_sidecar_webhook_deliveries_total",
-                            "Webhook delivery attempts, by result: delivered (2xx), retried (will try again), failed (given up)."),
-                        labels: [("result", $0)])
-                )
-            })
+        logLines = r.gauges(
+            "keel_sidecar_node_log_lines", "Lines the node has written since the sidecar started, by stream.", label: "stream", values: ["stdout", "stderr"])
+        scrapes = r.counters("keel_sidecar_scrapes_total", "Scrapes of the node's /metrics, by result.", label: "result", values: ["ok", "failed"])
+        alertsFiring = r.gauges(
+            "keel_sidecar_alerts_firing", "1 while the alert fires, else 0, by alert name.", label: "alertname",
+            values: AlertRule.Kind.allCases.map(\.rawValue))
+        notifications = r.counters(
+            "keel_sidecar_alert_notifications_total", "Alert notifications queued (once per receiver), by status.", label: "status",
+            values: ["firing", "resolved"])
+        deliveries = r.counters(
+            "keel_sidecar_webhook_deliveries_total", "Webhook delivery attempts, by result: delivered (2xx), retried (will try again), failed (given up).",
+            label: "result", values: ["delivered", "retried", "failed"])
         outboxDepth = r.makeGauge(descriptor: .keel("keel_sidecar_outbox_depth", "Webhook notifications waiting in the durable outbox."))
-        soakProgress = Dictionary(
-            uniqueKeysWithValues: ["memory", "mining"].map {
-                (
-                    $0,
-                    r.makeGauge(
-                        descriptor: .keel("keel_sidecar_soak_progress_ratio", "Progress of the running soak from 0 to 1, by soak (0 when none runs)."),
-                        labels: [("soak", $0)])
-                )
-            })
-        reloads = Dictionary(
-            uniqueKeysWithValues: ["ok", "failed"].map {
-                (
-                    $0,
-                    r.makeCounter(
-                        descriptor: .keel(
-                            "keel_sidecar_config_reloads_total",
-                            "Configuration reloads on SIGHUP, by result (failed: the file was refused and the running configuration kept)."),
-                        labels: [("result", $0)])
-                )
-            })
+        soakProgress = r.gauges(
+            "keel_sidecar_soak_progress_ratio", "Progress of the running soak from 0 to 1, by soak (0 when none runs).", label: "soak",
+            values: ["memory", "mining"])
+        reloads = r.counters(
+            "keel_sidecar_config_reloads_total",
+            "Configuration reloads on SIGHUP, by result (failed: the file was refused and the running configuration kept).", label: "result",
+            values: ["ok", "failed"])
         buildInfo = r.makeGauge(
             descriptor: .keel("keel_sidecar_build_info", "Always 1; the labels say which build of the sidecar is running."),
             labels: [("version", KeelBuild.version), ("commit", KeelBuild.commit)])
