@@ -83,24 +83,13 @@ public enum APIRouter {
             try handlers.submitTransaction(try await request.decode(as: HexBody.self, context: context))
         }
         guarded.post("/mining/start") { request, context in
-            // The body is optional (`{"threads": N}`), but a body that is there must be valid.
-            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
-            let body =
-                bytes.readableBytes == 0
-                ? StartBody(threads: nil)
-                : try context.requestDecoder.decode(StartBody.self, from: Data(bytes.readableBytesView))
-            return try handlers.startMining(body)
+            try handlers.startMining(try await optionalBody(request, context, else: StartBody(threads: nil)))
         }
         guarded.post("/mining/stop") { _, _ in handlers.stopMining() }
         // A template replaces the miner's cached one under the chain lock, and verifying sends a
         // dial-back request to a peer: effects, so POST with the token, never a GET.
         guarded.post("/mining/template") { request, context in
-            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
-            let body =
-                bytes.readableBytes == 0
-                ? TemplateBody(address: nil)
-                : try context.requestDecoder.decode(TemplateBody.self, from: Data(bytes.readableBytesView))
-            return try handlers.template(body)
+            try handlers.template(try await optionalBody(request, context, else: TemplateBody(address: nil)))
         }
         guarded.post("/network/verify") { _, _ in
             let steps = try await backend.verifyNetwork()
@@ -127,4 +116,12 @@ public enum APIRouter {
         }
         return router
     }
+}
+
+/// A JSON body that may be left out (`empty` stands in for it), but that must be valid when it
+/// is there: `POST /v1/mining/start` with no body starts with the default thread count.
+private func optionalBody<T: Decodable>(_ request: Request, _ context: KeelRequestContext, else empty: T) async throws -> T {
+    let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+    guard bytes.readableBytes > 0 else { return empty }
+    return try context.requestDecoder.decode(T.self, from: Data(bytes.readableBytesView))
 }
