@@ -37,10 +37,9 @@ public final class ChildProcess: Sendable {
     /// The process id (also its process group id).
     public let pid: Int32
 
-    /// Starts `executable` (an absolute path, or a name looked up in `PATH`) with `arguments`
-    /// and this process's environment; stdout and stderr are merged and captured.
+    /// Starts `executable` (an absolute path: nothing searches `PATH`) with `arguments` and
+    /// this process's environment; stdout and stderr are merged and captured.
     public init(_ executable: String, _ arguments: [String]) throws {
-        let path = try ChildProcess.resolve(executable)
         // Close-on-exec from the start: tests start processes from many threads at once, and a
         // node spawned by another test in the instant between pipe() and this spawn would inherit
         // the write end and hold it open for its whole life, so this output would never end.
@@ -51,7 +50,7 @@ public final class ChildProcess: Sendable {
             throw PollTimeout(what: "a pipe for \(executable) (errno \(error))")
         }
         let (pid, forkErrno) = Spawner.shared.spawn(
-            path, arguments, environment: ProcessInfo.processInfo.environment, stdout: fds[1], stderr: fds[1], status: status[1])
+            executable, arguments, environment: ProcessInfo.processInfo.environment, stdout: fds[1], stderr: fds[1], status: status[1])
         close(fds[1])
         close(status[1])
         guard pid > 0 else {
@@ -68,15 +67,7 @@ public final class ChildProcess: Sendable {
             _ = reap(blocking: true)
             throw PollTimeout(what: "\(executable) to start (exec failed, errno \(execErrno))")
         }
-        TestArtifacts.current?.keep(output: captured, of: "\((path as NSString).lastPathComponent)-\(pid)")
-    }
-
-    /// `executable` itself when it names a path, else its first match in `PATH`.
-    private static func resolve(_ executable: String) throws -> String {
-        if executable.contains("/") { return executable }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") where access("\(dir)/\(executable)", X_OK) == 0 { return "\(dir)/\(executable)" }
-        throw PollTimeout(what: "\(executable) in PATH (\(path))")
+        TestArtifacts.current?.keep(output: captured, of: "\((executable as NSString).lastPathComponent)-\(pid)")
     }
 
     /// Reads `fd` to end of file on a thread of its own, splitting lines.

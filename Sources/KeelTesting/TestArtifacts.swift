@@ -67,13 +67,14 @@ public final class TestArtifacts: Sendable {
         return text
     }
 
-    /// Runs `body` in a scope named `name`; a throw counts as a failure. Returns the body's
-    /// result and the line `finish` gave (nil when it passed).
-    public static func withScope<T>(_ name: String, _ body: () async throws -> T) async -> (Result<T, any Error>, String?) {
+    /// Runs `body` in a scope named `name` (given to it, to mark failures the body does not
+    /// throw); a throw counts as a failure. Returns the body's result and the line `finish`
+    /// gave (nil when it passed).
+    public static func withScope<T>(_ name: String, _ body: (TestArtifacts) async throws -> T) async -> (Result<T, any Error>, String?) {
         let scope = TestArtifacts(name: name)
         let result: Result<T, any Error>
         do {
-            result = .success(try await $current.withValue(scope) { try await body() })
+            result = .success(try await $current.withValue(scope) { try await body(scope) })
         } catch {
             scope.markFailed()
             result = .failure(error)
@@ -95,22 +96,16 @@ public struct KeepsArtifacts: SuiteTrait, TestTrait, TestScoping {
     ) async throws {
         // Suites get a scope too, and a nested suite's trait sees its parent's: one per case.
         guard testCase != nil, TestArtifacts.current == nil else { return try await function() }
-        let scope = TestArtifacts(name: test.name)
-        // Expectation failures do not throw: watch the issues the test records.
-        let watch = IssueHandlingTrait.compactMapIssues { issue in
-            if issue.isFailure { scope.markFailed() }
-            return issue
-        }
-        do {
-            try await TestArtifacts.$current.withValue(scope) {
-                try await watch.provideScope(for: test, testCase: testCase, performing: function)
+        let (result, line) = await TestArtifacts.withScope(test.name) { scope in
+            // Expectation failures do not throw: watch the issues the test records.
+            let watch = IssueHandlingTrait.compactMapIssues { issue in
+                if issue.isFailure { scope.markFailed() }
+                return issue
             }
-        } catch {
-            scope.markFailed()
-            if let line = scope.finish() { Issue.record(Comment(rawValue: line)) }
-            throw error
+            try await watch.provideScope(for: test, testCase: testCase, performing: function)
         }
-        if let line = scope.finish() { Issue.record(Comment(rawValue: line)) }
+        if let line { Issue.record(Comment(rawValue: line)) }
+        try result.get()
     }
 }
 

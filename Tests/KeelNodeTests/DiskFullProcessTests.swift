@@ -60,7 +60,7 @@ struct DiskFullProcessTests {
         }
         let metrics = try client.metrics()
         #expect((Exposition.value("keel_storage_free_bytes", in: metrics) ?? .infinity) < (Exposition.value("keel_storage_free_floor_bytes", in: metrics) ?? 0))
-        try await Poll.until("the miner stops", timeout: 10) { (try? client.mining())?.active == false }
+        try await Poll.until("the miner to stop", timeout: 10) { (try? client.mining())?.active == false }
         let heightWhilePaused = try client.status().height
         // A few more seconds paused: the height holds and the log says it once.
         #expect(await Poll.holds(within: 6) { node.output.filter { $0.contains("writes paused") }.count > 1 } == false)
@@ -73,8 +73,12 @@ struct DiskFullProcessTests {
         let back = await Poll.holds(within: 60) { (try? client.raw("/ready"))?.status == 200 }
         #expect(back, "\(node.output.suffix(10))")
         // Logged just after the gate reopens, so possibly a moment after /ready turns 200.
-        try await Poll.until("\(node.output.suffix(10))", timeout: 10) { node.output.contains { $0.contains("writes work again") } }
-        try await Poll.until("mining resumed", timeout: 30) { ((try? client.status())?.height ?? 0) > heightWhilePaused + 5 }
+        try await Poll.until("the line 'writes work again' (last lines: \(node.output.suffix(10)))", timeout: 10) {
+            node.output.contains { $0.contains("writes work again") }
+        }
+        try await Poll.until(
+            "mining to resume (5 blocks past \(heightWhilePaused))", timeout: 30, value: { (try? client.status())?.height ?? 0 },
+            satisfies: { $0 > heightWhilePaused + 5 })
         #expect(Exposition.value("keel_storage_writable", in: try client.metrics()) == 1)
 
         node.send(SIGTERM)

@@ -45,7 +45,7 @@ struct HostileLoadProcessTests {
         }
         try victim.connect(to: miner)
         // Past the 144-block margin, so a branch from genesis is far below the work threshold.
-        try await Poll.until("the victim never synced 160 blocks", timeout: 120, interval: 0.2) { (victim.height ?? 0) >= 160 }
+        try await Poll.until("the victim to sync 160 blocks", timeout: 120, interval: 0.2) { (victim.height ?? 0) >= 160 }
         let genesis = try #require(HostileLoadProcessTests.genesisContext())
         let before = victim.rss
         let deadline = ContinuousClock.now + .seconds(HostileLoadProcessTests.duration)
@@ -131,7 +131,7 @@ struct HostileLoadProcessTests {
         #expect(notReady.isEmpty, "not ready: \(notReady.prefix(3))")
         // Still in step with the honest miner once the attack ends.
         let minerHeight = miner.height ?? 0
-        try await Poll.until("the victim fell behind the miner", timeout: 30, interval: 0.2) { (victim.height ?? 0) >= minerHeight }
+        try await Poll.until("the victim to catch up with the miner", timeout: 30, interval: 0.2) { (victim.height ?? 0) >= minerHeight }
         let metrics = try victim.client.metrics()
         for (series, bound) in [("keel_p2p_orphan_blocks", 256.0), ("keel_p2p_download_queue", 32_768.0), ("keel_p2p_address_book_size", 10_000.0)] {
             let value = Exposition.value(series, in: metrics) ?? -1

@@ -29,12 +29,12 @@ struct SystemdProcessTests {
             directory: dir.path + "/node",
             launcher: ["/usr/bin/env", "NOTIFY_SOCKET=\(socket.path)", "WATCHDOG_USEC=1000000"])
         defer { node.process.send(SIGKILL) }
-        try await Poll.until("\(socket.received)", timeout: 30) { socket.received.contains { $0.contains("READY=1") } }
+        try await Poll.until("READY=1 (received: \(socket.received))", timeout: 30) { socket.received.contains { $0.contains("READY=1") } }
         #expect(node.status() != nil, "READY=1 before the API answers")
         let ready = try #require(socket.received.first { $0.contains("READY=1") })
         #expect(ready.contains("STATUS=serving the API on http://127.0.0.1:"))
         // Half a second apart: three pings well within three seconds.
-        try await Poll.until("\(socket.received)", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
+        try await Poll.until("three WATCHDOG=1 (received: \(socket.received))", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
         node.process.send(SIGTERM)
         #expect(await node.process.waitForExit(timeout: 20) == 0)
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")

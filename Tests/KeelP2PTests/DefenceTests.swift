@@ -148,10 +148,10 @@ struct DefenceTests {
         try await Poll.until("node.network.peers().isEmpty", timeout: 10) { node.network.peers().isEmpty }
         let again = try await RawPeer.connect(to: node.address, from: "127.0.0.50")
         try await again.handshake()
-        try await Poll.until("\(node.network.peers().map(\.score))", timeout: 10) { node.network.peers().first?.score == 80 }
+        try await Poll.until("a score of 80 (scores: \(node.network.peers().map(\.score)))", timeout: 10) { node.network.peers().first?.score == 80 }
         let other = try await RawPeer.connect(to: node.address, from: "127.0.0.51")
         try await other.handshake()
-        try await Poll.until("another host starts clean", timeout: 10) { node.network.peers().contains { $0.score == 100 } }
+        try await Poll.until("a peer from another host at a clean score of 100", timeout: 10) { node.network.peers().contains { $0.score == 100 } }
         await node.stop()
     }
 

@@ -125,7 +125,7 @@ struct HostilePeerTests {
         let headers = try honest.chain.chain.headers(after: [Network.dev.genesis.hash], stop: nil, limit: Message.maxHeaders)
         let staller = try await HostilePeer.connect(to: node.address, from: "127.0.0.26", bestHeight: 300)
         let serving = Task { await staller.serve(headers: headers, deliver: false, for: 60) }
-        try await Poll.until("the node never asked the staller", timeout: 10) { staller.requested.withLock { $0.count } > 0 }
+        try await Poll.until("the node to ask the staller for blocks", timeout: 10) { staller.requested.withLock { $0.count } > 0 }
         try await net.connect(0, 1)
         // Each staller round costs a stall timeout (5 s, doubling); under the parallel suites' load a
         // 300-block sync through them took over 20 s on CI-sized machines.
@@ -142,7 +142,9 @@ struct HostilePeerTests {
         #expect(metric(node, "keel_peer_disconnects_total{reason=\"stalling\"}") == 1)
         #expect(metric(node, "keel_p2p_requests_expired_total{reason=\"stalled\"}") >= 1)
         // The gauge follows the last delivery a moment after the tip does: awaited, not sampled.
-        try await Poll.until("\(metric(node, "keel_p2p_blocks_in_flight")) in flight", timeout: 10) { metric(node, "keel_p2p_blocks_in_flight") == 0 }
+        try await Poll.until("no block in flight (\(String(describing: metric(node, "keel_p2p_blocks_in_flight"))) now)", timeout: 10) {
+            metric(node, "keel_p2p_blocks_in_flight") == 0
+        }
         serving.cancel()
         await net.stop()
     }

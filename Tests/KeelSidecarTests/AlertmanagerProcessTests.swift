@@ -91,7 +91,7 @@ struct AlertmanagerProcessTests {
             node: String(nodeURL.dropFirst("http://".count)), sidecar: String(sidecar.url.dropFirst("http://".count)),
             alertmanager: String(alertmanager.url.dropFirst("http://".count)), directory: TemporaryDirectory("prometheus-am"))
         defer { prometheus.process.send(SIGKILL) }
-        try await Poll.until("\(prometheus.diagnosis)", timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }
+        try await Poll.until("both targets up (\(prometheus.diagnosis))", timeout: 60, interval: 0.25) { prometheus.query("up == 1").series.count == 2 }
 
         let pid = try #require(sidecar.nodePid())
         kill(pid, SIGKILL)

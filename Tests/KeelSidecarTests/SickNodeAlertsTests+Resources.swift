@@ -77,7 +77,7 @@ extension SickNodeAlertsTests {
             await fires("StorageWritesPaused"),
             "StorageWritesPaused is \(prometheus.alertState("StorageWritesPaused") ?? "absent"); writable \(node.metric("keel_storage_writable") ?? -1)")
         try FileManager.default.removeItem(atPath: disk + "/filler")
-        try await Poll.until("writes did not resume once space returned", timeout: 30, interval: 0.25) { node.metric("keel_storage_writable") == 1 }
+        try await Poll.until("writes to resume once space returned", timeout: 30, interval: 0.25) { node.metric("keel_storage_writable") == 1 }
         #expect(await clears("StorageWritesPaused"))
         #expect(await clears("DiskSpaceLow"))
         #expect(node.process.isRunning)

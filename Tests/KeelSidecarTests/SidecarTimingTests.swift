@@ -55,6 +55,6 @@ struct SidecarTimingTests {
         let second = try #require(sidecar.nodePid())
         sidecar.process.send(SIGTERM)
         #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
-        try await Poll.until("the node outlived the sidecar", timeout: 5) { !Procs.exists(second) }
+        try await Poll.until("the node to die with the sidecar", timeout: 5) { !Procs.exists(second) }
     }
 }

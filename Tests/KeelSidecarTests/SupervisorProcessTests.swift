@@ -68,7 +68,7 @@ struct SupervisorProcessTests {
         let pid = try #require(await Poll.holds(within: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
         sidecar.process.send(SIGKILL)
         _ = await sidecar.process.waitForExit(timeout: 10)
-        try await Poll.until("the node survived its supervisor", timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }
+        try await Poll.until("the node to die with its supervisor", timeout: 5) { !Procs.exists(pid) || Procs.state(pid) == "Z" }
     }
 
     @Test("under Type=notify: READY=1 once listening, WATCHDOG=1 while running, STOPPING=1 on SIGTERM; the node does not inherit the notify socket")
@@ -84,7 +84,7 @@ struct SupervisorProcessTests {
             await Poll.holds(within: 30) { socket.received.contains { $0.hasPrefix("READY=1") && $0.contains("STATUS=supervising the node") } },
             "\(socket.received)")
         try await Poll.until("sidecar.health()?[\"node_healthy\"] as? Bool == true", timeout: 60) { sidecar.health()?["node_healthy"] as? Bool == true }
-        try await Poll.until("\(socket.received)", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
+        try await Poll.until("three WATCHDOG=1 (received: \(socket.received))", timeout: 10) { socket.received.count(where: { $0 == "WATCHDOG=1" }) >= 3 }
         sidecar.process.send(SIGTERM)
         #expect(await sidecar.process.waitForExit(timeout: 30) == 0)
         #expect(socket.received.contains { $0.hasPrefix("STOPPING=1") }, "\(socket.received)")

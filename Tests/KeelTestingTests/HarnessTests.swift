@@ -7,7 +7,7 @@ struct HarnessTests {
     @Test("a failed scope keeps its data directory and writes each process's output to a log it names")
     func failedScopeKeepsEverything() async throws {
         var kept = ""
-        let (result, line) = await TestArtifacts.withScope("harness failure") { () async throws -> Void in
+        let (result, line) = await TestArtifacts.withScope("harness failure") { _ async throws -> Void in
             let dir = TemporaryDirectory("artifact")
             kept = dir.path
             try "state".write(toFile: dir.appending("data"), atomically: true, encoding: .utf8)
@@ -33,7 +33,7 @@ struct HarnessTests {
     func passingScopeCleansUp() async throws {
         var early = "", late = ""
         var survivor: TemporaryDirectory?
-        let (result, line) = await TestArtifacts.withScope("harness success") { () async throws -> Void in
+        let (result, line) = await TestArtifacts.withScope("harness success") { _ async throws -> Void in
             let dir = TemporaryDirectory("artifact")
             early = dir.path
             survivor = TemporaryDirectory("artifact")
