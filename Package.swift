@@ -120,6 +120,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KeelTestingTests", dependencies: ["KeelTesting"]),
+        .testTarget(
+            name: "KeelClientTests",
+            dependencies: ["KeelClient", "KeelCore", "KeelTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),

@@ -185,10 +185,12 @@ public struct NodeClient: Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard (200..<300).contains(response.status) else {
-            if let failure = try? decoder.decode(ErrorBody.self, from: Data(response.body)) {
-                throw ClientError(.api, failure.error.message, apiCode: failure.error.code, status: response.status)
+            let failure: ErrorBody
+            do { failure = try decoder.decode(ErrorBody.self, from: Data(response.body)) } catch {
+                // Not the API's error shape (a proxy's page, an empty body): the status says it.
+                throw ClientError(.api, "the node answered \(response.status)", status: response.status)
             }
-            throw ClientError(.api, "the node answered \(response.status)", status: response.status)
+            throw ClientError(.api, failure.error.message, apiCode: failure.error.code, status: response.status)
         }
         do { return try decoder.decode(T.self, from: Data(response.body)) } catch {
             throw ClientError(.protocolError, "unexpected answer from \(path): \(error)")

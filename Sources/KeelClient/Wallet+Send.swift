@@ -54,7 +54,13 @@ extension Wallet {
         }
         var outputs = [TxOutput(amount: amount, addressHash: payee.hash)]
         let change = Amount(units: total - needed.units)
-        if change.units > 0, let own = try? Address(parsing: addresses[0], network: network) {
+        if change.units > 0 {
+            // Change to our first address; one that does not parse must stop the send, or the
+            // change would go to the miner as fee.
+            let own: Address
+            do { own = try Address(parsing: addresses[0], network: network) } catch {
+                throw WalletError("cannot send change to \(addresses[0]): \(error)")
+            }
             outputs.append(TxOutput(amount: change, addressHash: own.hash))
         }
         var tx = Transaction(

@@ -106,7 +106,12 @@ public struct Wallet: Sendable {
         do { plain = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: sealed), using: key) } catch {
             throw WalletError("wrong passphrase for \(path)")
         }
-        let seeds = (try? JSONDecoder().decode([String].self, from: plain)) ?? []
+        // A file that opens but does not decode is damaged: saying so, not answering with no
+        // keys (a wallet showing 0.00 while its funds are on the chain).
+        let seeds: [String]
+        do { seeds = try JSONDecoder().decode([String].self, from: plain) } catch {
+            throw WalletError("\(path) is damaged: its keys do not decode (\(error))")
+        }
         return try seeds.map { try SigningKey(seed: Hex.decode($0) ?? []) }
     }
 

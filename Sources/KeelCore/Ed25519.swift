@@ -27,8 +27,11 @@ public struct SigningKey: Sendable {
     public func sign(_ message: [UInt8]) -> [UInt8] {
         // swift-crypto only throws here when the platform RNG fails, which Ed25519 signing
         // does not use (it is deterministic); a failure would be a broken build.
-        guard let signature = try? key.signature(for: message) else { fatalError("Ed25519 signing failed") }
-        return Array(signature)
+        do {
+            return Array(try key.signature(for: message))
+        } catch {
+            preconditionFailure("Ed25519 signing failed: \(error)")
+        }
     }
 }
 

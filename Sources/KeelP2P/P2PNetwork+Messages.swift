@@ -37,7 +37,10 @@ extension P2PNetwork {
     func skipUnwantedBlock(_ frame: Frame, from peer: Peer) -> Bool {
         guard frame.payload.count >= BlockHeader.encodedSize else { return false }
         var reader = ByteReader(Array(frame.payload.prefix(BlockHeader.encodedSize)))
-        guard let header = try? BlockHeader(from: &reader) else { return false }
+        let header: BlockHeader
+        do { header = try BlockHeader(from: &reader) } catch {
+            return false  // not skipped: the full decode rejects the frame and scores the peer
+        }
         let hash = header.hash
         guard !downloader.withLock({ $0.isRequested(hash, from: peer.id) }) else { return false }
         switch chain.admits(header, rule: .unrequested) {
@@ -224,7 +227,7 @@ extension P2PNetwork {
         let wanted = addresses.prefix(allowed).filter { address in
             // Learned addresses must be IP literals: a name would make us resolve whatever a
             // peer chooses.
-            guard (try? SocketAddress(ipAddress: address.host, port: 0)) != nil else { return false }
+            guard P2PNetwork.isIPLiteral(address.host) else { return false }
             // Dropped, not kept: a book full of addresses we will never dial would only
             // crowd out ones we can, and would be passed on to other peers.
             guard dialPolicy.decide(host: address.host, source: .addr) == .dial else {
@@ -295,5 +298,15 @@ extension P2PNetwork {
             }
         }
         if !missing.isEmpty { peer.send(.notfound(missing)) }
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 literal (not a name to resolve).
+    static func isIPLiteral(_ host: String) -> Bool {
+        do {
+            _ = try SocketAddress(ipAddress: host, port: 0)
+            return true
+        } catch {
+            return false
+        }
     }
 }

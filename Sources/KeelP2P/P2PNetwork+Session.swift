@@ -52,7 +52,11 @@ extension P2PNetwork {
         }
         guard let peer = admitted.peer else {
             if let rejection = admitted.rejection, rejection != "shutdown" { metrics.rejectedInbound(rejection) }
-            try? await connection.channel.close()
+            do {
+                try await connection.channel.close()
+            } catch {
+                // Already closed by the other side: the rejection is done either way.
+            }
             return
         }
         if let evicted = admitted.evict {

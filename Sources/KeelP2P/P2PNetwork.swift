@@ -267,7 +267,13 @@ final class DialOutcome: Sendable {
     }
 
     /// The result (false if the promise fails, which it never does by construction).
-    func wait() async -> Bool { (try? await promise.futureResult.get()) ?? false }
+    func wait() async -> Bool {
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            return false  // not reached: the promise only ever succeeds
+        }
+    }
 }
 
 extension P2PNetwork.State {

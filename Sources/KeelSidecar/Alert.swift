@@ -86,9 +86,7 @@ public struct AlertmanagerPayload: Sendable, Equatable, Codable {
 
     /// Sorted-key JSON.
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data())
+        JSONBody.encode(self)
     }
 
     /// `{"text": "..."}` for Slack-style incoming webhooks.
@@ -102,8 +100,6 @@ public struct AlertmanagerPayload: Sendable, Equatable, Codable {
             if let runbook = alert.annotations["runbook_url"] { lines.append("Runbook: \(runbook)") }
             if alert.status == "firing", let logs = alert.annotations["logs"] { lines.append("```\n\(logs)\n```") }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(["text": lines.joined(separator: "\n")])) ?? Data())
+        return JSONBody.encode(["text": lines.joined(separator: "\n")])
     }
 }

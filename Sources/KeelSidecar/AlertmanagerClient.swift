@@ -26,9 +26,7 @@ public enum AlertmanagerClient {
         let postable = PostableAlert(
             labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt,
             endsAt: alert.status == "firing" ? nil : alert.endsAt, generatorURL: alert.generatorURL)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode([postable])) ?? Data())
+        return JSONBody.encode([postable])
     }
 
     /// Where to POST for a receiver whose URL is Alertmanager's base URL (`http://host:9093`,

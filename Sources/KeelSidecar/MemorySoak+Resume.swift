@@ -1,5 +1,6 @@
 import Foundation
 import KeelClient
+import KeelFiles
 
 extension MemorySoak {
     /// What a memory soak keeps in `soak.json` so that a later sidecar process, given the same
@@ -46,8 +47,11 @@ extension MemorySoak {
             SidecarError(.soakFailed, "cannot resume the memory soak in \(dir): \(why); pass another --report-dir to start a new one")
         }
         guard !FileManager.default.fileExists(atPath: dir + "/report.json") else { throw refuse("it has finished (report.json is there)") }
-        guard let data = FileManager.default.contents(atPath: stateFile), let state = try? JSONDecoder().decode(State.self, from: data) else {
-            throw refuse("soak.json is unreadable")
+        let state: State
+        do {
+            state = try JSONDecoder().decode(State.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
+        } catch {
+            throw refuse("soak.json is unreadable (\(error.localizedDescription))")
         }
         guard state.duration == o.duration, state.maxGrowth == o.maxGrowth, state.warmup == o.warmup, state.nodeArguments == o.nodeArguments else {
             throw refuse(
@@ -56,19 +60,29 @@ extension MemorySoak {
                     SidecarDuration.format(state.duration), SidecarDuration.format(state.warmup), state.maxGrowth,
                     state.nodeArguments.joined(separator: " ")))
         }
-        guard let pass = FileManager.default.contents(atPath: passFile), let wallet = try? Wallet.open(path: walletPath) else {
-            throw refuse("its wallet (wallet.json, wallet.passphrase) is missing")
+        let pass: Data, wallet: Wallet
+        do {
+            pass = try Data(contentsOf: URL(fileURLWithPath: passFile))
+            wallet = try Wallet.open(path: walletPath)
+        } catch {
+            throw refuse("its wallet (wallet.json, wallet.passphrase) is missing or unreadable (\(error))")
         }
         var samples = [Sample]()
-        if let text = try? String(contentsOfFile: dir + "/samples.jsonl", encoding: .utf8) {
+        let text: String?
+        do {
+            text = try TextFile.readIfPresent(dir + "/samples.jsonl")
+        } catch {
+            throw refuse("samples.jsonl is unreadable (\(error.localizedDescription))")
+        }
+        if let text {
             let decoder = JSONDecoder()
             // A torn last line (the sidecar killed mid-write) is dropped; every other line must read.
             let lines = text.split(separator: "\n")
             for (i, line) in lines.enumerated() {
-                if let sample = try? decoder.decode(Sample.self, from: Data(line.utf8)) {
-                    samples.append(sample)
-                } else if i != lines.count - 1 {
-                    throw refuse("samples.jsonl line \(i + 1) is unreadable")
+                do {
+                    samples.append(try decoder.decode(Sample.self, from: Data(line.utf8)))
+                } catch {
+                    if i != lines.count - 1 { throw refuse("samples.jsonl line \(i + 1) is unreadable") }
                 }
             }
         }
@@ -88,7 +102,12 @@ extension MemorySoak {
             close(fd)
             if free { return }
             guard Monotonic.seconds() < deadline else {
-                let holder = (try? String(contentsOfFile: lockFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+                let holder: String
+                do {
+                    holder = try TextFile.readIfPresent(lockFile) ?? "unknown"
+                } catch {
+                    holder = "unknown"  // only the message below names it
+                }
                 throw SidecarError(.soakFailed, "cannot resume: a node (pid \(holder)) still runs on \(directory); stop it and run the soak again")
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -100,13 +119,21 @@ extension MemorySoak {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
         var total = 0.0
         while let name = walker.nextObject() as? String {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber { total += size.doubleValue }
+            do {
+                total += (try FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? NSNumber)?.doubleValue ?? 0
+            } catch {
+                continue  // deleted since the listing (RocksDB drops tables as it compacts)
+            }
         }
         return total
     }
 
     /// Free bytes on the file system holding `path`.
     static func freeBytes(_ path: String) -> Double? {
-        ((try? FileManager.default.attributesOfFileSystem(forPath: path))?[.systemFreeSize] as? NSNumber)?.doubleValue
+        do {
+            return (try FileManager.default.attributesOfFileSystem(forPath: path)[.systemFreeSize] as? NSNumber)?.doubleValue
+        } catch {
+            return nil  // unknown: the soak goes on, as it did before it could ask
+        }
     }
 }

@@ -59,7 +59,12 @@ public struct MemorySoak: Sendable {
         var best: (text: MetricsText, unaccounted: Double)?
         for reading in 0..<readingsPerSample {
             if reading > 0 { await Task.pause(for: .milliseconds(500)) }
-            guard let text = try? await node.scrape() else { continue }
+            let text: MetricsText
+            do {
+                text = try await node.scrape()
+            } catch {
+                continue  // a reading missed (the node busy or restarting); the others make the sample
+            }
             let unaccounted = text.value("keel_process_rss_unaccounted_bytes") ?? .infinity
             if best == nil || unaccounted < best!.unaccounted { best = (text, unaccounted) }
         }
@@ -88,9 +93,21 @@ public struct MemorySoak: Sendable {
             arguments: ["--threads", "1", "--mine-to", payee] + o.nodeArguments)
         let samplesPath = o.directory + "/samples.jsonl"
         if !FileManager.default.fileExists(atPath: samplesPath) { _ = FileManager.default.createFile(atPath: samplesPath, contents: nil) }
-        let samplesFile = FileHandle(forWritingAtPath: samplesPath)
-        _ = try? samplesFile?.seekToEnd()
-        defer { try? samplesFile?.close() }
+        let samplesFile: FileHandle
+        do {
+            samplesFile = try FileHandle(forWritingTo: URL(fileURLWithPath: samplesPath))
+            try samplesFile.seekToEnd()
+        } catch {
+            await node.stop()
+            throw SidecarError(.storage, "cannot append to \(samplesPath); a soak that cannot keep its samples cannot be resumed", cause: error)
+        }
+        defer {
+            do {
+                try samplesFile.close()
+            } catch {
+                // Each sample was written by a call of its own that reported any failure.
+            }
+        }
         var samples = start.samples
         var submitted = samples.last?.payments ?? 0, refused = 0
         var failure: String?
@@ -131,7 +148,12 @@ public struct MemorySoak: Sendable {
                         heapOverhead: text?.value("keel_process_heap_bytes", ["state": "overhead"]),
                         dataBytes: MemorySoak.directoryBytes(o.directory + "/node"), payments: submitted)
                     samples.append(sample)
-                    if let data = try? encoder.encode(sample) { samplesFile?.write(data + Data("\n".utf8)) }
+                    do {
+                        try samplesFile.write(contentsOf: try encoder.encode(sample) + Data("\n".utf8))
+                    } catch {
+                        failure = "stopped: cannot append a sample to \(samplesPath) (\(error)); the run could not be resumed from it"
+                        break
+                    }
                 }
                 if let free = MemorySoak.freeBytes(o.directory), free < MemorySoak.minimumFreeBytes {
                     failure = String(

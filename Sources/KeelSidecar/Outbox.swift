@@ -47,16 +47,34 @@ public final class Outbox: Sendable {
             }
         }
         var loaded = [String: Entry]()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw SidecarError(.storage, "cannot read the outbox directory \(directory)", cause: error)
+        }
         for name in names where name.hasSuffix(".json") {
             let path = directory + "/" + name
-            if let data = FileManager.default.contents(atPath: path), let entry = try? JSONDecoder().decode(Entry.self, from: data) {
+            do {
+                let entry = try JSONDecoder().decode(Entry.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
                 loaded[entry.id] = entry
-            } else {
-                try? FileManager.default.moveItem(atPath: path, toPath: directory + "/failed/" + name + ".unreadable")
+            } catch {
+                // Unreadable (damaged on disk or edited by hand; writes are atomic, so a crash
+                // leaves none half-written): set aside in failed/, never sent half-read.
+                do {
+                    try FileManager.default.moveItem(atPath: path, toPath: directory + "/failed/" + name + ".unreadable")
+                } catch {
+                    // Not loaded either way; the next start tries to set it aside again.
+                }
             }
         }
-        for name in names where name.hasPrefix(".tmp-") { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        for name in names where name.hasPrefix(".tmp-") {
+            do {
+                try FileManager.default.removeItem(atPath: directory + "/" + name)
+            } catch {
+                // A write the last run never renamed into place: it holds nothing queued.
+            }
+        }
         entries.withLock { $0 = loaded }
     }
 
@@ -86,11 +104,18 @@ public final class Outbox: Sendable {
         entries.withLock { $0[entry.id] = entry }
     }
 
-    /// Removes a delivered entry.
-    public func remove(_ id: String) {
-        try? FileManager.default.removeItem(atPath: path(id))
-        AtomicFile.syncDirectory(of: path(id))
+    /// Removes a delivered entry; returns the error when its file stays (the entry would be
+    /// delivered again after a restart: at least once, as promised, but worth a log line).
+    @discardableResult
+    public func remove(_ id: String) -> (any Error)? {
         _ = entries.withLock { $0.removeValue(forKey: id) }
+        do {
+            try FileManager.default.removeItem(atPath: path(id))
+        } catch {
+            return error
+        }
+        AtomicFile.syncDirectory(of: path(id))
+        return nil
     }
 
     /// Moves an entry that will never be delivered to `failed/`, with the reason. Returns

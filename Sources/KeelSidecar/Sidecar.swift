@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelFiles
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -52,11 +53,12 @@ public final class Sidecar: Sendable {
         self.sampler = sampler
         let tokenFile = node.dataDirectory.map { $0 + "/api.token" }
         let redactor: @Sendable () -> Redactor = {
-            Redactor(
-                secrets: [
-                    tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
-                        .trimmingCharacters(in: .whitespacesAndNewlines)
-                ].compactMap { $0 })
+            // The node's token, read afresh (the node writes it at its first start). The node never
+            // logs it; this is the second line of defence, and an unreadable file leaves nothing
+            // to redact with.
+            let token: String?
+            do { token = try tokenFile.flatMap(TextFile.readIfPresent) } catch { token = nil }
+            return Redactor(secrets: [token].compactMap { $0 })
         }
         self.redactor = redactor
         let engine = AlertEngine(

@@ -1,13 +1,18 @@
 import Foundation
+import KeelFiles
 
 extension SidecarConfiguration.Node {
     /// The node's API base URL: configured, or read from the `api.url` the node writes into
     /// its data directory at start (so port 0 works); nil until known.
     public func apiBase() -> String? {
         if let api { return api }
-        guard let dir = dataDirectory, let text = try? String(contentsOfFile: dir + "/api.url", encoding: .utf8) else { return nil }
-        let url = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return url.isEmpty ? nil : url
+        guard let dir = dataDirectory else { return nil }
+        do {
+            guard let url = try TextFile.readIfPresent(dir + "/api.url"), !url.isEmpty else { return nil }
+            return url
+        } catch {
+            return nil  // unreadable counts as not yet known: health checks fail and say so
+        }
     }
 }
 

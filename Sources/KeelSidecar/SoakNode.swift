@@ -23,12 +23,12 @@ final class SoakNode: Sendable {
                     .soakFailed, "the node exited while starting (\(ExitDescription.describe(status).text)): \(stderr.lines(last: 5).joined(separator: " | "))")
             }
             // api.url appears once the API listens; until then there is nothing to ask.
-            if FileManager.default.fileExists(atPath: dataDirectory + "/api.url"),
-                let endpoint = try? NodeEndpoint.resolve(dataDirectory: dataDirectory, api: nil, tokenFile: nil),
-                (try? HTTPClient(connectTimeout: 1, timeout: 2).request("GET", endpoint.baseURL + "/health"))?.status == 200
-            {
-                client = NodeClient(endpoint: endpoint, http: HTTPClient(connectTimeout: 2, timeout: 30))
-                return
+            if FileManager.default.fileExists(atPath: dataDirectory + "/api.url") {
+                let endpoint = try NodeEndpoint.resolve(dataDirectory: dataDirectory, api: nil, tokenFile: nil)
+                if SoakNode.answersHealth(endpoint.baseURL) {
+                    client = NodeClient(endpoint: endpoint, http: HTTPClient(connectTimeout: 2, timeout: 30))
+                    return
+                }
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -42,14 +42,28 @@ final class SoakNode: Sendable {
     /// One scrape of the node's metrics.
     func scrape() async throws -> MetricsText { try await Sampler.scrape(client.endpoint.baseURL + "/metrics", timeout: 10) }
 
-    /// Threads, open fds and RSS bytes, read from /proc.
+    /// Whether the node at `base` answers `/health` with 200 (not yet, while it starts).
+    static func answersHealth(_ base: String) -> Bool {
+        do {
+            return try HTTPClient(connectTimeout: 1, timeout: 2).request("GET", base + "/health").status == 200
+        } catch {
+            return false  // not listening yet, or busy starting: asked again in 100 ms
+        }
+    }
+
+    /// Threads, open fds and RSS bytes, read from /proc; nil once the process is gone.
     func resources() -> (threads: Int, fds: Int, rss: Double)? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let status: String, fds: Int
+        do {
+            status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+        } catch {
+            return nil  // exited between samples: the loop sees the exit next
+        }
         func field(_ name: String) -> Double? {
             status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
                 .flatMap { Double($0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
         }
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count ?? 0
         guard let threads = field("Threads"), let rssKiB = field("VmRSS") else { return nil }
         return (Int(threads), fds, rssKiB * 1_024)
     }

@@ -234,8 +234,11 @@ public final class Supervisor: Service, Sendable {
             let ok: Bool
             if let url {
                 ok = await Blocking.run {
-                    let client = HTTPClient(connectTimeout: settings.timeout, timeout: settings.timeout)
-                    return ((try? client.request("GET", url))?.status) == 200
+                    do {
+                        return try HTTPClient(connectTimeout: settings.timeout, timeout: settings.timeout).request("GET", url).status == 200
+                    } catch {
+                        return false  // no answer is a failed check: counted below, and restarts after `failures`
+                    }
                 }
             } else {
                 ok = false

@@ -70,7 +70,9 @@ public final class WebhookDispatcher: Service, Sendable {
                 if resend {
                     for stale in outbox.all
                     where stale.receiver == receiver.name && stale.alertname == (alert.labels["alertname"] ?? "") && stale.status == "firing" {
-                        outbox.remove(stale.id)
+                        if let error = outbox.remove(stale.id) {
+                            logger.warning("a superseded outbox entry stays on disk", metadata: ["webhook_id": "\(stale.id)", "error": "\(error)"])
+                        }
                     }
                 }
             }
@@ -142,7 +144,11 @@ public final class WebhookDispatcher: Service, Sendable {
             ]
             switch decision {
             case .delivered:
-                outbox.remove(entry.id)
+                if let error = outbox.remove(entry.id) {
+                    logger.warning(
+                        "delivered, but its outbox entry stays on disk: it will be sent again after a restart",
+                        metadata: meta.merging(["error": "\(error)"]) { $1 })
+                }
                 metrics.delivered("delivered")
                 logger.info("webhook delivered", metadata: meta)
             case .retry(let at):

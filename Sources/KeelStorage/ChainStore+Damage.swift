@@ -24,15 +24,17 @@ extension ChainStore {
     /// The height a roll-back to the intact prefix would keep, read without changing anything;
     /// nil when even that cannot be opened (damage outside the log).
     public static func intactHeight(directory: String) -> UInt64? {
-        guard
-            let database = try? RocksDatabase(
-                path: directory + "/chain", readOnly: true, memory: .small,
-                recovery: .rollBackToIntactPrefix)
-        else { return nil }
-        defer { database.close() }
-        guard let bytes = try? ChainStore.read(database, .meta, Keys.meta(.tipHeight)) else { return nil }
-        var reader = ByteReader(bytes)
-        return (try? reader.readBE() as UInt64) ?? 0
+        do {
+            let database = try RocksDatabase(
+                path: directory + "/chain", readOnly: true, memory: .small, recovery: .rollBackToIntactPrefix)
+            defer { database.close() }
+            guard let bytes = try ChainStore.read(database, .meta, Keys.meta(.tipHeight)) else { return nil }
+            var reader = ByteReader(bytes)
+            return try reader.readBE() as UInt64
+        } catch {
+            // The refusal then names no height and offers the other ways out.
+            return nil
+        }
     }
 
     /// The refusal: which file, how far the intact part reaches, and what the operator can do.

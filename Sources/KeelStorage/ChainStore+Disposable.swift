@@ -13,16 +13,29 @@ extension ChainStore {
     /// ones (peers, mempool) are ever dropped; damage in chain data is refused.
     public var droppedRecords: [ColumnFamily: Int] { dropped.snapshot }
 
-    /// Scans a disposable family: `body` gets each payload whose checksum holds and returns
-    /// whether it decoded. A record that fails either is deleted and counted. Damage RocksDB
-    /// itself reports (a table that fails its checksum) still throws: that is not one record.
-    func scanDisposable(_ family: ColumnFamily, prefix: [UInt8] = [], _ body: ([UInt8]) throws -> Bool) throws {
+    /// Decodes every record of a disposable family. A record whose checksum fails or that
+    /// `decode` throws on is deleted and counted, not returned. Damage RocksDB itself reports
+    /// (a table that fails its checksum) still throws: that is not one record.
+    func scanDisposable<T>(_ family: ColumnFamily, prefix: [UInt8] = [], decode: ([UInt8]) throws -> T) throws -> [T] {
         var damaged = [[UInt8]]()
+        var records = [T]()
         try database.scan(family, prefix: prefix) { key, raw in
-            if let payload = Checksum.open(key: key, value: raw), try body(payload) { return true }
-            damaged.append(key)
+            guard let payload = Checksum.open(key: key, value: raw) else {
+                damaged.append(key)
+                return true
+            }
+            do {
+                records.append(try decode(payload))
+            } catch {
+                damaged.append(key)  // does not decode: as damaged as a failed checksum
+            }
             return true
         }
+        dropDamaged(family, damaged)
+        return records
+    }
+
+    private func dropDamaged(_ family: ColumnFamily, _ damaged: [[UInt8]]) {
         guard !damaged.isEmpty else { return }
         dropped.add(family, damaged.count)
         var batch = WriteBatch()

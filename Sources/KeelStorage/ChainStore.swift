@@ -268,30 +268,15 @@ public final class ChainStore: Sendable {
     /// fails its checksum or does not decode is skipped, deleted and counted (`droppedRecords`),
     /// never a reason to refuse start-up.
     public func peerRecords() throws -> (peers: [PeerRecord], bans: [BanRecord]) {
-        var peers = [PeerRecord](), bans = [BanRecord]()
-        try scanDisposable(.peers, prefix: Array("a/".utf8)) { payload in
-            guard let record = try? PeerRecord(decoding: payload) else { return false }
-            peers.append(record)
-            return true
-        }
-        try scanDisposable(.peers, prefix: Array("b/".utf8)) { payload in
-            guard let ban = try? BanRecord(decoding: payload) else { return false }
-            bans.append(ban)
-            return true
-        }
+        let peers = try scanDisposable(.peers, prefix: Array("a/".utf8)) { try PeerRecord(decoding: $0) }
+        let bans = try scanDisposable(.peers, prefix: Array("b/".utf8)) { try BanRecord(decoding: $0) }
         return (peers, bans)
     }
 
     /// Mempool transactions persisted at the last change. Disposable like the address book: a
     /// damaged record is skipped, deleted and counted (the transaction can be sent again).
     public func mempoolTransactions() throws -> [Transaction] {
-        var txs = [Transaction]()
-        try scanDisposable(.mempool) { payload in
-            guard let tx = try? Transaction(decoding: payload) else { return false }
-            txs.append(tx)
-            return true
-        }
-        return txs
+        try scanDisposable(.mempool) { try Transaction(decoding: $0) }
     }
 
     /// Unspent outputs owned by `owner`, from the address index, in outpoint order: at most

@@ -31,8 +31,12 @@ struct KeelSidecarCommand: AsyncParsableCommand {
 
 /// The directory of the running executable (where `keel-node` is looked for by default).
 func executableDirectory() -> String {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    do {
+        return URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).deletingLastPathComponent().path
+    } catch {
+        // No /proc (not Linux): the path it was started by.
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    }
 }
 
 func fail(_ message: String, code: Int32) -> ExitCode {
@@ -179,15 +183,23 @@ struct LogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let base =
-            sidecar ?? (try? String(contentsOfFile: stateDir + "/sidecar.url", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "http://127.0.0.1:9335"
+        let written: String?
+        do {
+            written = try TextFile.readIfPresent(stateDir + "/sidecar.url")
+        } catch {
+            throw fail("cannot read \(stateDir)/sidecar.url: \(error.localizedDescription); give --sidecar", code: 2)
+        }
+        let base = sidecar ?? written ?? "http://127.0.0.1:9335"
         do {
             var headers = [String: String]()
             if let tokenFile {
-                guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else {
-                    throw fail("cannot read --token-file \(tokenFile)", code: 2)
+                let token: String?
+                do {
+                    token = try TextFile.readIfPresent(tokenFile)
+                } catch {
+                    throw fail("cannot read --token-file \(tokenFile): \(error.localizedDescription)", code: 2)
                 }
+                guard let token else { throw fail("cannot read --token-file \(tokenFile): there is no such file", code: 2) }
                 headers["Authorization"] = "Bearer \(token)"
             }
             let response = try HTTPClient(connectTimeout: 3, timeout: 10).request("GET", base + "/logs?lines=\(lines)&stream=\(stream)", headers: headers)

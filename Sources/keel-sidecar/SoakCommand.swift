@@ -78,7 +78,11 @@ struct SoakCommonOptions: ParsableArguments {
         let result: Result<(passed: Bool, failure: String?, write: @Sendable () throws -> (json: String, svg: String)), any Error>
         do { result = .success(try await body(metrics)) } catch { result = .failure(error) }
         await group.triggerGracefulShutdown()
-        _ = try? await server.value
+        do {
+            try await server.value
+        } catch {
+            // The report server ends with the soak; the soak's own result is what counts.
+        }
         let outcome: (passed: Bool, failure: String?, write: @Sendable () throws -> (json: String, svg: String))
         switch result {
         case .success(let value): outcome = value

@@ -33,7 +33,7 @@ struct ChainBackupCommand: ParsableCommand {
         let target = URL(fileURLWithPath: to).standardizedFileURL.path
         let backup: (path: String, network: String, height: UInt64, tip: String, utxoHash: String, minerKey: Bool)
         do {
-            if let lock = try? DataDirectoryLock(directory: dataDir) {
+            if let lock = try Self.lockIfStopped(dataDir) {
                 // Stopped: open the store here (holding its lock while the copy is made).
                 lock.release()
                 let network = try ChainStore(readOnlyDirectory: dataDir).network
@@ -61,6 +61,16 @@ struct ChainBackupCommand: ParsableCommand {
             print(
                 "backup written to \(backup.path): \(backup.network) height \(backup.height), tip \(backup.tip), utxo_hash \(backup.utxoHash)\(backup.minerKey ? ", miner.key copied (keep it private)" : "")"
             )
+        }
+    }
+
+    /// The data directory's lock when no node holds it (nil when one does: the backup goes
+    /// through its API); any other failure to take it is an error.
+    static func lockIfStopped(_ dataDir: String) throws -> DataDirectoryLock? {
+        do {
+            return try DataDirectoryLock(directory: dataDir)
+        } catch let error as StorageError where error.code == .locked {
+            return nil
         }
     }
 }

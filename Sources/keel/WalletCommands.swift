@@ -29,8 +29,9 @@ struct WalletOptions: ParsableArguments {
 
     func passphrase(confirm: Bool = false) throws -> String {
         if let passphraseFile {
-            guard let text = try? String(contentsOfFile: passphraseFile, encoding: .utf8) else {
-                throw CLIFailure(message: "cannot read the passphrase file \(passphraseFile)", exitCode: 2)
+            let text: String
+            do { text = try String(contentsOfFile: passphraseFile, encoding: .utf8) } catch {
+                throw CLIFailure(message: "cannot read the passphrase file \(passphraseFile): \(error.localizedDescription)", exitCode: 2)
             }
             return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
         }
@@ -188,10 +189,7 @@ struct WalletHistoryCommand: ParsableCommand {
             let client = try node.client()
             var sent = [[String: Any]]()
             for record in wallet.sent {
-                let confirmations = (try? client.raw("/v1/transactions/\(record.txid)")).flatMap { response -> Int? in
-                    guard response.status == 200 else { return nil }
-                    return (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["confirmations"] as? Int
-                }
+                let confirmations = Self.confirmations(of: record.txid, client: client)
                 sent.append([
                     "txid": record.txid, "to": record.to, "amount": record.amount.decimalString, "fee": record.fee.decimalString,
                     "time": record.time, "confirmations": confirmations ?? -1,
@@ -210,6 +208,20 @@ struct WalletHistoryCommand: ParsableCommand {
                 }
                 for r in received { print("holding \(r["amount"]!) from \(r["txid"]!):\(r["index"]!) at height \(r["height"]!)") }
             }
+        }
+    }
+
+    /// Confirmations the node reports for `txid`; nil (printed as -1) when it does not know
+    /// the transaction or cannot be asked: the history is the wallet file's, and lists what
+    /// was sent with the node stopped too.
+    static func confirmations(of txid: String, client: NodeClient) -> Int? {
+        do {
+            let response = try client.raw("/v1/transactions/\(txid)")
+            guard response.status == 200 else { return nil }
+            let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+            return object?["confirmations"] as? Int
+        } catch {
+            return nil
         }
     }
 }
