@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelP2P", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelMetrics",
+            "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelMetrics",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -59,13 +59,15 @@ let package = Package(
             "CKeelSupport", "CJemalloc",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // The API's request and response bodies: shared by the server, the P2P reports and the client.
+        .target(name: "KeelAPIModels", dependencies: ["KeelCore"]),
         .target(name: "KeelAPI", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain",
+            "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelNode", dependencies: [
-            "KeelAPI", "KeelMetrics", "KeelP2P", "KeelFiles",
+            "KeelAPI", "KeelAPIModels", "KeelMetrics", "KeelP2P", "KeelFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
             .product(name: "Logging", package: "swift-log"),
@@ -78,7 +80,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "KeelClient", dependencies: [
-            "CCurl", "KeelCore", "KeelFiles",
+            "CCurl", "KeelAPIModels", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
@@ -100,7 +102,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
+            "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
@@ -112,7 +114,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: [
-            "CKeelSupport", "KeelCore", "KeelFiles", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
+            "CKeelSupport", "KeelAPIModels", "KeelCore", "KeelFiles", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "KeelClientTests",
             dependencies: ["KeelClient", "KeelCore", "KeelTesting", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "KeelAPIModelsTests", dependencies: ["KeelAPIModels", "KeelCore"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),

@@ -1,3 +1,4 @@
+import KeelFiles
 import Foundation
 import KeelCore
 import KeelSidecar
@@ -17,7 +18,7 @@ enum MemoryBench {
         for length in lengths {
             let dir = TemporaryDirectory("bench-memory")
             if length > 0 {
-                try await OffPool.run {
+                try await Blocking.run {
                     let fixture = try TestChain(directory: dir)
                     defer { fixture.close() }
                     try fixture.premine(length)

@@ -1,3 +1,4 @@
+import KeelFiles
 import Foundation
 import KeelChain
 import KeelCore
@@ -134,7 +135,7 @@ enum P2PBench {
     static func sync() async throws {
         let count = 10_000
         let dirA = TemporaryDirectory("bench-syncA"), dirB = TemporaryDirectory("bench-syncB")
-        let localSeconds = try await OffPool.run {
+        let localSeconds = try await Blocking.run {
             let fixture = try TestChain(directory: dirA)
             defer { fixture.close() }
             return try Measure.seconds { try fixture.premine(count) }

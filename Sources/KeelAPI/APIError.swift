@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelAPIModels
 
 /// An API failure, answered as `{"error":{"code","message","details"}}` with its status.
 /// Messages and details never carry secrets (keys, tokens, passphrases).
@@ -23,20 +24,9 @@ public struct APIError: HTTPResponseError, Sendable {
         self.details = details
     }
 
-    struct Body: Encodable {
-        struct Inner: Encodable {
-            let code: String
-            let message: String
-            let details: [String: String]
-        }
-        let error: Inner
-    }
-
     /// The JSON error response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Body(error: .init(code: code, message: message, details: details)))
+        let data = try API.jsonEncoder().encode(API.ErrorBody(code: code, message: message, details: details))
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"keel\"" }

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import KeelAPIModels
 import KeelChain
 import KeelCore
+import KeelFiles
 import KeelStorage
 
 /// Builds the node API's router: open reads, token-guarded changes, health, readiness and
@@ -74,45 +76,43 @@ public enum APIRouter {
         }
         v1.get("/mempool") { request, _ in try handlers.mempool(query: request.uri.queryParameters) }
         v1.get("/mining") { _, _ in handlers.mining() }
-        v1.get("/peers") { _, _ in PeersJSON(peers: try backend.peers()) }
+        v1.get("/peers") { _, _ in API.Peers(peers: try backend.peers()) }
         v1.get("/peers/export") { _, _ in try backend.exportPeers() }
         v1.get("/network/health") { _, _ in try backend.networkHealth() }
 
         let guarded = v1.group().add(middleware: AuthMiddleware(token: Array(token.utf8)))
         guarded.post("/transactions") { request, context in
-            try handlers.submitTransaction(try await request.decode(as: HexBody.self, context: context))
+            try handlers.submitTransaction(try await request.decode(as: API.HexBody.self, context: context))
         }
         guarded.post("/mining/start") { request, context in
-            try handlers.startMining(try await optionalBody(request, context, else: StartBody(threads: nil)))
+            try handlers.startMining(try await optionalBody(request, context, else: API.MiningStartBody(threads: nil)))
         }
         guarded.post("/mining/stop") { _, _ in handlers.stopMining() }
         // A template replaces the miner's cached one under the chain lock, and verifying sends a
         // dial-back request to a peer: effects, so POST with the token, never a GET.
         guarded.post("/mining/template") { request, context in
-            try handlers.template(try await optionalBody(request, context, else: TemplateBody(address: nil)))
+            try handlers.template(try await optionalBody(request, context, else: API.TemplateBody(address: nil)))
         }
         guarded.post("/network/verify") { _, _ in
             let steps = try await backend.verifyNetwork()
-            return VerifyJSON(passed: steps.allSatisfy(\.passed), steps: steps)
+            return API.Verification(steps: steps)
         }
         guarded.post("/mining/submit") { request, context in
-            try handlers.submitBlock(try await request.decode(as: HexBody.self, context: context))
+            try handlers.submitBlock(try await request.decode(as: API.HexBody.self, context: context))
         }
         guarded.post("/peers/import") { request, context in
-            try handlers.importPeers(try await request.decode(as: PeerBundleJSON.self, context: context))
+            try handlers.importPeers(try await request.decode(as: API.PeerBundle.self, context: context))
         }
         guarded.post("/peers/connect") { request, context in
-            try await handlers.connectPeer(try await request.decode(as: ConnectBody.self, context: context))
+            try await handlers.connectPeer(try await request.decode(as: API.PeerAddressBody.self, context: context))
         }
         guarded.post("/peers/disconnect") { request, context in
-            try handlers.disconnectPeer(try await request.decode(as: ConnectBody.self, context: context))
+            try handlers.disconnectPeer(try await request.decode(as: API.PeerAddressBody.self, context: context))
         }
         guarded.post("/backup") { request, context in
-            let body = try await request.decode(as: BackupBody.self, context: context)
+            let body = try await request.decode(as: API.BackupBody.self, context: context)
             // A checkpoint flushes and links files: blocking work, kept off the event loop.
-            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChainStore.Backup, any Error>) in
-                DispatchQueue.global().async { continuation.resume(with: Result { try handlers.backup(body) }) }
-            }
+            return try await Blocking.run { try handlers.backup(body) }
         }
         return router
     }

@@ -1,32 +1,33 @@
 import Hummingbird
+import KeelAPIModels
 import KeelChain
 import KeelCore
 
 extension Handlers {
-    func submitTransaction(_ body: HexBody) throws -> TxidJSON {
+    func submitTransaction(_ body: API.HexBody) throws -> API.Txid {
         let chain = try chain()
         let tx = try decodeHex(body, as: Transaction.self, what: "transaction")
-        return TxidJSON(txid: try chain.submitTransaction(tx).hex)
+        return API.Txid(txid: try chain.submitTransaction(tx).hex)
     }
 
-    func submitBlock(_ body: HexBody) throws -> SubmittedBlockJSON {
+    func submitBlock(_ body: API.HexBody) throws -> API.SubmittedBlock {
         let chain = try chain()
         let block = try decodeHex(body, as: Block.self, what: "block")
         let result = try chain.submit(block, origin: .api)
-        return SubmittedBlockJSON(hash: result.hash.hex, height: result.height, status: result.status.rawValue)
+        return API.SubmittedBlock(hash: result.hash.hex, height: result.height, status: result.status.rawValue)
     }
 
-    func startMining(_ body: StartBody) throws -> MiningJSON {
+    func startMining(_ body: API.MiningStartBody) throws -> API.Mining {
         let threads = body.threads ?? 1
         guard (1...256).contains(threads) else {
             throw APIError.badRequest("bad_threads", "threads must be from 1 to 256")
         }
         _ = try chain()
-        return MiningJSON(try backend.startMining(threads: threads), network: network)
+        return API.Mining(try backend.startMining(threads: threads), network: network)
     }
 
-    func stopMining() -> StopJSON {
+    func stopMining() -> API.MiningStopped {
         let (status, seconds) = backend.stopMining()
-        return StopJSON(mining: MiningJSON(status, network: network), stopSeconds: seconds)
+        return API.MiningStopped(mining: API.Mining(status, network: network), stopSeconds: seconds)
     }
 }

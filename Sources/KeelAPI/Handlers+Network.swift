@@ -1,9 +1,10 @@
 import Hummingbird
+import KeelAPIModels
 
 extension Handlers {
-    func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON {
-        guard bundle.format == PeerBundleJSON.currentFormat else {
-            throw APIError.badRequest("bad_bundle", "bundle format '\(bundle.format.prefix(40))' is not \(PeerBundleJSON.currentFormat)")
+    func importPeers(_ bundle: API.PeerBundle) throws -> API.PeerImport {
+        guard bundle.format == API.PeerBundle.currentFormat else {
+            throw APIError.badRequest("bad_bundle", "bundle format '\(bundle.format.prefix(40))' is not \(API.PeerBundle.currentFormat)")
         }
         guard bundle.network == network.name, bundle.genesis == network.genesis.hash.hex else {
             throw APIError(
@@ -16,21 +17,21 @@ extension Handlers {
         return try backend.importPeers(bundle)
     }
 
-    func connectPeer(_ body: ConnectBody) async throws -> ConnectJSON {
+    func connectPeer(_ body: API.PeerAddressBody) async throws -> API.Connected {
         guard Handlers.isHostPort(body.address) else {
             throw APIError.badRequest("bad_peer_address", "'\(body.address.prefix(80))' is not HOST:PORT")
         }
         let connected = try await backend.connectPeer(body.address)
-        return ConnectJSON(
+        return API.Connected(
             address: body.address, connected: connected,
             error: connected ? nil : "could not complete a handshake with \(body.address) within the connect timeout")
     }
 
-    func disconnectPeer(_ body: ConnectBody) throws -> DisconnectJSON {
+    func disconnectPeer(_ body: API.PeerAddressBody) throws -> API.Disconnected {
         guard Handlers.isHostPort(body.address) else {
             throw APIError.badRequest("bad_peer_address", "'\(body.address.prefix(80))' is not HOST:PORT")
         }
-        return DisconnectJSON(address: body.address, closed: try backend.disconnectPeer(body.address))
+        return API.Disconnected(address: body.address, closed: try backend.disconnectPeer(body.address))
     }
 
     static func isHostPort(_ text: String) -> Bool {

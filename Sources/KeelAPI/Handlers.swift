@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelAPIModels
 import KeelChain
 import KeelCore
 import KeelStorage
@@ -15,16 +16,16 @@ struct Handlers<Backend: NodeBackend>: Sendable {
         return chain
     }
 
-    func health() throws -> HealthJSON {
+    func health() throws -> API.Health {
         guard backend.isStoreOpen else {
             throw APIError(.serviceUnavailable, "store_closed", "the database is not open", details: ["phase": backend.phase])
         }
-        return HealthJSON(status: "ok", phase: backend.phase)
+        return API.Health(status: "ok", phase: backend.phase)
     }
 
     func ready(_ request: Request, _ context: KeelRequestContext) throws -> Response {
         let reasons = backend.readinessFailures()
-        let body = ReadyJSON(ready: reasons.isEmpty, phase: backend.phase, reasons: reasons)
+        let body = API.Ready(ready: reasons.isEmpty, phase: backend.phase, reasons: reasons)
         var response = try context.responseEncoder.encode(body, from: request, context: context)
         if !reasons.isEmpty { response.status = .serviceUnavailable }
         return response
@@ -36,18 +37,18 @@ struct Handlers<Backend: NodeBackend>: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: backend.metricsText())))
     }
 
-    func status() throws -> StatusJSON {
+    func status() throws -> API.Status {
         let chain = try chain()
         let tip = chain.tip
         let pool = chain.mempoolSize
-        return StatusJSON(
+        return API.Status(
             network: network.name, version: backend.version, phase: backend.phase, height: tip.height,
             tip: tip.hash.hex, tipTimestamp: tip.timestamp, peers: backend.peerCount,
             mempool: .init(transactions: pool.count, bytes: pool.bytes),
-            mining: MiningJSON(backend.miningStatus(), network: network))
+            mining: API.Mining(backend.miningStatus(), network: network))
     }
 
-    func mining() -> MiningJSON { MiningJSON(backend.miningStatus(), network: network) }
+    func mining() -> API.Mining { API.Mining(backend.miningStatus(), network: network) }
 
     // MARK: - Parsing
 
@@ -64,7 +65,7 @@ struct Handlers<Backend: NodeBackend>: Sendable {
         return hash
     }
 
-    func decodeHex<T: CanonicalCodable>(_ body: HexBody, as type: T.Type, what: String) throws -> T {
+    func decodeHex<T: CanonicalCodable>(_ body: API.HexBody, as type: T.Type, what: String) throws -> T {
         guard let bytes = Hex.decode(body.hex) else {
             throw APIError.badRequest("bad_hex", "the 'hex' field is not hexadecimal")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelAPIModels
 
 /// The request context of the node API: snake_case JSON both ways and an upload limit that
 /// fits the largest block as hex in a JSON body.
@@ -14,17 +15,8 @@ public struct KeelRequestContext: RequestContext {
     public var maxUploadSize: Int { 5 << 20 }
 
     /// snake_case keys in.
-    public var requestDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }
+    public var requestDecoder: JSONDecoder { API.jsonDecoder() }
 
     /// snake_case keys out, sorted so responses are stable.
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    public var responseEncoder: JSONEncoder { API.jsonEncoder() }
 }

@@ -1,3 +1,4 @@
+import KeelAPIModels
 import KeelChain
 import KeelCore
 import KeelStorage
@@ -31,17 +32,17 @@ public protocol NodeBackend: Sendable {
     func metricsText() -> [UInt8]
 
     /// Connected peers.
-    func peers() throws -> [PeerJSON]
+    func peers() throws -> [API.Peer]
     /// The P2P health loop's view.
-    func networkHealth() throws -> NetworkHealthJSON
+    func networkHealth() throws -> API.NetworkHealth
     /// The address book as a bundle (with our own listen address).
-    func exportPeers() throws -> PeerBundleJSON
+    func exportPeers() throws -> API.PeerBundle
     /// Adds a bundle's addresses to the address book.
-    func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON
+    func importPeers(_ bundle: API.PeerBundle) throws -> API.PeerImport
     /// Dials `address` now; whether the handshake completed (within the connect timeout).
     func connectPeer(_ address: String) async throws -> Bool
     /// Proves discovery works, step by step.
-    func verifyNetwork() async throws -> [VerifyStepJSON]
+    func verifyNetwork() async throws -> [API.VerifyStep]
     /// Closes connections to `address`; returns how many.
     func disconnectPeer(_ address: String) throws -> Int
     /// Writes an online backup of the store into `directory` (new; its parent must exist).
@@ -53,17 +54,17 @@ extension NodeBackend {
         APIError(.serviceUnavailable, "p2p_unavailable", "the P2P network is not running (the node is \(phase))")
     }
     /// Default: no P2P.
-    public func peers() throws -> [PeerJSON] { throw unavailable }
+    public func peers() throws -> [API.Peer] { throw unavailable }
     /// Default: no P2P.
-    public func networkHealth() throws -> NetworkHealthJSON { throw unavailable }
+    public func networkHealth() throws -> API.NetworkHealth { throw unavailable }
     /// Default: no P2P.
-    public func exportPeers() throws -> PeerBundleJSON { throw unavailable }
+    public func exportPeers() throws -> API.PeerBundle { throw unavailable }
     /// Default: no P2P.
-    public func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON { throw unavailable }
+    public func importPeers(_ bundle: API.PeerBundle) throws -> API.PeerImport { throw unavailable }
     /// Default: no P2P.
     public func connectPeer(_ address: String) async throws -> Bool { throw unavailable }
     /// Default: no P2P.
-    public func verifyNetwork() async throws -> [VerifyStepJSON] { throw unavailable }
+    public func verifyNetwork() async throws -> [API.VerifyStep] { throw unavailable }
     /// Default: no P2P.
     public func disconnectPeer(_ address: String) throws -> Int { throw unavailable }
 }

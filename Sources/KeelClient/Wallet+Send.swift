@@ -1,4 +1,5 @@
 import Foundation
+import KeelAPIModels
 import KeelCore
 
 extension Wallet {
@@ -14,13 +15,13 @@ extension Wallet {
 
     /// Spendable outputs of every wallet address, largest first, skipping outputs that a
     /// pending mempool transaction already spends.
-    public func spendable(using client: NodeClient) throws -> [(address: String, utxo: NodeClient.UTXO)] {
+    public func spendable(using client: NodeClient) throws -> [(address: String, utxo: API.UTXO)] {
         try outputs(using: client).filter { $0.utxo.spendable && !$0.utxo.spentInMempool }
             .sorted { $0.utxo.amount.units > $1.utxo.amount.units }
     }
 
     /// Every unspent output of every wallet address, with the address it pays.
-    public func outputs(using client: NodeClient) throws -> [(address: String, utxo: NodeClient.UTXO)] {
+    public func outputs(using client: NodeClient) throws -> [(address: String, utxo: API.UTXO)] {
         try addresses.flatMap { address in try client.allUTXOs(address).map { (address, $0) } }
     }
 

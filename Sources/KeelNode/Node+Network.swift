@@ -1,4 +1,5 @@
 import KeelAPI
+import KeelAPIModels
 import KeelCore
 import KeelP2P
 import KeelStorage
@@ -15,47 +16,28 @@ extension Node {
     }
 
     /// Connected peers.
-    public func peers() throws -> [PeerJSON] {
-        try requireNetwork().peers().map {
-            PeerJSON(
-                id: $0.id, direction: $0.direction, remoteAddress: $0.remoteAddress, listenAddress: $0.listenAddress,
-                userAgent: $0.userAgent, bestHeight: $0.bestHeight, pingSeconds: $0.pingSeconds, score: $0.score,
-                connectedSeconds: $0.connectedSeconds)
-        }
-    }
+    public func peers() throws -> [API.Peer] { try requireNetwork().peers() }
 
     /// The health loop's view.
-    public func networkHealth() throws -> NetworkHealthJSON {
-        let h = try requireNetwork().health()
-        return NetworkHealthJSON(
-            status: h.status, reasons: h.reasons, listenAddress: h.listenAddress, inbound: h.inbound,
-            outbound: h.outbound, targetOutbound: h.targetOutbound, addressBookSize: h.addressBookSize,
-            learnedAddresses: h.learnedAddresses, bannedHosts: h.bannedHosts,
-            seeds: h.seeds.map {
-                .init(
-                    address: $0.address, reachable: $0.reachable, latencySeconds: $0.latencySeconds,
-                    lastAttempt: $0.lastAttempt, lastError: $0.lastError)
-            },
-            tipHeight: h.tipHeight, bestPeerHeight: h.bestPeerHeight, retryDelaySeconds: h.retryDelaySeconds)
-    }
+    public func networkHealth() throws -> API.NetworkHealth { try requireNetwork().health() }
 
     /// The address book plus our own listen address (unless it is a wildcard no one can dial).
-    public func exportPeers() throws -> PeerBundleJSON {
+    public func exportPeers() throws -> API.PeerBundle {
         let network = try requireNetwork()
-        var entries = [PeerBundleJSON.Entry]()
+        var entries = [API.PeerBundle.Entry]()
         if let own = network.listenAddress, let (host, _) = P2PConfiguration.parse(own), host != "0.0.0.0", host != "::" {
             entries.append(.init(address: own, source: "self", lastSeen: nil, lastSuccess: nil))
         }
         entries += network.exportPeers().map {
             .init(address: $0.address, source: $0.source.name, lastSeen: $0.lastSeen, lastSuccess: $0.lastSuccess == 0 ? nil : $0.lastSuccess)
         }
-        return PeerBundleJSON(
+        return API.PeerBundle(
             network: self.network.name, genesis: self.network.genesis.hash.hex,
             exportedAt: SystemClock().nowMilliseconds(), peers: entries)
     }
 
     /// Adds a bundle's addresses.
-    public func importPeers(_ bundle: PeerBundleJSON) throws -> PeerImportJSON {
+    public func importPeers(_ bundle: API.PeerBundle) throws -> API.PeerImport {
         let report = try requireNetwork().importPeers(bundle.peers.map(\.address))
         logger.info(
             "imported peers",
@@ -63,7 +45,7 @@ extension Node {
                 "added": "\(report.added)", "known": "\(report.known)", "invalid": "\(report.invalid)",
                 "refused": "\(report.refused)",
             ])
-        return PeerImportJSON(added: report.added, known: report.known, invalid: report.invalid, refused: report.refused)
+        return report
     }
 
     /// Dials `address` now.
@@ -88,8 +70,8 @@ extension Node {
     public func disconnectPeer(_ address: String) throws -> Int { try requireNetwork().disconnect(address: address) }
 
     /// `keel network verify`.
-    public func verifyNetwork() async throws -> [VerifyStepJSON] {
-        try await requireNetwork().verify().map { VerifyStepJSON(name: $0.name, passed: $0.passed, detail: $0.detail) }
+    public func verifyNetwork() async throws -> [API.VerifyStep] {
+        try await requireNetwork().verify()
     }
 }
 

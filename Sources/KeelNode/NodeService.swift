@@ -28,16 +28,7 @@ public struct NodeService: Service {
             // Reindexing blocks on RocksDB for as long as it takes: keep it off the
             // cooperative pool so the API stays responsive meanwhile.
             let node = self.node
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                DispatchQueue.global().async {
-                    do {
-                        try node.reindex()
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
-            }
+            try await Blocking.run { try node.reindex() }
         }
         if node.configuration.threads > 0 {
             _ = try node.startMining(threads: node.configuration.threads)

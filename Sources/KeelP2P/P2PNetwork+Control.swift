@@ -1,3 +1,4 @@
+import KeelAPIModels
 import KeelCore
 import KeelStorage
 import NIOCore
@@ -10,11 +11,11 @@ extension P2PNetwork {
     public var connectionCount: Int { state.withLock { $0.peers.count } }
 
     /// Peers that completed the handshake.
-    public func peers() -> [PeerSummary] {
+    public func peers() -> [API.Peer] {
         let now = P2PNetwork.monotonicMilliseconds()
         return establishedPeers().sorted { $0.id < $1.id }.map { peer in
             peer.state.withLock { s in
-                PeerSummary(
+                API.Peer(
                     id: peer.id, direction: peer.direction.rawValue,
                     remoteAddress: PeerRecord.format(host: peer.host, port: UInt16(clamping: peer.port)),
                     listenAddress: (s.version?.listenPort).flatMap { $0 == 0 ? nil : PeerRecord.format(host: peer.host, port: $0) },
@@ -25,7 +26,7 @@ extension P2PNetwork {
     }
 
     /// The health loop's view.
-    public func health() -> NetworkHealth {
+    public func health() -> API.NetworkHealth {
         let summaries = peers()
         let inbound = summaries.count(where: { $0.direction == "inbound" })
         let outbound = summaries.count - inbound
@@ -34,7 +35,7 @@ extension P2PNetwork {
         return state.withLock { s in
             let seeds = s.seeds.keys.sorted().map { address in
                 let seed = s.seeds[address]!
-                return SeedHealth(
+                return API.NetworkHealth.Seed(
                     address: address, reachable: seed.reachable, latencySeconds: seed.latency,
                     lastAttempt: seed.lastAttempt, lastError: seed.lastError)
             }
@@ -51,7 +52,7 @@ extension P2PNetwork {
                 status = "degraded"
                 reasons.append("\(outbound) outbound peers, below the target of \(configuration.targetOutbound)")
             }
-            return NetworkHealth(
+            return API.NetworkHealth(
                 status: status, reasons: reasons, listenAddress: s.listenAddress, inbound: inbound, outbound: outbound,
                 targetOutbound: configuration.targetOutbound, addressBookSize: s.book.count,
                 learnedAddresses: s.book.learnedCount, bannedHosts: s.book.bans.count, seeds: seeds,
@@ -77,7 +78,7 @@ extension P2PNetwork {
     /// Adds addresses from a bundle as `imported` (persisted; configured entries keep their
     /// source), and wakes the dialler. Addresses the dial policy refuses (not loopback, on dev)
     /// are counted in the report and not kept.
-    public func importPeers(_ addresses: [String]) -> PeerImportReport {
+    public func importPeers(_ addresses: [String]) -> API.PeerImport {
         let now = clock.nowMilliseconds()
         var added = 0, known = 0, invalid = 0, refused = 0
         var batch = WriteBatch()
@@ -104,7 +105,7 @@ extension P2PNetwork {
         }
         persist(batch, sync: true, "imported addresses")
         updateBookGauges()
-        return PeerImportReport(added: added, known: known, invalid: invalid, refused: refused)
+        return API.PeerImport(added: added, known: known, invalid: invalid, refused: refused)
     }
 
     /// Dials `address` now (kept in the book as `manual`); true once the handshake completes.
@@ -157,28 +158,28 @@ extension P2PNetwork {
 
     /// `keel network verify`: the address book is populated, at least one address was learned
     /// through address exchange, and a peer can dial our listen address back.
-    public func verify() async -> [VerifyStep] {
+    public func verify() async -> [API.VerifyStep] {
         let health = health()
-        var steps = [VerifyStep]()
+        var steps = [API.VerifyStep]()
         steps.append(
-            VerifyStep(
+            API.VerifyStep(
                 name: "address_book", passed: health.addressBookSize > 0,
                 detail: "\(health.addressBookSize) addresses known"))
         steps.append(
-            VerifyStep(
+            API.VerifyStep(
                 name: "address_exchange", passed: health.learnedAddresses > 0,
                 detail: "\(health.learnedAddresses) addresses learned from peers"))
         if let result = await dialBackCheck() {
             let latency = result.seconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "?"
             steps.append(
-                VerifyStep(
+                API.VerifyStep(
                     name: "dial_back", passed: result.reachable,
                     detail: result.reachable
                         ? "a peer reached \(listenAddress ?? "?") in \(latency)"
                         : "a peer could not reach \(listenAddress ?? "?")"))
         } else {
             steps.append(
-                VerifyStep(
+                API.VerifyStep(
                     name: "dial_back", passed: false,
                     detail: listenAddress == nil ? "the node does not listen (--p2p-addr)" : "no connected peer to ask"))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelClient
+import KeelFiles
 import Logging
 import ServiceLifecycle
 import Synchronization

@@ -2,6 +2,7 @@ import CKeelSupport
 import Foundation
 import KeelClient
 import KeelCore
+import KeelFiles
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -272,13 +273,4 @@ public final class Supervisor: Service, Sendable {
 
     /// Sleeps `seconds`, waking early on shutdown.
     private func sleep(_ seconds: Double) async { await Monotonic.sleep(seconds) { shuttingDown } }
-}
-
-/// Runs blocking work (libcurl calls) on a thread of its own, off Swift's cooperative pool.
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
-        }
-    }
 }

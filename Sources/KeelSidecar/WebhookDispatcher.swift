@@ -1,6 +1,7 @@
 import Foundation
 import KeelClient
 import KeelCore
+import KeelFiles
 import Logging
 import ServiceLifecycle
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import KeelAPIModels
 import KeelClient
 
 /// A real `keel-node` process on loopback (API and P2P on free ports), with a client for its
@@ -109,7 +110,7 @@ public final class NodeProcess: Sendable {
     }
 
     /// Its status, or nil if the API does not answer.
-    public func status() -> NodeClient.Status? { try? client.status() }
+    public func status() -> API.Status? { try? client.status() }
 
     /// A sample from its `/metrics` (`name{labels}` exactly as printed), or nil.
     public func metric(_ series: String) -> Double? {

@@ -1,6 +1,7 @@
 import Foundation
 import KeelChain
 import KeelCore
+import KeelFiles
 import KeelP2P
 import Logging
 import Prometheus
@@ -71,7 +72,7 @@ public final class TestPeerNode: Sendable {
     @discardableResult
     public func mine(_ count: Int = 1) async throws -> [Block] {
         let chain = self.chain
-        return try await OffPool.run { try chain.extend(count) }
+        return try await Blocking.run { try chain.extend(count) }
     }
 
     /// The metrics exposition text.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelAPIModels
 import KeelClient
 import KeelStorage
 
@@ -31,7 +32,7 @@ struct ChainBackupCommand: ParsableCommand {
 
     func run() throws {
         let target = URL(fileURLWithPath: to).standardizedFileURL.path
-        let backup: (path: String, network: String, height: UInt64, tip: String, utxoHash: String, minerKey: Bool)
+        let backup: API.Backup
         do {
             if let lock = try Self.lockIfStopped(dataDir) {
                 // Stopped: open the store here (holding its lock while the copy is made).
@@ -40,22 +41,17 @@ struct ChainBackupCommand: ParsableCommand {
                 let store = try ChainStore(directory: dataDir, network: network)
                 defer { store.close() }
                 let b = try store.backup(to: target)
-                backup = (b.path, b.network, b.height, b.tip, b.utxoHash, b.minerKey)
+                backup = API.Backup(path: b.path, network: b.network, height: b.height, tip: b.tip, utxoHash: b.utxoHash, minerKey: b.minerKey)
             } else {
                 let client = NodeClient(endpoint: try NodeEndpoint.resolve(dataDirectory: dataDir, api: nil, tokenFile: nil))
-                let b = try client.backup(to: target)
-                backup = (b.path, b.network, b.height, b.tip, b.utxoHash, b.minerKey)
+                backup = try client.backup(to: target)
             }
         } catch {
             FileHandle.standardError.write(Data("keel: backup failed: \(error)\n".utf8))
             throw ExitCode.failure
         }
         if json {
-            let object: [String: Any] = [
-                "path": backup.path, "network": backup.network, "height": backup.height, "tip": backup.tip,
-                "utxo_hash": backup.utxoHash, "miner_key": backup.minerKey,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let data = try API.jsonEncoder().encode(backup)
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeelAPIModels
 import KeelClient
 
 struct MiningCommand: ParsableCommand {
@@ -7,7 +8,7 @@ struct MiningCommand: ParsableCommand {
         subcommands: [MiningStartCommand.self, MiningStopCommand.self, MiningStatusCommand.self])
 }
 
-private func show(_ m: NodeClient.Mining, json: Bool) throws {
+private func show(_ m: API.Mining, json: Bool) throws {
     if json {
         try printJSON(["active": m.active, "threads": m.threads, "hashes_total": m.hashesTotal, "pay_to": m.payTo ?? ""])
     } else {

@@ -1,6 +1,7 @@
 import Foundation
 import KeelClient
 import KeelCore
+import KeelFiles
 import KeelP2P
 import KeelTesting
 import Testing
@@ -102,7 +103,7 @@ struct NodeP2PProcessTests {
     func restartDuringSync() async throws {
         let dirA = TemporaryDirectory("syncA"), dirB = TemporaryDirectory("syncB")
         let count = 5_000
-        try await OffPool.run {
+        try await Blocking.run {
             let fixture = try TestChain(directory: dirA)
             try fixture.premine(count)
             fixture.close()

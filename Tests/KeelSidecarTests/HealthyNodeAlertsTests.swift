@@ -1,5 +1,6 @@
 import Foundation
 import KeelClient
+import KeelFiles
 import KeelTesting
 import Testing
 
@@ -29,7 +30,7 @@ struct HealthyNodeAlertsTests {
     func quietWhileHealthy() async throws {
         let count = 3_000
         let dirA = TemporaryDirectory("healthy-a"), dirB = TemporaryDirectory("healthy-b")
-        try await OffPool.run {
+        try await Blocking.run {
             let fixture = try TestChain(directory: dirA)
             try fixture.premine(count)
             fixture.close()

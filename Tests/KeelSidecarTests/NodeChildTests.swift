@@ -1,4 +1,5 @@
 import Foundation
+import KeelFiles
 import KeelTesting
 import Testing
 
@@ -11,8 +12,8 @@ struct NodeChildTests {
     @Test("a node started from a thread that then exits keeps running: it dies with the sidecar, not with a pool thread")
     func outlivesTheCallingThread() async throws {
         let stdout = LogBuffer(capacity: 10), stderr = LogBuffer(capacity: 10)
-        // OffPool runs the spawn on a thread of its own, which ends as soon as it returns.
-        let child = try await OffPool.run {
+        // Blocking.run runs the spawn on a thread of its own, which ends as soon as it returns.
+        let child = try await Blocking.run {
             try NodeChild.spawn(command: "/bin/sleep", arguments: ["600"], environment: [:], stdout: stdout, stderr: stderr, echo: false)
         }
         // A long sleep, so a late check (suites share two cores) still tells killed from finished.
