@@ -79,13 +79,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "KeelClient", dependencies: [
-            "CCurl", "KeelAPIModels", "KeelCore", "KeelFiles",
+        .target(name: "KeelClient", dependencies: ["CCurl", "KeelAPIModels", "KeelCore", "KeelFiles"]),
+        // The wallet file (sealed keys), coin selection and signing; it pays through KeelClient.
+        .target(name: "KeelWallet", dependencies: [
+            "KeelAPIModels", "KeelClient", "KeelCore", "KeelFiles",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "KeelSidecar", dependencies: [
-            "CKeelSupport", "KeelClient", "KeelMetrics", "KeelFiles", "KeelCore",
+            "CKeelSupport", "KeelClient", "KeelWallet", "KeelMetrics", "KeelFiles", "KeelCore",
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
@@ -102,7 +104,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelClient",
+            "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelClient", "KeelWallet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
@@ -123,8 +125,8 @@ let package = Package(
         ]),
         .testTarget(name: "KeelTestingTests", dependencies: ["KeelTesting"]),
         .testTarget(
-            name: "KeelClientTests",
-            dependencies: ["KeelClient", "KeelCore", "KeelTesting", .product(name: "Crypto", package: "swift-crypto")]),
+            name: "KeelWalletTests",
+            dependencies: ["KeelWallet", "KeelAPIModels", "KeelCore", "KeelTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KeelAPIModelsTests", dependencies: ["KeelAPIModels", "KeelCore"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),

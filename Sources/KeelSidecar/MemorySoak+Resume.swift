@@ -1,6 +1,7 @@
 import Foundation
 import KeelClient
 import KeelFiles
+import KeelWallet
 
 extension MemorySoak {
     /// What a memory soak keeps in `soak.json` so that a later sidecar process, given the same

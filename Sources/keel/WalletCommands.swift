@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelClient
 import KeelCore
+import KeelWallet
 
 struct WalletCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -195,7 +196,7 @@ struct WalletHistoryCommand: ParsableCommand {
                     "time": record.time, "confirmations": confirmations ?? -1,
                 ])
             }
-            let received = try wallet.spendable(using: client).map {
+            let received = try wallet.outputs(using: client).filter { $0.utxo.spendable && !$0.utxo.spentInMempool }.map {
                 ["txid": $0.utxo.txid, "index": $0.utxo.index, "amount": $0.utxo.amount.decimal, "height": $0.utxo.height] as [String: Any]
             }
             if node.json {
