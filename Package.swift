@@ -108,7 +108,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P",
+            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P", "KeelNode",
             "KeelSidecar",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -133,8 +133,8 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode"]),
-        .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode", "KeelMetrics"]),
+        .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics", "KeelTesting", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "KeelSidecarTests", dependencies: [
             "KeelSidecar", "KeelTesting", "KeelClient",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -149,7 +149,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "KeelAPITests", dependencies: [
-            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelMetrics", "KeelStorage",
+            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelNode", "KeelStorage",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

@@ -1,3 +1,4 @@
+import KeelNode
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -4,8 +4,8 @@ import HummingbirdTesting
 import KeelAPI
 import KeelChain
 import KeelCore
-import KeelMetrics
 import KeelMining
+import KeelNode
 import KeelStorage
 import KeelTesting
 import Synchronization

@@ -1,3 +1,4 @@
+import KeelMetrics
 import Prometheus
 import Synchronization
 
@@ -294,29 +295,4 @@ public final class NodeMetrics: Sendable {
 
     /// The content type of `render()`'s output.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-}
-
-/// A counter fed from a running total kept elsewhere (a miner's hash count): each update adds
-/// what the total grew by since the last one.
-public final class MonotonicCounter: Sendable {
-    private let counter: Counter
-    private let last = Mutex<UInt64>(0)
-
-    init(_ counter: Counter) { self.counter = counter }
-
-    /// Advances the counter to `total`.
-    public func update(total: UInt64) {
-        let delta = last.withLock { last -> UInt64 in
-            defer { last = max(last, total) }
-            return total > last ? total - last : 0
-        }
-        if delta > 0 { counter.increment(by: Int64(truncatingIfNeeded: delta)) }
-    }
-}
-
-extension MetricNameDescriptor {
-    /// A descriptor for a full metric name (unit already in the name) with its help text.
-    public static func keel(_ name: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
-    }
 }

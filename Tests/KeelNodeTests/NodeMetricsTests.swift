@@ -1,26 +1,7 @@
 import KeelMetrics
+import KeelNode
+import KeelTesting
 import Testing
-
-/// A small reader of the text exposition, for assertions (output order is not stable).
-struct Exposition {
-    var samples: [String: Double] = [:]
-    var help: [String: String] = [:]
-    var types: [String: String] = [:]
-
-    init(_ bytes: [UInt8]) {
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("# HELP ") {
-                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
-                help[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-            } else if line.hasPrefix("# TYPE ") {
-                let parts = line.dropFirst(7).split(separator: " ")
-                types[String(parts[0])] = String(parts[1])
-            } else if let space = line.lastIndex(of: " ") {
-                samples[String(line[..<space])] = Double(line[line.index(after: space)...])
-            }
-        }
-    }
-}
 
 @Suite("Node metrics")
 struct NodeMetricsTests {
@@ -65,20 +46,6 @@ struct NodeMetricsTests {
         #expect(e.samples["keel_build_info{version=\"0.1.0\",commit=\"abc123\"}"] == 1)
     }
 
-    @Test("process metrics are read from /proc")
-    func process() {
-        let e = Exposition(make().render())
-        #expect((e.samples["process_resident_memory_bytes"] ?? 0) > 1_000_000)
-        #expect((e.samples["process_virtual_memory_bytes"] ?? 0) >= (e.samples["process_resident_memory_bytes"] ?? 0))
-        #expect((e.samples["process_threads"] ?? 0) >= 1)
-        #expect((e.samples["process_open_fds"] ?? 0) >= 3)
-        #expect((e.samples["process_max_fds"] ?? 0) >= (e.samples["process_open_fds"] ?? 0))
-        let now = Double(time(nil))
-        let start = e.samples["process_start_time_seconds"] ?? 0
-        #expect(start > now - 86_400 && start <= now + 1)
-        #expect((e.samples["process_cpu_seconds_total"] ?? -1) >= 0)
-    }
-
     @Test("events move their series; requests are counted by route and status class")
     func events() {
         let m = make()
@@ -96,34 +63,6 @@ struct NodeMetricsTests {
         #expect(e.samples["keel_api_requests_total{route=\"GET /v1/status\",status_class=\"5xx\"}"] == 1)
         #expect(e.samples["keel_api_request_seconds_count{route=\"GET /v1/status\"}"] == 3)
         #expect(e.samples["keel_mining_hashes_total"] == 25)
-    }
-
-    @Test("RSS growth is zero during warm-up and the ratio to the baseline after it")
-    func rssGrowth() {
-        let warming = RSSGrowthTracker(warmup: 3_600)
-        warming.observe(unaccountedBytes: 100)
-        #expect(warming.baselineBytes == nil)
-        #expect(warming.ratio(unaccountedBytes: 500) == 0)
-        let warm = RSSGrowthTracker(warmup: 0)
-        warm.observe(unaccountedBytes: 200)
-        warm.observe(unaccountedBytes: 999)  // the baseline is taken once
-        #expect(warm.baselineBytes == 200)
-        #expect(warm.ratio(unaccountedBytes: 300) == 0.5)
-    }
-
-    @Test("jemalloc serves malloc, with Keel's settings, and reports what it holds")
-    func allocator() throws {
-        let description = try #require(Heap.description, "jemalloc does not answer mallctl")
-        #expect(description.contains("narenas 2") && description.contains("dirty_decay_ms 0"), "\(description)")
-        let before = Heap.read()
-        let size = 16 << 20
-        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)  // malloc underneath
-        block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
-        let during = Heap.read()
-        block.deallocate()
-        // Other tests allocate and free meanwhile: half the block is margin enough.
-        #expect(during.allocated >= before.allocated + UInt64(size / 2), "malloc is not jemalloc's: \(before) then \(during)")
-        #expect(Heap.read().allocated < during.allocated)
     }
 
     @Test("the growth ratio is judged on RSS minus the bounded parts: caches filling to their bound are not growth")
