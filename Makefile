@@ -92,12 +92,13 @@ soak-crash: deps
 	KEEL_BIN_DIR=$(BIN_DEBUG) KEEL_CRASH_CYCLES=$${KEEL_CRASH_CYCLES:-200} $(ISOLATED) $(SWIFT) test --skip-build --filter CrashConsistencyTests
 
 ## lint: the layout of every Swift file against .swift-format (swift-format ships with the
-## toolchain); `make format` rewrites them to it.
+## toolchain; `make format` rewrites them to it), and every import declared in Package.swift.
 lint:
-	$(SWIFT) format lint --strict --recursive --parallel Sources Tests
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Benchmarks
+	scripts/check-imports
 
 format:
-	$(SWIFT) format format --in-place --recursive --parallel Sources Tests
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests Benchmarks
 
 ## mixin: render the monitoring mixin (monitoring/) into prometheus/rules, grafana/dashboards and
 ## the sidecar's alert model (Sources/KeelSidecar/AlertRule+Model.swift); commit the result.

@@ -45,6 +45,7 @@ let package = Package(
         ]),
         .target(name: "KeelMining", dependencies: [
             "CKeelSupport", "KeelCore", "KeelChain",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelP2P", dependencies: [
@@ -64,17 +65,18 @@ let package = Package(
         .target(name: "KeelAPI", dependencies: [
             "KeelAPIModels", "KeelCore", "KeelStorage", "KeelChain", "KeelFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeelNode", dependencies: [
             "KeelAPI", "KeelAPIModels", "KeelMetrics", "KeelP2P", "KeelFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             "KeelCore", "KeelStorage", "KeelChain", "KeelMining",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "keel-node", dependencies: [
-            "KeelNode", "KeelCore", "KeelMetrics", "KeelFiles",
+            "KeelNode", "KeelCore", "KeelMetrics", "KeelFiles", "KeelP2P",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,7 +110,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "keel-bench", dependencies: [
-            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P", "KeelNode",
+            "KeelCore", "KeelStorage", "KeelChain", "KeelTesting", "CSodium", "KeelMining", "KeelMetrics", "KeelClient", "KeelP2P", "KeelNode", "KeelFiles",
             "KeelSidecar",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -116,7 +118,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/KeelBench"),
         .target(name: "KeelTesting", dependencies: [
-            "CKeelSupport", "KeelAPIModels", "KeelCore", "KeelFiles", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P", "KeelMetrics",
+            "CKeelSupport", "KeelAPIModels", "KeelCore", "KeelFiles", "KeelStorage", "KeelChain", "KeelClient", "KeelP2P",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,23 +135,25 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
-        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode", "KeelMetrics"]),
+        .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode", "KeelMetrics", "KeelFiles"]),
         .testTarget(name: "KeelMetricsTests", dependencies: ["KeelMetrics", "KeelTesting", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "KeelSidecarTests", dependencies: [
-            "KeelSidecar", "KeelTesting", "KeelClient",
+            "KeelSidecar", "KeelTesting", "KeelClient", "KeelFiles",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "KeelP2PTests", dependencies: [
-            "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelMetrics", "KeelTesting",
+            "KeelP2P", "KeelCore", "KeelChain", "KeelStorage", "KeelTesting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "KeelAPITests", dependencies: [
             "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelNode", "KeelStorage",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

@@ -20,10 +20,15 @@ enum APIBench {
             for _ in 0..<101 { direct.append(try Measure.seconds { _ = try chain.balance(of: holder) }) }
             chain.close()
         }
-        let node = try ChildProcess(Binaries.path("keel-node"), ["--dev", "--data-dir", dir.path, "--threads", "0",
-                                                                  "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0", "--max-tip-age", "100000000"])
+        let node = try ChildProcess(
+            Binaries.path("keel-node"),
+            [
+                "--dev", "--data-dir", dir.path, "--threads", "0",
+                "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0", "--max-tip-age", "100000000",
+            ])
         guard await Poll.holds(within: 60, { node.output.contains { $0.hasPrefix("keel-node: API ") } }),
-              let line = node.output.first(where: { $0.hasPrefix("keel-node: API ") }) else {
+            let line = node.output.first(where: { $0.hasPrefix("keel-node: API ") })
+        else {
             print("API bench skipped: the node did not start: \(node.output.suffix(3))")
             return
         }
@@ -32,19 +37,24 @@ enum APIBench {
         let address = Address(hash: holder, network: .dev).string
         var overAPI = [Double]()
         for _ in 0..<101 {
-            overAPI.append(try Measure.seconds {
-                let count = try client.balance(address).utxoCount
-                precondition(count == 10_000)
-            })
+            overAPI.append(
+                try Measure.seconds {
+                    let count = try client.balance(address).utxoCount
+                    precondition(count == 10_000)
+                })
         }
         print("## Balance of an address with 10,000 UTXOs over the API (median of 101)")
-        print("GET /v1/addresses/{address}/balance \(Measure.format(Measure.median(overAPI) * 1000, 2)) ms; direct store read (reference) \(Measure.format(Measure.median(direct) * 1000, 2)) ms")
+        print(
+            "GET /v1/addresses/{address}/balance \(Measure.format(Measure.median(overAPI) * 1000, 2)) ms; direct store read (reference) \(Measure.format(Measure.median(direct) * 1000, 2)) ms"
+        )
         print("")
 
         let status = wrk(url + "/v1/status"), health = wrk(url + "/health")
         print("## GET /v1/status under load: wrk -t2 -c32 -d5s on loopback")
         if let status, let health {
-            print("/v1/status \(Int(status)) requests/s; /health (reference, no chain work) \(Int(health)) requests/s; ratio \(Measure.format(status / health, 2))")
+            print(
+                "/v1/status \(Int(status)) requests/s; /health (reference, no chain work) \(Int(health)) requests/s; ratio \(Measure.format(status / health, 2))"
+            )
         } else {
             print("wrk not found (make bench installs it)")
         }

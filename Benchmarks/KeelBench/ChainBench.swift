@@ -3,6 +3,8 @@ import KeelChain
 import KeelCore
 import KeelStorage
 import KeelTesting
+import Logging
+import Synchronization
 
 /// Block validation and commit rate, and balance latency from the address index. Both run the
 /// dev network's consensus (easy targets) with main's storage memory (`StorageMemory.standard`):
@@ -38,7 +40,9 @@ enum ChainBench {
         let write = Measure.median(connects.map(\.writeSeconds))
         print("## Blocks of 1,000 transactions validated and committed (median of \(blocks))")
         print("\(Measure.format(1 / total, 2)) blocks/s = \(Int(Double(width) / total)) tx/s; \(Measure.format(total * 1000)) ms per block")
-        print("share in signature checks \(Measure.format(signatures / total * 100))%, in the RocksDB write (synced) \(Measure.format(write / total * 100))%, rest (decode, UTXO reads, merkle, batch build) \(Measure.format((1 - (signatures + write) / total) * 100))%")
+        print(
+            "share in signature checks \(Measure.format(signatures / total * 100))%, in the RocksDB write (synced) \(Measure.format(write / total * 100))%, rest (decode, UTXO reads, merkle, batch build) \(Measure.format((1 - (signatures + write) / total) * 100))%"
+        )
         print("")
         chain.close()
     }
@@ -55,7 +59,9 @@ enum ChainBench {
         let coins = try chain.unspent(of: key.addressHash).filter(\.1.isCoinbase).sorted { $0.1.height < $1.1.height }.prefix(5)
         for (n, coin) in coins.enumerated() {
             let payee = n == 0 ? holder : nil
-            let outputs = (0..<10_000).map { _ in TxOutput(amount: Amount(units: 1_000), addressHash: payee ?? AddressHash(bytes: (0..<20).map { _ in UInt8.random(in: 0...255) })!) }
+            let outputs = (0..<10_000).map { _ in
+                TxOutput(amount: Amount(units: 1_000), addressHash: payee ?? AddressHash(bytes: (0..<20).map { _ in UInt8.random(in: 0...255) })!)
+            }
             let change = TxOutput(amount: Amount(units: coin.1.output.amount.units - 10_000_000), addressHash: key.addressHash)
             try chain.submit(helper.block([BlockFactory.spend([(coin.0, key)], to: outputs + [change])]), origin: .miner)
         }
@@ -66,20 +72,25 @@ enum ChainBench {
             if round % 10 == 0 {
                 // The reference: what a balance costs without the index (a scan of the UTXO set).
                 var units: UInt64 = 0
-                scanned.append(try Measure.seconds {
-                    try store.scan(.utxo) { _, payload in
-                        let entry = try UTXOEntry(decoding: payload)
-                        if entry.output.addressHash == holder { units += entry.output.amount.units }
-                        return true
-                    }
-                })
+                scanned.append(
+                    try Measure.seconds {
+                        try store.scan(.utxo) { _, payload in
+                            let entry = try UTXOEntry(decoding: payload)
+                            if entry.output.addressHash == holder { units += entry.output.amount.units }
+                            return true
+                        }
+                    })
                 precondition(units == result.units)
             }
         }
         precondition(result.units == 10_000_000)
         print("## Balance of an address with 10,000 UTXOs (UTXO set of 50,000)")
-        print("address index: median \(Measure.format(Measure.median(indexed) * 1000, 2)) ms, p99 \(Measure.format(Measure.percentile(indexed, 0.99) * 1000, 2)) ms (target <= 5 ms)")
-        print("full UTXO scan (reference): median \(Measure.format(Measure.median(scanned) * 1000, 2)) ms; index is \(Measure.format(Measure.median(scanned) / Measure.median(indexed)))x faster")
+        print(
+            "address index: median \(Measure.format(Measure.median(indexed) * 1000, 2)) ms, p99 \(Measure.format(Measure.percentile(indexed, 0.99) * 1000, 2)) ms (target <= 5 ms)"
+        )
+        print(
+            "full UTXO scan (reference): median \(Measure.format(Measure.median(scanned) * 1000, 2)) ms; index is \(Measure.format(Measure.median(scanned) / Measure.median(indexed)))x faster"
+        )
         print("")
         chain.close()
     }
@@ -88,8 +99,9 @@ enum ChainBench {
         let chain: ChainState
         let key: SigningKey
         func block(_ txs: [Transaction], fees: Amount = .zero) -> Block {
-            BlockFactory.make(parent: chain.parentContext(of: chain.tip.hash)!, network: .dev, transactions: txs,
-                              payTo: key.addressHash, fees: fees)
+            BlockFactory.make(
+                parent: chain.parentContext(of: chain.tip.hash)!, network: .dev, transactions: txs,
+                payTo: key.addressHash, fees: fees)
         }
         func extend(_ count: Int) throws {
             for _ in 0..<count { try chain.submit(block([]), origin: .miner) }
@@ -100,9 +112,11 @@ enum ChainBench {
         func fanOut(_ count: Int, each: UInt64, to payee: AddressHash? = nil) throws -> Transaction {
             try extend(11)
             let coin = try chain.unspent(of: key.addressHash).first { $0.1.isCoinbase && $0.1.height == 1 }!
-            let fan = BlockFactory.spend([(coin.0, key)], to: (0..<count).map { _ in
-                TxOutput(amount: Amount(units: each), addressHash: payee ?? key.addressHash)
-            })
+            let fan = BlockFactory.spend(
+                [(coin.0, key)],
+                to: (0..<count).map { _ in
+                    TxOutput(amount: Amount(units: each), addressHash: payee ?? key.addressHash)
+                })
             try chain.submit(block([fan]), origin: .miner)
             return fan
         }
@@ -116,13 +130,9 @@ final class EventLog: Sendable {
     var all: [ChainState.ConnectEvent] { events.withLock { $0 } }
 }
 
-import Synchronization
-
 /// Benchmarks measure, they do not narrate each block.
 let quietLogger: Logger = {
     var logger = Logger(label: "keel-bench")
     logger.logLevel = .warning
     return logger
 }()
-
-import Logging

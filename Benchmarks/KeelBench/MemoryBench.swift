@@ -1,6 +1,6 @@
-import KeelFiles
 import Foundation
 import KeelCore
+import KeelFiles
 import KeelSidecar
 import KeelStorage
 import KeelTesting
@@ -42,26 +42,32 @@ enum MemoryBench {
             rows.append((length, Measure.median(samples), caches, text.value("keel_chain_header_window_bytes") ?? 0, startup))
             _ = await node.stop()
         }
-        let sample = HeaderRecord(header: BlockHeader(version: 1, height: 1, previousHash: .zero, merkleRoot: .zero, timestamp: 0,
-                                                      target: CompactTarget(bits: 0x2000_ffff), nonce: 0),
-                                  cumulativeWork: .zero, status: .valid, sequence: 0)
+        let sample = HeaderRecord(
+            header: BlockHeader(
+                version: 1, height: 1, previousHash: .zero, merkleRoot: .zero, timestamp: 0,
+                target: CompactTarget(bits: 0x2000_ffff), nonce: 0),
+            cumulativeWork: .zero, status: .valid, sequence: 0)
         let onDisk = 32 + sample.encoded.count
         print("## Memory per stored block (keel-node --dev opened on premined chains, not mining)")
         for row in rows {
-            print("\(row.blocks) blocks: RSS \(mib(row.rss)) MiB, of which RocksDB block cache + memtables \(mib(row.caches)) MiB "
-                  + "and header window \(mib(row.window)) MiB (bounded); start-up to ready \(Measure.format(row.startup * 1000, 0)) ms")
+            print(
+                "\(row.blocks) blocks: RSS \(mib(row.rss)) MiB, of which RocksDB block cache + memtables \(mib(row.caches)) MiB "
+                    + "and header window \(mib(row.window)) MiB (bounded); start-up to ready \(Measure.format(row.startup * 1000, 0)) ms")
         }
         let base = rows[1]
         for row in rows.dropFirst(2) {
             let perBlock = ((row.rss - row.caches) - (base.rss - base.caches)) / Double(row.blocks - base.blocks)
-            print("per block beyond the caches, \(base.blocks) to \(row.blocks) blocks: \(Measure.format(perBlock, 1)) bytes "
-                  + "(target at most 16; reference: a header record on disk is \(onDisk) bytes, key + value)")
+            print(
+                "per block beyond the caches, \(base.blocks) to \(row.blocks) blocks: \(Measure.format(perBlock, 1)) bytes "
+                    + "(target at most 16; reference: a header record on disk is \(onDisk) bytes, key + value)")
         }
         let perBlock = ((rows[3].rss - rows[3].caches) - (base.rss - base.caches)) / Double(rows[3].blocks - base.blocks)
-        print("per day at that rate: \(Measure.format(perBlock * 1_440 / 1_048_576, 3)) MiB on main (60 s blocks), "
-              + "\(Measure.format(perBlock * 864_000 / 1_048_576, 1)) MiB on dev (100 ms blocks)")
-        print("start-up at \(rows[3].blocks) blocks against an empty chain: \(Measure.format(rows[3].startup / rows[0].startup, 2))x "
-              + "(target at most 1.5x)")
+        print(
+            "per day at that rate: \(Measure.format(perBlock * 1_440 / 1_048_576, 3)) MiB on main (60 s blocks), "
+                + "\(Measure.format(perBlock * 864_000 / 1_048_576, 1)) MiB on dev (100 ms blocks)")
+        print(
+            "start-up at \(rows[3].blocks) blocks against an empty chain: \(Measure.format(rows[3].startup / rows[0].startup, 2))x "
+                + "(target at most 1.5x)")
         print("")
         fflush(nil)
     }

@@ -1,7 +1,7 @@
-import KeelFiles
 import Foundation
 import KeelChain
 import KeelCore
+import KeelFiles
 import KeelP2P
 import KeelTesting
 import NIOCore
@@ -56,10 +56,12 @@ enum P2PBench {
         await raw.close()
         await net.stop()
         print("## Block propagation, 8-node line on 127.0.0.1 (in-process nodes, \(blocks) blocks mined at node 0)")
-        print("node 0 to node 7 (7 hops, each validating and committing): median \(ms(Measure.median(latencies))) ms, "
-              + "p99 \(ms(Measure.percentile(latencies, 0.99))) ms, max \(ms(latencies.max() ?? 0)) ms (target: p99 < 100 ms)")
-        print("reference: ping round trip to one of the nodes, median \(ms(Measure.median(pings))) ms; "
-              + "per hop median \(ms(Measure.median(latencies) / 7)) ms")
+        print(
+            "node 0 to node 7 (7 hops, each validating and committing): median \(ms(Measure.median(latencies))) ms, "
+                + "p99 \(ms(Measure.percentile(latencies, 0.99))) ms, max \(ms(latencies.max() ?? 0)) ms (target: p99 < 100 ms)")
+        print(
+            "reference: ping round trip to one of the nodes, median \(ms(Measure.median(pings))) ms; "
+                + "per hop median \(ms(Measure.median(latencies) / 7)) ms")
         print("")
         fflush(nil)
     }
@@ -98,12 +100,15 @@ enum P2PBench {
         let perPeer = Double(loaded - baseline) / Double(count)
         let connects = try await plainConnects(count)
         print("## \(count) concurrent inbound peers on a real keel-node (raw peers doing version/verack)")
-        print("handshake, dial to verack: median \(ms(Measure.median(handshakes))) ms, p99 \(ms(Measure.percentile(handshakes, 0.99))) ms; "
-              + "all \(count) in \(Measure.format(allDone, 2)) s")
-        print("reference: \(count) concurrent plain TCP connects to a listener that says nothing: median \(ms(Measure.median(connects))) ms, "
-              + "p99 \(ms(Measure.percentile(connects, 0.99))) ms")
-        print("node memory per connected peer: \(Measure.format(perPeer / 1024)) KiB (RSS \(baseline / 1_048_576) MiB idle, "
-              + "\(loaded / 1_048_576) MiB with \(count) peers; target < 64 KiB)")
+        print(
+            "handshake, dial to verack: median \(ms(Measure.median(handshakes))) ms, p99 \(ms(Measure.percentile(handshakes, 0.99))) ms; "
+                + "all \(count) in \(Measure.format(allDone, 2)) s")
+        print(
+            "reference: \(count) concurrent plain TCP connects to a listener that says nothing: median \(ms(Measure.median(connects))) ms, "
+                + "p99 \(ms(Measure.percentile(connects, 0.99))) ms")
+        print(
+            "node memory per connected peer: \(Measure.format(perPeer / 1024)) KiB (RSS \(baseline / 1_048_576) MiB idle, "
+                + "\(loaded / 1_048_576) MiB with \(count) peers; target < 64 KiB)")
         print("")
         fflush(nil)
     }
@@ -150,8 +155,9 @@ enum P2PBench {
         await a.stop()
         print("## Sync of a fresh node from a peer holding \(count) blocks (two keel-node processes on 127.0.0.1)")
         print("\(Int(Double(count) / seconds)) blocks/s (\(Measure.format(seconds, 1)) s, start-up included)")
-        print("reference: the same blocks validated and committed in-process with no network: \(Int(Double(count) / localSeconds)) blocks/s "
-              + "(sync at \(Measure.format(localSeconds / seconds, 2)) of local import speed)")
+        print(
+            "reference: the same blocks validated and committed in-process with no network: \(Int(Double(count) / localSeconds)) blocks/s "
+                + "(sync at \(Measure.format(localSeconds / seconds, 2)) of local import speed)")
         print("")
         fflush(nil)
     }

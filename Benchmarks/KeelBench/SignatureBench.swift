@@ -60,7 +60,8 @@ enum SignatureBench {
     static func opensslRate() -> Double? {
         let output = Measure.shell("openssl speed -seconds 2 ed25519 2>/dev/null")
         guard let line = output.split(separator: "\n").last(where: { $0.contains("Ed25519") }),
-              let last = line.split(separator: " ").last else { return nil }
+            let last = line.split(separator: " ").last
+        else { return nil }
         return Double(last)
     }
 
@@ -92,9 +93,13 @@ enum SignatureBench {
         print("openssl speed ed25519         \(openssl.map { String(Int($0)) } ?? "n/a")")
         print("swift-crypto                  \(Int(c))")
         if !ratios.isEmpty {
-            print("ratio keel / libsodium        median \(Measure.format(Measure.median(ratios), 2)) of paired rounds (range \(Measure.format(ratios.min()!, 2))-\(Measure.format(ratios.max()!, 2)); target >= 1.0)")
+            print(
+                "ratio keel / libsodium        median \(Measure.format(Measure.median(ratios), 2)) of paired rounds (range \(Measure.format(ratios.min()!, 2))-\(Measure.format(ratios.max()!, 2)); target >= 1.0)"
+            )
         }
-        print("ratio keel / libsodium direct median \(Measure.format(Measure.median(directRatios), 2)) (range \(Measure.format(directRatios.min()!, 2))-\(Measure.format(directRatios.max()!, 2))): the cost of Keel's wrapper")
+        print(
+            "ratio keel / libsodium direct median \(Measure.format(Measure.median(directRatios), 2)) (range \(Measure.format(directRatios.min()!, 2))-\(Measure.format(directRatios.max()!, 2))): the cost of Keel's wrapper"
+        )
         if let openssl { print("ratio keel / openssl          \(Measure.format(k / openssl, 2))") }
         print("ratio swift-crypto / keel     \(Measure.format(c / k, 2))  (why verification uses libsodium)")
         print("")
@@ -124,9 +129,13 @@ enum SignatureBench {
             }
             let ms = Measure.median(seq), mp = Measure.median(par)
             if crossover == nil && mp < ms * 0.8 { crossover = n }
-            print("inputs \(String(n).padding(toLength: 4, withPad: " ", startingAt: 0)) sequential \(Measure.format(ms * 1e6)) parallel \(Measure.format(mp * 1e6)) ratio \(Measure.format(ms / mp, 2))")
+            print(
+                "inputs \(String(n).padding(toLength: 4, withPad: " ", startingAt: 0)) sequential \(Measure.format(ms * 1e6)) parallel \(Measure.format(mp * 1e6)) ratio \(Measure.format(ms / mp, 2))"
+            )
         }
-        print("parallel is at least 20% faster from \(crossover.map(String.init) ?? "never") inputs; the threshold in use is \(SignatureVerifier.defaultParallelThreshold)")
+        print(
+            "parallel is at least 20% faster from \(crossover.map(String.init) ?? "never") inputs; the threshold in use is \(SignatureVerifier.defaultParallelThreshold)"
+        )
         print("")
     }
 }
