@@ -16,7 +16,7 @@ public struct APIError: HTTPResponseError, Sendable {
     /// For a 405: the methods the path does accept (the `Allow` header).
     public var allow: [String] = []
 
-    /// Creates an error.
+    /// `code` is stable (clients match it); `details` must never carry a secret.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
         self.status = status
         self.code = code

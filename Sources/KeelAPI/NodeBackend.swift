@@ -6,7 +6,7 @@ import KeelStorage
 /// What the API needs from the node. Implemented by KeelNode over the chain, miner and metrics,
 /// so this target depends on no miner or executable.
 public protocol NodeBackend: Sendable {
-    /// The network.
+    /// The node's network: addresses are parsed and shown for it.
     var network: Network { get }
     /// The node's version string.
     var version: String { get }
@@ -80,7 +80,7 @@ public struct MiningSnapshot: Sendable, Equatable {
     /// Who mined coinbases pay.
     public let payTo: AddressHash?
 
-    /// Creates a snapshot.
+    /// Memberwise; `payTo` nil when no address is set.
     public init(active: Bool, threads: Int, hashesTotal: UInt64, payTo: AddressHash?) {
         self.active = active
         self.threads = threads

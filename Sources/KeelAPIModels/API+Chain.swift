@@ -10,7 +10,7 @@ extension API {
             /// The address of the signing key.
             public let address: String
         }
-        /// One output.
+        /// One output: `txid:index` is what a spender names.
         public struct Output: Codable, Sendable, Equatable {
             /// Its position: what a spender names.
             public let index: UInt32
@@ -61,7 +61,7 @@ extension API {
         /// Its transactions, coinbase first.
         public let transactions: [Transaction]
 
-        /// A block answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             hash: String, height: UInt64, previousHash: String, merkleRoot: String, timestamp: UInt64, target: String, nonce: UInt64,
             size: Int, inActiveChain: Bool, confirmations: UInt64, transactions: [Transaction]
@@ -82,10 +82,10 @@ extension API {
         public let confirmations: UInt64
         /// Known for mempool entries only (confirmed ones would need their inputs' history).
         public let fee: Amount?
-        /// The transaction.
+        /// The transaction, with its inputs' addresses resolved.
         public let transaction: Transaction
 
-        /// A lookup answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             status: String, blockHash: String?, blockHeight: UInt64?, confirmations: UInt64, fee: Amount?, transaction: Transaction
         ) {
@@ -102,7 +102,7 @@ extension API {
         public let balance: Amount
         /// How many unspent outputs that is.
         public let utxoCount: Int
-        /// A balance answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(address: String, balance: Amount, utxoCount: Int) {
             (self.address, self.balance, self.utxoCount) = (address, balance, utxoCount)
         }
@@ -120,7 +120,7 @@ extension API {
         public let coinbase: Bool, spendable: Bool
         /// Already spent by a transaction waiting in the mempool: a wallet must not pick it.
         public let spentInMempool: Bool
-        /// An output entry.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(txid: String, index: UInt32, amount: Amount, height: UInt64, coinbase: Bool, spendable: Bool, spentInMempool: Bool) {
             (self.txid, self.index, self.amount, self.height) = (txid, index, amount, height)
             (self.coinbase, self.spendable, self.spentInMempool) = (coinbase, spendable, spentInMempool)
@@ -135,7 +135,7 @@ extension API {
         public let utxos: [UTXO]
         /// `txid:index` to pass as `after` for the next page; absent on the last.
         public let next: String?
-        /// A page.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(address: String, utxos: [UTXO], next: String?) { (self.address, self.utxos, self.next) = (address, utxos, next) }
     }
 
@@ -147,7 +147,7 @@ extension API {
             public let txid: String, fee: Amount, size: Int
             /// Base units per byte.
             public let feeRate: Double
-            /// An entry.
+            /// Memberwise; nothing is checked here (the handler checks before it builds one).
             public init(txid: String, fee: Amount, size: Int, feeRate: Double) {
                 (self.txid, self.fee, self.size, self.feeRate) = (txid, fee, size, feeRate)
             }
@@ -156,7 +156,7 @@ extension API {
         public let transactions: Int, bytes: Int
         /// At most `limit` (default 100, at most 10000).
         public let entries: [Entry]
-        /// A mempool answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(transactions: Int, bytes: Int, entries: [Entry]) {
             (self.transactions, self.bytes, self.entries) = (transactions, bytes, entries)
         }
@@ -166,7 +166,7 @@ extension API {
     public struct TemplateBody: Codable, Sendable, Equatable {
         /// An address of the node's network.
         public let address: String?
-        /// A template request.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(address: String?) { self.address = address }
     }
 
@@ -186,7 +186,7 @@ extension API {
         public let payTo: String
         /// The header with nonce 0, and the whole block, as hex.
         public let headerHex: String, blockHex: String
-        /// A template answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             height: UInt64, previousHash: String, target: String, minimumTimestamp: UInt64, generation: UInt64, transactions: Int,
             fees: Amount, payTo: String, headerHex: String, blockHex: String
@@ -201,7 +201,7 @@ extension API {
     public struct Txid: Codable, Sendable, Equatable {
         /// Hex.
         public let txid: String
-        /// An acceptance.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(txid: String) { self.txid = txid }
     }
 
@@ -211,7 +211,7 @@ extension API {
         public let hash: String, height: UInt64
         /// `connected`, `side_branch` or `duplicate`.
         public let status: String
-        /// A submission result.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(hash: String, height: UInt64, status: String) { (self.hash, self.height, self.status) = (hash, height, status) }
     }
 }

@@ -17,7 +17,7 @@ extension API {
         public let score: Int
         /// Since the handshake completed.
         public let connectedSeconds: Double
-        /// A peer entry.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             id: UInt64, direction: String, remoteAddress: String, listenAddress: String?, userAgent: String, bestHeight: UInt64,
             pingSeconds: Double?, score: Int, connectedSeconds: Double
@@ -32,7 +32,7 @@ extension API {
     public struct Peers: Codable, Sendable, Equatable {
         /// In connection order.
         public let peers: [Peer]
-        /// A peer list.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(peers: [Peer]) { self.peers = peers }
     }
 
@@ -50,7 +50,7 @@ extension API {
             public let lastAttempt: UInt64?
             /// Why the last dial failed.
             public let lastError: String?
-            /// A seed entry.
+            /// Memberwise; nothing is checked here (the handler checks before it builds one).
             public init(address: String, reachable: Bool?, latencySeconds: Double?, lastAttempt: UInt64?, lastError: String?) {
                 (self.address, self.reachable, self.latencySeconds) = (address, reachable, latencySeconds)
                 (self.lastAttempt, self.lastError) = (lastAttempt, lastError)
@@ -76,7 +76,7 @@ extension API {
         public let tipHeight: UInt64, bestPeerHeight: UInt64
         /// Until the next dial round while nothing is reachable.
         public let retryDelaySeconds: Double
-        /// A health report.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             status: String, reasons: [String], listenAddress: String?, inbound: Int, outbound: Int, targetOutbound: Int,
             addressBookSize: Int, learnedAddresses: Int, bannedHosts: Int, seeds: [Seed], tipHeight: UInt64, bestPeerHeight: UInt64,
@@ -102,7 +102,7 @@ extension API {
             /// When it was last heard of, and when a handshake with it last completed (ms since
             /// the epoch).
             public let lastSeen: UInt64?, lastSuccess: UInt64?
-            /// An entry.
+            /// Memberwise; nothing is checked here (the handler checks before it builds one).
             public init(address: String, source: String?, lastSeen: UInt64?, lastSuccess: UInt64?) {
                 (self.address, self.source, self.lastSeen, self.lastSuccess) = (address, source, lastSeen, lastSuccess)
             }
@@ -121,7 +121,7 @@ extension API {
         /// The format this node writes and reads.
         public static let currentFormat = "keel-peers/1"
 
-        /// A bundle.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(format: String = PeerBundle.currentFormat, network: String, genesis: String, exportedAt: UInt64, peers: [Entry]) {
             (self.format, self.network, self.genesis, self.exportedAt, self.peers) = (format, network, genesis, exportedAt, peers)
         }
@@ -133,7 +133,7 @@ extension API {
         public let added: Int, known: Int, invalid: Int
         /// Entries the node will not dial and did not keep (on dev: not loopback).
         public let refused: Int
-        /// An import report.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(added: Int, known: Int, invalid: Int, refused: Int) {
             (self.added, self.known, self.invalid, self.refused) = (added, known, invalid, refused)
         }
@@ -149,7 +149,7 @@ extension API {
         public let connected: Bool
         /// Why not.
         public let error: String?
-        /// A connect outcome.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(address: String, connected: Bool, error: String?) {
             (self.address, self.connected, self.error) = (address, connected, error)
         }
@@ -161,7 +161,7 @@ extension API {
         public let address: String
         /// Connections closed (a node that dials out may dial it again later).
         public let closed: Int
-        /// A disconnect outcome.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(address: String, closed: Int) { (self.address, self.closed) = (address, closed) }
     }
 
@@ -171,7 +171,7 @@ extension API {
         public let name: String
         /// Whether it passed, and what was seen.
         public let passed: Bool, detail: String
-        /// A step.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(name: String, passed: Bool, detail: String) { (self.name, self.passed, self.detail) = (name, passed, detail) }
     }
 

@@ -7,7 +7,7 @@ extension API {
         public let status: String
         /// `starting`, `reindexing`, `running` or `stopping`.
         public let phase: String
-        /// A liveness answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(status: String, phase: String) {
             self.status = status
             self.phase = phase
@@ -22,7 +22,7 @@ extension API {
         public let phase: String
         /// In words, e.g. "no peers" or "still syncing".
         public let reasons: [String]
-        /// A readiness answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(ready: Bool, phase: String, reasons: [String]) {
             self.ready = ready
             self.phase = phase
@@ -40,7 +40,7 @@ extension API {
         public let hashesTotal: UInt64
         /// The address coinbases pay; absent when none is set.
         public let payTo: String?
-        /// A miner state.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(active: Bool, threads: Int, hashesTotal: UInt64, payTo: String?) {
             self.active = active
             self.threads = threads
@@ -55,7 +55,7 @@ extension API {
         public let mining: Mining
         /// From the request to the last worker's exit.
         public let stopSeconds: Double
-        /// A stop report.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(mining: Mining, stopSeconds: Double) {
             self.mining = mining
             self.stopSeconds = stopSeconds
@@ -66,7 +66,7 @@ extension API {
     public struct MiningStartBody: Codable, Sendable, Equatable {
         /// 1 to 256.
         public let threads: Int?
-        /// A start request.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(threads: Int?) { self.threads = threads }
     }
 
@@ -78,7 +78,7 @@ extension API {
             public let transactions: Int
             /// Their encoded size.
             public let bytes: Int
-            /// A mempool size.
+            /// Memberwise; nothing is checked here (the handler checks before it builds one).
             public init(transactions: Int, bytes: Int) {
                 self.transactions = transactions
                 self.bytes = bytes
@@ -96,11 +96,11 @@ extension API {
         public let tipTimestamp: UInt64
         /// Connected peers, both directions.
         public let peers: Int
-        /// The mempool.
+        /// The mempool's size now.
         public let mempool: Mempool
         /// The miner.
         public let mining: Mining
-        /// A status answer.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(
             network: String, version: String, phase: String, height: UInt64, tip: String, tipTimestamp: UInt64, peers: Int,
             mempool: Mempool, mining: Mining
@@ -116,7 +116,7 @@ extension API {
     public struct BackupBody: Codable, Sendable, Equatable {
         /// Absolute, at most 4096 bytes.
         public let to: String
-        /// A backup request.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(to: String) { self.to = to }
     }
 
@@ -131,7 +131,7 @@ extension API {
         public let height: UInt64, tip: String, utxoHash: String
         /// Whether the miner key was copied beside it.
         public let minerKey: Bool
-        /// A backup report.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(path: String, network: String, height: UInt64, tip: String, utxoHash: String, minerKey: Bool) {
             (self.path, self.network) = (path, network)
             (self.height, self.tip, self.utxoHash, self.minerKey) = (height, tip, utxoHash, minerKey)

@@ -46,10 +46,10 @@ public enum API {
             /// Extra facts, e.g. the phase of a node that is not ready.
             public let details: [String: String]?
         }
-        /// The error.
+        /// The one error; a body never carries several.
         public let error: Detail
 
-        /// An error body.
+        /// Memberwise; nothing is checked here (the handler checks before it builds one).
         public init(code: String, message: String, details: [String: String]) {
             error = Detail(code: code, message: message, details: details)
         }

@@ -16,7 +16,7 @@ public struct ChainError: KeelError {
     /// 2 for an inconsistent store (the node will not start on it: `--reindex`), else 1.
     public var exitStatus: Int32 { code == .inconsistent ? 2 : 1 }
 
-    /// Creates an error.
+    /// `cause` keeps the underlying failure (a storage or consensus error) as it came.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

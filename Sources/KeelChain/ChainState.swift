@@ -15,7 +15,7 @@ public final class ChainState: Sendable {
     public enum Origin: String, Sendable, CaseIterable {
         /// This node's miner.
         case miner
-        /// A peer.
+        /// Received from a peer (relayed, or downloaded during sync).
         case peer
         /// The API (external miner).
         case api
@@ -46,15 +46,15 @@ public final class ChainState: Sendable {
 
     /// A block just committed to the active chain (for logs, metrics and benchmarks).
     public struct ConnectEvent: Sendable {
-        /// Its hash.
+        /// The connected block's hash.
         public let hash: Hash256
-        /// Its height.
+        /// Its height on the active chain.
         public let height: UInt64
         /// Its header timestamp (ms).
         public let timestamp: UInt64
         /// Where it came from.
         public let origin: Origin
-        /// Transactions in it.
+        /// Transactions in it, coinbase included.
         public let transactionCount: Int
         /// Validation and commit time.
         public let seconds: Double
@@ -66,9 +66,9 @@ public final class ChainState: Sendable {
 
     /// The active tip.
     public struct Tip: Sendable, Equatable {
-        /// Its hash.
+        /// The tip block's hash.
         public let hash: Hash256
-        /// Its height.
+        /// Its height: genesis is 0.
         public let height: UInt64
         /// Its timestamp (ms).
         public let timestamp: UInt64
@@ -88,7 +88,7 @@ public final class ChainState: Sendable {
         /// (a peer's locator, a header lookup); already logged.
         public var onReadFailure: (@Sendable () -> Void)?
 
-        /// Creates an observer.
+        /// Every hook optional: a test sets only those it watches.
         public init(
             onConnect: (@Sendable (ConnectEvent) -> Void)? = nil,
             onReorg: (@Sendable (_ depth: UInt64) -> Void)? = nil,
@@ -114,7 +114,7 @@ public final class ChainState: Sendable {
 
     /// The store under this state.
     public let store: ChainStore
-    /// The network.
+    /// The network the store was created for: never changes while open.
     public let network: Network
     let clock: any WallClock
     let verifier: SignatureVerifier

@@ -25,7 +25,6 @@ public struct StartupCheck: Sendable {
     /// How many blocks below the tip the quick check follows.
     public var depth: UInt64 = 100
 
-    /// Creates a check.
     /// Told how far a full check has come, at most every `progressInterval` seconds: the phase
     /// ("checking blocks", "replaying blocks") and the report. A full check of a long chain
     /// takes minutes; without this it says nothing meanwhile.

@@ -16,7 +16,7 @@ public struct ClientError: KeelError {
     /// The underlying cause (a `CurlError`).
     public let cause: (any Error & Sendable)?
 
-    /// Creates an error.
+    /// `apiCode` and `status` only for `.api`; `cause` keeps libcurl's error.
     public init(_ code: Code, _ message: String, apiCode: String? = nil, status: Int? = nil, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

@@ -4,11 +4,11 @@ import Foundation
 /// A blocking HTTP/1.1 client over libcurl, for the CLI and the sidecar: one easy handle per
 /// request, a connect timeout and a total timeout on every call, so nothing waits forever.
 public struct HTTPClient: Sendable {
-    /// One response.
+    /// A complete response: the body is read whole, up to `maxResponseBytes`.
     public struct Response: Sendable {
         /// The status code.
         public let status: Int
-        /// The body.
+        /// The body as received, undecoded.
         public let body: [UInt8]
         /// The response headers, names lowercased (the last value of a repeated header).
         public var headers: [String: String] = [:]

@@ -9,7 +9,7 @@ public struct NodeEndpoint: Sendable {
     /// The bearer token, when known (secret: never print it).
     public let token: String?
 
-    /// Creates an endpoint.
+    /// A trailing slash on `baseURL` is dropped; no token means read-only calls only.
     public init(baseURL: String, token: String?) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token

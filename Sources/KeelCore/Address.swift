@@ -85,7 +85,7 @@ public struct AddressError: Error, Sendable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable {
         /// The stable code string.
         public let rawValue: String
-        /// Creates a code.
+        /// Wraps a code's text (for `RawRepresentable`; the codes are the constants below).
         public init(rawValue: String) { self.rawValue = rawValue }
         /// Not bech32m.
         public static let encoding = Code(rawValue: "address_encoding")

@@ -3,12 +3,12 @@ public struct Block: Hashable, Sendable, CanonicalCodable {
     /// Bound on transactions per block, checked before allocating.
     public static let maxTransactions = 100_000
 
-    /// The header.
+    /// The header; its `merkleRoot` must commit to `transactions`.
     public var header: BlockHeader
     /// The transactions, coinbase first.
     public var transactions: [Transaction]
 
-    /// Creates a block.
+    /// Memberwise; nothing is checked until the block is validated.
     public init(header: BlockHeader, transactions: [Transaction]) {
         self.header = header
         self.transactions = transactions

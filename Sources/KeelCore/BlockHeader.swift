@@ -18,7 +18,7 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
     /// The value miners vary.
     public var nonce: UInt64
 
-    /// Creates a header.
+    /// Memberwise; the nonce starts at 0 for a miner to vary.
     public init(
         version: UInt32 = 1, height: UInt64, previousHash: Hash256, merkleRoot: Hash256,
         timestamp: UInt64, target: CompactTarget, nonce: UInt64 = 0

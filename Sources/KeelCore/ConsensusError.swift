@@ -9,7 +9,7 @@ public struct ConsensusError: KeelError, Equatable {
     /// What was wrong, for people.
     public let message: String
 
-    /// Creates an error.
+    /// A broken rule (`code`) and which block or transaction broke it (`message`).
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

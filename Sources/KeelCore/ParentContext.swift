@@ -16,7 +16,7 @@ public struct ParentContext: Sendable {
     /// Height of that first block (the span measured is `height - intervalStartHeight` gaps).
     public let intervalStartHeight: UInt64?
 
-    /// Creates a context.
+    /// Memberwise; the interval start is set only when the next block is a retarget block.
     public init(
         hash: Hash256, height: UInt64, timestamp: UInt64, target: CompactTarget,
         medianTimePast: UInt64, intervalStartTimestamp: UInt64?, intervalStartHeight: UInt64?

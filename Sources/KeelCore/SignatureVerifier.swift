@@ -16,7 +16,7 @@ public struct SignatureJob: Sendable {
     /// The signed message (a signature hash).
     public let message: [UInt8]
 
-    /// Creates a job.
+    /// The three parts as Ed25519 takes them: 32-byte key, 64-byte signature, the signed bytes.
     public init(publicKey: [UInt8], signature: [UInt8], message: [UInt8]) {
         self.publicKey = publicKey
         self.signature = signature
@@ -52,7 +52,7 @@ public struct SignatureVerifier: Sendable {
     /// Called after each batch with its mode, size and duration (metrics hook).
     public let observer: (@Sendable (Mode, Int, Double) -> Void)?
 
-    /// Creates a verifier.
+    /// `workers` below 1 counts as 1; batches under `parallelThreshold` run on the caller's thread.
     public init(
         parallelThreshold: Int = SignatureVerifier.defaultParallelThreshold,
         workers: Int = SignatureVerifier.coreCount,

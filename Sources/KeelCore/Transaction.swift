@@ -5,7 +5,7 @@ public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible,
     /// The output's position in it.
     public let index: UInt32
 
-    /// Creates an outpoint.
+    /// Output `index` of transaction `txid`.
     public init(txid: Hash256, index: UInt32) {
         self.txid = txid
         self.index = index
@@ -37,7 +37,7 @@ public struct TxInput: Hashable, Sendable, CanonicalCodable {
     /// 64-byte Ed25519 signature of `Transaction.signatureHash`.
     public var signature: [UInt8]
 
-    /// Creates an input.
+    /// Before signing, `signature` holds 64 zero bytes; `Transaction.sign(with:)` fills it.
     public init(previous: OutPoint, publicKey: [UInt8], signature: [UInt8]) {
         self.previous = previous
         self.publicKey = publicKey
@@ -62,12 +62,12 @@ public struct TxInput: Hashable, Sendable, CanonicalCodable {
 
 /// An amount paid to an address hash.
 public struct TxOutput: Hashable, Sendable, CanonicalCodable {
-    /// The amount.
+    /// What the output holds; a transaction's outputs together stay within the money supply.
     public let amount: Amount
     /// Who can spend it.
     public let addressHash: AddressHash
 
-    /// Creates an output.
+    /// Pays `amount` to whoever holds the key hashing to `addressHash`.
     public init(amount: Amount, addressHash: AddressHash) {
         self.amount = amount
         self.addressHash = addressHash
@@ -101,7 +101,7 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
     /// The block height for a coinbase; zero otherwise.
     public let lockTime: UInt64
 
-    /// Creates a transaction.
+    /// Unsigned until `sign(with:)`; no inputs makes it a coinbase.
     public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput], lockTime: UInt64 = 0) {
         self.version = version
         self.inputs = inputs

@@ -6,7 +6,7 @@
 public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible {
     var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
-    /// Zero.
+    /// 0: no work.
     public static let zero = UInt256(w0: 0, w1: 0, w2: 0, w3: 0)
     /// 2^256 - 1.
     public static let max = UInt256(w0: .max, w1: .max, w2: .max, w3: .max)

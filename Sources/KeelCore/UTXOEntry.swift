@@ -1,13 +1,13 @@
 /// An unspent output as the UTXO set keeps it.
 public struct UTXOEntry: Hashable, Sendable, CanonicalCodable {
-    /// The output.
+    /// The unspent output as its transaction created it.
     public let output: TxOutput
     /// Height of the block that created it.
     public let height: UInt64
     /// Whether it came from a coinbase (and so must mature before it is spent).
     public let isCoinbase: Bool
 
-    /// Creates an entry.
+    /// Memberwise; a coinbase output is spendable only after the network's maturity.
     public init(output: TxOutput, height: UInt64, isCoinbase: Bool) {
         self.output = output
         self.height = height

@@ -23,7 +23,7 @@ public final class Miner: Sendable {
         /// Who the coinbase pays.
         public let payTo: AddressHash?
 
-        /// Creates a status.
+        /// Memberwise; the hash count is `hashesTotal`, read on its own (it changes every microsecond).
         public init(active: Bool, threads: Int, payTo: AddressHash?) {
             self.active = active
             self.threads = threads

@@ -7,7 +7,7 @@ import KeelStorage
 
 /// The node as the API sees it.
 extension Node: NodeBackend {
-    /// The network.
+    /// The network the node was started on.
     public var network: Network { configuration.network }
     /// The version string.
     public var version: String { Node.version }

@@ -4,7 +4,7 @@ import KeelStorage
 
 /// Everything `keel-node` was told on its command line.
 public struct NodeConfiguration: Sendable {
-    /// The network.
+    /// The network; a data directory holds one, and the node refuses to open another's.
     public var network: Network
     /// The data directory (absolute).
     public var dataDirectory: String
@@ -42,7 +42,7 @@ public struct NodeConfiguration: Sendable {
         return memory
     }
 
-    /// Creates a configuration.
+    /// Defaults: one miner thread, the API on 127.0.0.1:9334, a 600 s warm-up before RSS growth is judged.
     public init(
         network: Network, dataDirectory: String, mineTo: Address? = nil, threads: Int = 1, reindex: Bool = false,
         apiHost: String = "127.0.0.1", apiPort: Int = 9334, rssWarmup: Double = 600, maxTipAge: Double = 3600,

@@ -54,7 +54,7 @@ enum SecretFile {
 public struct NodeError: Error, Sendable, CustomStringConvertible {
     /// What went wrong and what to do.
     public let message: String
-    /// Creates an error.
+    /// `message` names the file, never its contents.
     public init(_ message: String) { self.message = message }
     /// The message.
     public var description: String { message }

@@ -23,7 +23,7 @@ public struct DialPolicy: Sendable, Equatable {
 
     /// What the policy says of one address.
     public enum Decision: Sendable, Equatable {
-        /// Dial it.
+        /// The address may be dialled.
         case dial
         /// Do not dial it, for this reason (shown in logs and import reports).
         case refuse(String)

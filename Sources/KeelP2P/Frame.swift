@@ -21,7 +21,7 @@ public struct Frame: Sendable, Equatable {
     /// The message body.
     public let payload: [UInt8]
 
-    /// Creates a frame.
+    /// `command` at most 12 ASCII bytes; the checksum is computed when it is encoded.
     public init(command: String, payload: [UInt8]) {
         self.command = command
         self.payload = payload
@@ -57,7 +57,7 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case badChecksum = "bad_checksum"
     }
 
-    /// The kind.
+    /// What went wrong: the disconnect reason and the metric label (any malformed frame bans the peer).
     public let kind: Kind
     /// Details for logs (never peer addresses in metrics).
     public let message: String

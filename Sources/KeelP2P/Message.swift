@@ -2,7 +2,7 @@ import KeelCore
 
 /// What a node says in its `version` message.
 public struct VersionInfo: Sendable, Equatable, CanonicalCodable {
-    /// Protocol version.
+    /// The sender's protocol version; 1 is the only one so far.
     public let protocolVersion: UInt32
     /// The network name (also checked through the frame magic).
     public let network: String
@@ -70,7 +70,7 @@ public struct PeerAddress: Sendable, Hashable, CanonicalCodable, CustomStringCon
     /// When the sender last heard from it (ms since the epoch).
     public let lastSeen: UInt64
 
-    /// Creates an address.
+    /// `lastSeen` in ms since the epoch, as the sender last heard of it.
     public init(host: String, port: UInt16, lastSeen: UInt64) {
         self.host = host
         self.port = port
@@ -104,12 +104,12 @@ public struct InventoryItem: Sendable, Hashable, CanonicalCodable {
         /// A transaction id.
         case transaction = 2
     }
-    /// The kind.
+    /// Block or transaction: which store to look the hash up in.
     public let kind: Kind
-    /// The hash.
+    /// The block hash or txid.
     public let hash: Hash256
 
-    /// Creates an item.
+    /// An announcement or request of one block or transaction.
     public init(kind: Kind, hash: Hash256) {
         self.kind = kind
         self.hash = hash

@@ -2,7 +2,7 @@
 public struct P2PConfiguration: Sendable {
     /// Where to listen (`nil`: do not accept connections). Port 0 picks a free one.
     public var listenHost: String?
-    /// The listen port.
+    /// The port to listen on; 0 picks a free one (tests), and the bound address is then in `listenAddress`.
     public var listenPort: Int
     /// Addresses always kept connected (`--connect HOST:PORT`).
     public var connect: [String]

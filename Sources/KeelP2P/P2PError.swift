@@ -12,7 +12,7 @@ public struct P2PError: KeelError {
     /// The underlying error (NIO's, with its errno).
     public let cause: (any Error & Sendable)?
 
-    /// Creates an error.
+    /// `cause` keeps the underlying failure (NIO's error, an errno) as it came.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

@@ -68,7 +68,7 @@ public struct AlertmanagerPayload: Sendable, Equatable, Codable {
     public var commonAnnotations: [String: String]
     /// The sidecar's URL.
     public var externalURL: String
-    /// The alerts.
+    /// The alerts of this notification; the payload built here carries one.
     public var alerts: [Alert]
 
     /// The payload for one alert.

@@ -23,7 +23,7 @@ public struct AlertState: Sendable, Equatable {
         case resolve(startsAt: Double, endsAt: Double)
     }
 
-    /// The phase.
+    /// Where the alert is: inactive, pending (its `for` not yet held) or firing.
     public private(set) var phase: Phase = .inactive
 
     /// Creates an inactive alert.

@@ -12,7 +12,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// Seconds after queueing when an undelivered notification is given up.
     public var maxAge: Double
 
-    /// Creates a policy.
+    /// Seconds: the first retry, the longest wait between retries, and how long a notification may wait before it is dropped.
     public init(initialBackoff: Double = 1, maxBackoff: Double = 300, maxAge: Double = 86_400) {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff

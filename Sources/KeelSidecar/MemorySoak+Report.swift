@@ -1,7 +1,7 @@
 import Foundation
 
 extension MemorySoak {
-    /// One sample.
+    /// One line of `samples.jsonl`, taken every `interval` seconds.
     public struct Sample: Codable, Sendable {
         /// Seconds since the soak first started (wall clock, so a resumed soak continues the axis).
         public var t: Double
@@ -46,7 +46,7 @@ extension MemorySoak {
         public var rawJudgement: MemoryJudgement?
     }
 
-    /// The report.
+    /// What `report.json` holds: the verdict, the segments it was judged on, and the figures.
     public struct Report: Codable, Sendable {
         /// "memory".
         public var soak = "memory"

@@ -26,7 +26,7 @@ public struct MemorySoak: Sendable {
         public var maxGrowth: Double
         /// Seconds between samples.
         public var interval: Double
-        /// Payments per second.
+        /// Wallet payments per second, to keep the mempool and the UTXO set moving.
         public var paymentsPerSecond: Double = 1
         /// Where the run's files go (created).
         public var directory: String
@@ -43,7 +43,7 @@ public struct MemorySoak: Sendable {
         }
     }
 
-    /// The options.
+    /// What this run was asked for; a resumed run must be asked for the same.
     public let options: Options
 
     /// A soak with `options`.

@@ -50,7 +50,7 @@ public struct MiningSoak: Sendable {
         public var threads: Int, fds: Int, rss: Double
     }
 
-    /// The report.
+    /// What `report.json` holds: the verdict, each cycle, and the baselines it was judged against.
     public struct Report: Codable, Sendable {
         /// "mining".
         public var soak = "mining"
@@ -60,7 +60,7 @@ public struct MiningSoak: Sendable {
         public var failure: String?
         /// Cycles asked for and completed.
         public var cyclesRequested: Int, cyclesCompleted: Int
-        /// Baselines.
+        /// The node's threads, open descriptors and RSS (bytes) before the first cycle: a leak shows against them.
         public var baselineThreads: Int, baselineFDs: Int, baselineRSS: Double
         /// Stop latency figures (node-measured, seconds).
         public var stopMedianSeconds: Double, stopP99Seconds: Double, stopMaxSeconds: Double
@@ -72,7 +72,7 @@ public struct MiningSoak: Sendable {
         public var cycles: [Cycle]
     }
 
-    /// The options.
+    /// What this run was asked for; fixed for its life.
     public let options: Options
 
     /// A soak with `options`.

@@ -31,7 +31,7 @@ public final class Outbox: Sendable {
         public var lastError: String?
     }
 
-    /// The directory.
+    /// One JSON file per undelivered notification (mode 0600).
     public let directory: String
     private let entries = Mutex<[String: Entry]>([:])
 

@@ -11,7 +11,7 @@ public struct RestartPolicy: Sendable, Equatable {
         case giveUp(reason: String)
     }
 
-    /// The settings.
+    /// The backoff and crash-loop limits from `sidecar.yaml`.
     public let settings: SidecarConfiguration.Restart
     /// Start times within the burst window.
     public private(set) var starts: [Double] = []

@@ -13,7 +13,7 @@ public struct SVGChart: Sendable {
         /// Points (x, y) in data units.
         public var points: [(x: Double, y: Double)]
 
-        /// Creates a series.
+        /// `color` goes into the SVG as it is (a CSS colour); points in any order.
         public init(name: String, color: String, points: [(x: Double, y: Double)]) {
             self.name = name
             self.color = color
@@ -36,7 +36,7 @@ public struct SVGChart: Sendable {
     /// Whether the y axis starts at zero (false zooms to the data, for RSS and the like).
     public var includeZero = true
 
-    /// Creates a chart.
+    /// Axes are scaled to the data; labels are escaped for SVG.
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
         self.title = title
         self.xLabel = xLabel

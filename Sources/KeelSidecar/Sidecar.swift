@@ -12,7 +12,7 @@ public final class Sidecar: Sendable {
     /// The configuration in force (the last one reloaded, for the reloadable sections).
     public var configuration: SidecarConfiguration { current.withLock { $0 } }
     private let current: Mutex<SidecarConfiguration>
-    /// The metrics.
+    /// The sidecar's own series, on its `/metrics` (never the node's).
     public let metrics: SidecarMetrics
     /// Runs the node.
     public let supervisor: Supervisor

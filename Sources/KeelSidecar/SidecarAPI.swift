@@ -17,7 +17,7 @@ public enum SidecarAPI {
         let outboxDepth: Int
     }
 
-    /// The router.
+    /// The sidecar's routes: `/health`, `/metrics` and `/logs` (redacted).
     public static func router(sidecar: Sidecar) -> Router<BasicRequestContext> {
         let router = Router()
         let supervisor = sidecar.supervisor

@@ -9,7 +9,7 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public struct Node: Sendable, Equatable {
         /// The executable (default: `keel-node` beside `keel-sidecar`).
         public var command: String
-        /// Its arguments.
+        /// Its arguments, passed as they are (no shell).
         public var arguments: [String]
         /// Extra environment variables.
         public var environment: [String: String]
@@ -82,7 +82,7 @@ public struct SidecarConfiguration: Sendable, Equatable {
         public var resendInterval: Double = 60
     }
 
-    /// The node.
+    /// How to run and restart the node.
     public var node: Node
     /// The sampler.
     public var sampling: Sampling

@@ -15,7 +15,7 @@ public struct SidecarError: KeelError {
     /// 2 for a bad configuration (a restart cannot fix it), else 1.
     public var exitStatus: Int32 { code == .configuration ? 2 : 1 }
 
-    /// Creates an error.
+    /// `cause` keeps the underlying failure (a YAML error, an errno) as it came.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

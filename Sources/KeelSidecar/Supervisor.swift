@@ -41,7 +41,7 @@ public final class Supervisor: Service, Sendable {
 
     /// A snapshot for `/health` and tests.
     public struct Status: Sendable, Equatable {
-        /// The phase.
+        /// What the supervisor is doing with the node now.
         public let phase: Phase
         /// The node's pid while it runs.
         public let pid: Int32?
@@ -53,7 +53,7 @@ public final class Supervisor: Service, Sendable {
         public let healthy: Bool
     }
 
-    /// The configuration.
+    /// The node part of `sidecar.yaml` as loaded at start: a reload does not change how the node runs.
     public let configuration: SidecarConfiguration
     /// The node's last stdout lines.
     public let stdout: LogBuffer

@@ -23,7 +23,7 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// The receivers by name (replaced by a reload).
     public var receivers: [String: WebhookReceiver] { configured.withLock { $0.receivers } }
-    /// The outbox.
+    /// Where undelivered notifications wait: on disk, so a restart delivers them.
     public let outbox: Outbox
     var policy: DeliveryPolicy { configured.withLock { $0.policy } }
     private let configured: Mutex<(receivers: [String: WebhookReceiver], policy: DeliveryPolicy)>

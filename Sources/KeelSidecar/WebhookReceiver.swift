@@ -23,7 +23,7 @@ public struct WebhookReceiver: Sendable, Equatable {
     /// Seconds one attempt may take (connect included).
     public var timeout: Double
 
-    /// Creates a receiver.
+    /// Memberwise; `sidecar.yaml` is checked when it loads, not here.
     public init(name: String, url: String, secret: String? = nil, format: Format = .alertmanager, timeout: Double = 5) {
         self.name = name
         self.url = url

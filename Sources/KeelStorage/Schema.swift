@@ -77,7 +77,7 @@ public struct HeaderRecord: Sendable, Hashable, CanonicalCodable {
         case invalid = 1
     }
 
-    /// The header.
+    /// The block's header, kept here so the header chain loads without reading blocks.
     public let header: BlockHeader
     /// Total work of the chain ending at this block.
     public let cumulativeWork: UInt256
@@ -86,7 +86,7 @@ public struct HeaderRecord: Sendable, Hashable, CanonicalCodable {
     /// Order in which the node first saw the block: ties in work go to the lower number.
     public let sequence: UInt64
 
-    /// Creates a record.
+    /// Memberwise; `sequence` orders equal-work branches (first seen wins).
     public init(header: BlockHeader, cumulativeWork: UInt256, status: Status, sequence: UInt64) {
         self.header = header
         self.cumulativeWork = cumulativeWork
@@ -132,7 +132,7 @@ public struct UndoRecord: Sendable, Hashable, CanonicalCodable {
         }
     }
 
-    /// Creates a record.
+    /// Outputs in the order the block spent them.
     public init(spent: [SpentOutput]) { self.spent = spent }
 
     /// Encodes the list.
@@ -159,7 +159,7 @@ public struct TxLocation: Sendable, Hashable, CanonicalCodable {
     /// Its position in the block.
     public let index: UInt32
 
-    /// Creates a location.
+    /// The block holding the transaction, and its position there.
     public init(blockHash: Hash256, index: UInt32) {
         self.blockHash = blockHash
         self.index = index
@@ -216,7 +216,7 @@ public struct PeerRecord: Sendable, Hashable, CanonicalCodable {
     /// Dial failures since the last success.
     public var failures: UInt32
 
-    /// Creates a record.
+    /// A new address: no successful handshake and no failures yet unless given.
     public init(host: String, port: UInt16, source: Source, lastSeen: UInt64, lastSuccess: UInt64 = 0, failures: UInt32 = 0) {
         self.host = host
         self.port = port
@@ -255,14 +255,14 @@ public struct PeerRecord: Sendable, Hashable, CanonicalCodable {
 
 /// A banned host (the `peers` column family, `b/` keys).
 public struct BanRecord: Sendable, Hashable, CanonicalCodable {
-    /// The host.
+    /// The banned host (an IP address as text); every port of it is refused.
     public let host: String
     /// When the ban ends (ms since the epoch).
     public let until: UInt64
     /// Why (a disconnect reason code).
     public let reason: String
 
-    /// Creates a ban.
+    /// `until` in ms since the epoch; `reason` a disconnect reason code.
     public init(host: String, until: UInt64, reason: String) {
         self.host = host
         self.until = until

@@ -18,7 +18,7 @@ public struct StorageError: KeelError {
     /// disk is full): restarting changes nothing until someone acts.
     public var exitStatus: Int32 { [.locked, .notFound, .corruption, .open, .noSpace].contains(code) ? 2 : 1 }
 
-    /// Creates an error.
+    /// `cause` keeps RocksDB's status as it came; `damage` says what is damaged when that is the problem.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, damage: StoreDamage? = nil) {
         self.code = code
         self.message = message

@@ -9,7 +9,7 @@ public struct StorageMemory: Sendable, Equatable {
     /// Capacity of the one block cache every column family shares (data, index and filter blocks).
     public var blockCacheBytes: Int
 
-    /// Creates a setting.
+    /// Bounds in bytes; RocksDB gets them as they are (no minimum is enforced).
     public init(memtableBudget: Int, blockCacheBytes: Int) {
         self.memtableBudget = memtableBudget
         self.blockCacheBytes = blockCacheBytes

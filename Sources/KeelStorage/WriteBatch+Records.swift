@@ -97,7 +97,7 @@ public struct AddressIndexValue: Sendable, Hashable, CanonicalCodable {
     public let height: UInt64
     /// Coinbase flag.
     public let isCoinbase: Bool
-    /// Creates a value.
+    /// Memberwise; the height is the creating block's.
     public init(amount: Amount, height: UInt64, isCoinbase: Bool) {
         self.amount = amount
         self.height = height

@@ -7,7 +7,7 @@ import KeelClient
 public final class NodeProcess: Sendable {
     /// Its data directory.
     public let directory: String
-    /// The process.
+    /// The node's process: its output, pid and signals.
     public let process: ChildProcess
     /// A client for its API (with the token).
     public let client: NodeClient

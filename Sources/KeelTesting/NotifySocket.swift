@@ -39,6 +39,6 @@ public final class NotifySocket: Sendable {
         return messages.withLock { $0 }
     }
 
-    /// Closes it.
+    /// Closes the socket's descriptor; call once.
     public func close() { Glibc.close(fd) }
 }

@@ -6,7 +6,7 @@ import KeelClient
 public struct SidecarProcess: Sendable {
     /// Holds `sidecar.yaml` and the state directory (kept if the test fails).
     public let directory: TemporaryDirectory
-    /// The process.
+    /// The sidecar's process: its output, pid and signals.
     public let process: ChildProcess
     /// Its base URL (`http://127.0.0.1:PORT`).
     public let url: String

@@ -8,7 +8,7 @@ import Logging
 public final class TestChain: Sendable {
     /// The directory (kept alive with the chain).
     public let directory: TemporaryDirectory
-    /// The store.
+    /// A real RocksDB store in `directory`, closed when the chain is released.
     public let store: ChainStore
     /// The chain state.
     public let chain: ChainState

@@ -95,7 +95,7 @@ public final class TestPeerNode: Sendable {
 
 /// N in-process nodes on loopback that tests connect, split, join and wait on.
 public final class TestNetwork: Sendable {
-    /// The nodes.
+    /// The nodes, in start order; `nodes[i]` is what `connect(i, j)` names.
     public let nodes: [TestPeerNode]
 
     /// A configuration for test nodes: listen on a free loopback port, a health round every
