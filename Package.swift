@@ -152,7 +152,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "KeelAPITests", dependencies: [
-            "KeelAPI", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelNode", "KeelStorage",
+            "KeelAPI", "KeelAPIModels", "KeelChain", "KeelCore", "KeelTesting", "KeelMining", "KeelNode", "KeelStorage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -25,15 +25,6 @@ extension API.Disconnected: ResponseEncodable {}
 extension API.Verification: ResponseEncodable {}
 extension API.Backup: ResponseEncodable {}
 
-extension API.Mining {
-    /// The wire form of the miner's state; the pay-to hash is shown as an address of `network`.
-    init(_ s: MiningSnapshot, network: Network) {
-        self.init(
-            active: s.active, threads: s.threads, hashesTotal: s.hashesTotal,
-            payTo: s.payTo.map { Address(hash: $0, network: network).string })
-    }
-}
-
 extension API.Backup {
     /// The wire form of the store's backup report (the same fields as its `backup.json`).
     init(_ b: ChainStore.Backup) {

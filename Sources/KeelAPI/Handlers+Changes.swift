@@ -23,11 +23,11 @@ extension Handlers {
             throw APIError.badRequest("bad_threads", "threads must be from 1 to 256")
         }
         _ = try chain()
-        return API.Mining(try backend.startMining(threads: threads), network: network)
+        return try backend.startMining(threads: threads)
     }
 
     func stopMining() -> API.MiningStopped {
         let (status, seconds) = backend.stopMining()
-        return API.MiningStopped(mining: API.Mining(status, network: network), stopSeconds: seconds)
+        return API.MiningStopped(mining: status, stopSeconds: seconds)
     }
 }

@@ -45,10 +45,10 @@ struct Handlers<Backend: NodeBackend>: Sendable {
             network: network.name, version: backend.version, phase: backend.phase, height: tip.height,
             tip: tip.hash.hex, tipTimestamp: tip.timestamp, peers: backend.peerCount,
             mempool: .init(transactions: pool.count, bytes: pool.bytes),
-            mining: API.Mining(backend.miningStatus(), network: network))
+            mining: backend.miningStatus())
     }
 
-    func mining() -> API.Mining { API.Mining(backend.miningStatus(), network: network) }
+    func mining() -> API.Mining { backend.miningStatus() }
 
     // MARK: - Parsing
 

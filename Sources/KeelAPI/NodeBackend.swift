@@ -23,11 +23,11 @@ public protocol NodeBackend: Sendable {
     /// Why the node is not ready; empty when it is.
     func readinessFailures() -> [String]
     /// The miner's state.
-    func miningStatus() -> MiningSnapshot
+    func miningStatus() -> API.Mining
     /// Starts (or re-threads) the miner; returns once it runs.
-    func startMining(threads: Int) throws -> MiningSnapshot
+    func startMining(threads: Int) throws -> API.Mining
     /// Stops the miner; returns once every worker has exited, with the seconds it took.
-    func stopMining() -> (MiningSnapshot, Double)
+    func stopMining() -> (API.Mining, Double)
     /// The Prometheus exposition.
     func metricsText() -> [UInt8]
 
@@ -67,24 +67,4 @@ extension NodeBackend {
     public func verifyNetwork() async throws -> [API.VerifyStep] { throw unavailable }
     /// Default: no P2P.
     public func disconnectPeer(_ address: String) throws -> Int { throw unavailable }
-}
-
-/// The miner's state as the API shows it.
-public struct MiningSnapshot: Sendable, Equatable {
-    /// Whether workers run.
-    public let active: Bool
-    /// Worker threads.
-    public let threads: Int
-    /// Hashes tried since start.
-    public let hashesTotal: UInt64
-    /// Who mined coinbases pay.
-    public let payTo: AddressHash?
-
-    /// Memberwise; `payTo` nil when no address is set.
-    public init(active: Bool, threads: Int, hashesTotal: UInt64, payTo: AddressHash?) {
-        self.active = active
-        self.threads = threads
-        self.hashesTotal = hashesTotal
-        self.payTo = payTo
-    }
 }

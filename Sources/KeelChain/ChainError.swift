@@ -2,26 +2,12 @@ import KeelCore
 
 /// A chain-state failure that is not a consensus verdict: inconsistent storage, an unknown
 /// block, a refused mempool transaction.
-public struct ChainError: KeelError {
-    /// The kind of failure. New codes may be added without breaking callers.
-    public typealias Code = ErrorCode<ChainError>
+public typealias ChainError = DomainError<ChainErrorDomain>
 
-    /// The kind of failure.
-    public let code: Code
-    /// What happened and what to do.
-    public let message: String
-    /// The underlying failure.
-    public let cause: (any Error & Sendable)?
-
+/// The domain of `ChainError`: its codes, and that an inconsistent store stops the node for good.
+public enum ChainErrorDomain: ErrorDomain {
     /// 2 for an inconsistent store (the node will not start on it: `--reindex`), else 1.
-    public var exitStatus: Int32 { code == .inconsistent ? 2 : 1 }
-
-    /// `cause` keeps the underlying failure (a storage or consensus error) as it came.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
+    public static func exitStatus(for code: ChainError.Code) -> Int32 { code == .inconsistent ? 2 : 1 }
 }
 
 /// The codes of `ChainError`.

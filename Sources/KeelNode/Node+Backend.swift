@@ -1,4 +1,5 @@
 import KeelAPI
+import KeelAPIModels
 import KeelChain
 import KeelCore
 import KeelMetrics
@@ -40,19 +41,19 @@ extension Node: NodeBackend {
     }
 
     /// The miner's state.
-    public func miningStatus() -> MiningSnapshot {
+    public func miningStatus() -> API.Mining {
         // The payout address is the node's whether or not it mines right now.
         guard let miner = loaded.withLock({ $0?.miner }) else {
-            return MiningSnapshot(active: false, threads: 0, hashesTotal: 0, payTo: coinbaseAddress.hash)
+            return API.Mining(active: false, threads: 0, hashesTotal: 0, payTo: coinbaseAddress.string)
         }
         let status = miner.status
-        return MiningSnapshot(
+        return API.Mining(
             active: status.active, threads: status.threads, hashesTotal: miner.hashesTotal,
-            payTo: status.payTo ?? coinbaseAddress.hash)
+            payTo: status.payTo.map { Address(hash: $0, network: network).string } ?? coinbaseAddress.string)
     }
 
     /// Starts or re-threads the miner.
-    public func startMining(threads: Int) throws -> MiningSnapshot {
+    public func startMining(threads: Int) throws -> API.Mining {
         guard let miner = loaded.withLock({ $0?.miner }) else { throw NodeError("the node is \(phase)") }
         miner.start(threads: threads, payTo: coinbaseAddress.hash)
         metrics.miningActive.set(to: 1)
@@ -61,7 +62,7 @@ extension Node: NodeBackend {
     }
 
     /// Stops the miner and records how long the stop took.
-    public func stopMining() -> (MiningSnapshot, Double) {
+    public func stopMining() -> (API.Mining, Double) {
         guard let miner = loaded.withLock({ $0?.miner }) else { return (miningStatus(), 0) }
         let wasActive = miner.status.active
         let seconds = miner.stop()

@@ -1,26 +1,12 @@
 import KeelCore
 
 /// A sidecar failure: a bad configuration, a node that cannot be started, an I/O problem.
-public struct SidecarError: KeelError {
-    /// A stable code.
-    public typealias Code = ErrorCode<SidecarError>
+public typealias SidecarError = DomainError<SidecarErrorDomain>
 
-    /// What failed.
-    public let code: Code
-    /// What to do about it.
-    public let message: String
-    /// The underlying error (errno, YAML parser error).
-    public let cause: (any Error & Sendable)?
-
+/// The domain of `SidecarError`: its codes, and that a bad configuration stops the sidecar for good.
+public enum SidecarErrorDomain: ErrorDomain {
     /// 2 for a bad configuration (a restart cannot fix it), else 1.
-    public var exitStatus: Int32 { code == .configuration ? 2 : 1 }
-
-    /// `cause` keeps the underlying failure (a YAML error, an errno) as it came.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
+    public static func exitStatus(for code: SidecarError.Code) -> Int32 { code == .configuration ? 2 : 1 }
 }
 
 /// The codes of `SidecarError`.

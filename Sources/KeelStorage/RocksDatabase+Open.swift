@@ -146,6 +146,11 @@ extension RocksDatabase {
         }
 
         /// Frees the option objects, once: after the database closed, or when it failed to open.
+        /// Frees the option objects, once the database they served has closed.
+        func destroyOptions() {
+            Opener.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
+        }
+
         static func destroy(
             options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
             read: OpaquePointer, writes: [OpaquePointer]

@@ -30,12 +30,8 @@ public final class RocksDatabase: @unchecked Sendable {
 
     let lock = HandleLock()
     var handles: Handles
-    let options: OpaquePointer
-    let tableOptions: OpaquePointer
-    let blockCache: OpaquePointer
-    let readOptions: OpaquePointer
-    let syncWrite: OpaquePointer
-    let asyncWrite: OpaquePointer
+    /// The option objects the open made: freed once, when the database closes.
+    let opened: Opener
     /// The directory RocksDB lives in.
     public let path: String
     /// Whether the database was opened read-only.
@@ -51,9 +47,7 @@ public final class RocksDatabase: @unchecked Sendable {
     public init(path: String, readOnly: Bool = false, memory: StorageMemory = .standard, recovery: Recovery = .strict) throws {
         self.path = path
         self.readOnly = readOnly
-        let opened = try Opener(path: path, readOnly: readOnly, memory: memory, recovery: recovery)
-        (options, tableOptions, blockCache, readOptions, syncWrite, asyncWrite) =
-            (opened.options, opened.tableOptions, opened.blockCache, opened.readOptions, opened.syncWrite, opened.asyncWrite)
+        opened = try Opener(path: path, readOnly: readOnly, memory: memory, recovery: recovery)
         blockCacheCapacity = memory.blockCacheBytes
         handles = opened.handles
     }
@@ -85,7 +79,7 @@ public final class RocksDatabase: @unchecked Sendable {
             handles = Handles()
             return true
         }
-        if wasOpen { Opener.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite]) }
+        if wasOpen { opened.destroyOptions() }
         return flushError
     }
 
@@ -111,7 +105,7 @@ public final class RocksDatabase: @unchecked Sendable {
             var length = 0
             var error: UnsafeMutablePointer<CChar>?
             let value = key.withUnsafeBufferPointer { k in
-                k.withMemoryRebound(to: CChar.self) { rocksdb_get_cf(db, readOptions, cf, $0.baseAddress, k.count, &length, &error) }
+                k.withMemoryRebound(to: CChar.self) { rocksdb_get_cf(db, opened.readOptions, cf, $0.baseAddress, k.count, &length, &error) }
             }
             if let error { throw Self.failure(error, "read from \(family.rawValue)") }
             guard let value else { return nil }
@@ -151,7 +145,7 @@ public final class RocksDatabase: @unchecked Sendable {
                 }
             }
             var error: UnsafeMutablePointer<CChar>?
-            rocksdb_write(db, sync ? syncWrite : asyncWrite, raw, &error)
+            rocksdb_write(db, sync ? opened.syncWrite : opened.asyncWrite, raw, &error)
             if let error { throw Self.failure(error, "write a batch of \(batch.operations.count) changes") }
         }
     }
@@ -171,7 +165,7 @@ public final class RocksDatabase: @unchecked Sendable {
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         try using(family) { db, cf in
-            let iterator = rocksdb_create_iterator_cf(db, readOptions, cf)
+            let iterator = rocksdb_create_iterator_cf(db, opened.readOptions, cf)
             defer { rocksdb_iter_destroy(iterator) }
             let seekKey = start ?? prefix
             seekKey.withUnsafeBufferPointer { k in
@@ -194,7 +188,7 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Bytes held in the block cache (data, index and filter blocks), at most
     /// `blockCacheCapacity`; nil once closed.
     public var blockCacheUsage: Int? {
-        lock.reading { handles.db == nil ? nil : rocksdb_cache_get_usage(blockCache) }
+        lock.reading { handles.db == nil ? nil : rocksdb_cache_get_usage(opened.blockCache) }
     }
 
     /// An integer RocksDB property of a column family (e.g. `rocksdb.total-sst-files-size`).

@@ -1,27 +1,10 @@
 import KeelCore
 
 /// A wallet problem, for people. Never carries a key, a seed or a passphrase.
-public struct WalletError: KeelError {
-    /// The kind of problem. New codes may be added without breaking callers.
-    public typealias Code = ErrorCode<WalletError>
+public typealias WalletError = DomainError<WalletErrorDomain>
 
-    /// The kind of problem.
-    public let code: Code
-    /// What went wrong and what to do.
-    public let message: String
-    /// The underlying failure (a file error), never one that could carry key material.
-    public let cause: (any Error & Sendable)?
-
-    /// An error of `code`.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// The message alone: the causes kept here are file errors the message already names.
-    public var description: String { message }
-}
+/// The domain of `WalletError`: its codes (`keel wallet` picks its exit status by where the error arose).
+public enum WalletErrorDomain: ErrorDomain {}
 
 /// The codes of `WalletError`.
 extension ErrorCode where Domain == WalletError {

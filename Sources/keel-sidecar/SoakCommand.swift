@@ -45,6 +45,15 @@ struct SoakCommonOptions: ParsableArguments {
     var nodeCommand: String { node ?? executableDirectory() + "/keel-node" }
 
     /// Runs `body` with a metrics endpoint up, then reports, alerts on failure, and exits.
+    /// Prints each progress line as it comes (a soak runs for hours) and moves the soak's gauge.
+    static func progress(_ soak: String, _ metrics: SidecarMetrics) -> @Sendable (String, Double) -> Void {
+        { line, ratio in
+            metrics.setSoakProgress(soak, ratio)
+            print(line)
+            fflush(nil)
+        }
+    }
+
     func run(
         soak: String, configuration: SidecarConfiguration, directory: String,
         body: @escaping @Sendable (SidecarMetrics) async throws -> (passed: Bool, failure: String?, write: @Sendable () throws -> (json: String, svg: String))
@@ -144,11 +153,7 @@ struct MemorySoakCommand: AsyncParsableCommand {
         options.nodeArguments = common.nodeArg
         let soak = MemorySoak(options: options)
         try await common.run(soak: "memory", configuration: configuration, directory: directory) { metrics in
-            let report = try await soak.run { line, ratio in
-                metrics.setSoakProgress("memory", ratio)
-                print(line)
-                fflush(nil)
-            }
+            let report = try await soak.run(progress: SoakCommonOptions.progress("memory", metrics))
             return (report.passed, report.failure, { try SoakOutcome.write(report: report, chart: MemorySoak.chart(report), directory: directory) })
         }
     }
@@ -178,11 +183,7 @@ struct MiningSoakCommand: AsyncParsableCommand {
         options.nodeArguments = common.nodeArg
         let soak = MiningSoak(options: options)
         try await common.run(soak: "mining", configuration: configuration, directory: directory) { metrics in
-            let report = try await soak.run { line, ratio in
-                metrics.setSoakProgress("mining", ratio)
-                print(line)
-                fflush(nil)
-            }
+            let report = try await soak.run(progress: SoakCommonOptions.progress("mining", metrics))
             return (report.passed, report.failure, { try SoakOutcome.write(report: report, chart: MiningSoak.chart(report), directory: directory) })
         }
     }

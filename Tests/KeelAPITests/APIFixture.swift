@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KeelAPI
+import KeelAPIModels
 import KeelChain
 import KeelCore
 import KeelMining
@@ -30,15 +31,17 @@ final class TestBackend: NodeBackend {
     var defaultPayTo: AddressHash { testChain.miner.addressHash }
     var peerCount: Int { 0 }
     func readinessFailures() -> [String] { phase == "running" ? [] : ["the node is \(phase)"] }
-    func miningStatus() -> MiningSnapshot {
+    func miningStatus() -> API.Mining {
         let s = miner.status
-        return MiningSnapshot(active: s.active, threads: s.threads, hashesTotal: miner.hashesTotal, payTo: s.payTo)
+        return API.Mining(
+            active: s.active, threads: s.threads, hashesTotal: miner.hashesTotal,
+            payTo: s.payTo.map { Address(hash: $0, network: network).string })
     }
-    func startMining(threads: Int) throws -> MiningSnapshot {
+    func startMining(threads: Int) throws -> API.Mining {
         miner.start(threads: threads, payTo: defaultPayTo)
         return miningStatus()
     }
-    func stopMining() -> (MiningSnapshot, Double) {
+    func stopMining() -> (API.Mining, Double) {
         let seconds = miner.stop()
         return (miningStatus(), seconds)
     }
