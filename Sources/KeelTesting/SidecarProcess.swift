@@ -47,6 +47,17 @@ public struct SidecarProcess: Sendable {
         """
     }
 
+    /// The `node:` section for a stand-in node: `script` run by `/bin/sh -c` (a node that fails,
+    /// hangs or ignores SIGTERM), with health checks off since it serves no API.
+    public static func shellNode(_ script: String) -> String {
+        """
+        node:
+          command: /bin/sh
+          arguments: ["-c", "\(script)"]
+        health: {enabled: false}
+        """
+    }
+
     /// `/health` as JSON (nil if the sidecar does not answer).
     public func health() -> [String: Any]? {
         guard let response = try? HTTPClient(connectTimeout: 2, timeout: 5).request("GET", url + "/health") else { return nil }

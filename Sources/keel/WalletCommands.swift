@@ -64,6 +64,19 @@ func walletReporting<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// A wallet command that asks the node: the wallet file and the node's options.
+protocol WalletReadCommand: ParsableCommand {
+    var options: WalletOptions { get }
+    var node: NodeOptions { get }
+}
+
+extension WalletReadCommand {
+    /// Opens the wallet and a client of the node, and reports failures as `walletReporting` does.
+    func withWallet(_ body: (Wallet, NodeClient) throws -> Void) throws {
+        try walletReporting { try body(try options.open(), try node.client()) }
+    }
+}
+
 struct WalletCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a wallet with a new key.")
     @OptionGroup var options: WalletOptions
@@ -97,15 +110,13 @@ struct WalletAddressCommand: ParsableCommand {
     }
 }
 
-struct WalletBalanceCommand: ParsableCommand {
+struct WalletBalanceCommand: WalletReadCommand {
     static let configuration = CommandConfiguration(commandName: "balance", abstract: "The wallet's balance, from the node's address index.")
     @OptionGroup var options: WalletOptions
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try walletReporting {
-            let wallet = try options.open()
-            let client = try node.client()
+        try withWallet { wallet, client in
             var units: UInt64 = 0
             var count = 0
             for address in wallet.addresses {
@@ -123,15 +134,13 @@ struct WalletBalanceCommand: ParsableCommand {
     }
 }
 
-struct WalletUTXOsCommand: ParsableCommand {
+struct WalletUTXOsCommand: WalletReadCommand {
     static let configuration = CommandConfiguration(commandName: "utxos", abstract: "The wallet's unspent outputs.")
     @OptionGroup var options: WalletOptions
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try walletReporting {
-            let wallet = try options.open()
-            let client = try node.client()
+        try withWallet { wallet, client in
             let rows: [[String: Any]] = try wallet.outputs(using: client).map { _, u in
                 [
                     "txid": u.txid, "index": u.index, "units": u.amount.units, "decimal": u.amount.decimal,
@@ -179,15 +188,13 @@ struct WalletSendCommand: ParsableCommand {
     }
 }
 
-struct WalletHistoryCommand: ParsableCommand {
+struct WalletHistoryCommand: WalletReadCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Payments sent from this wallet and outputs it holds.")
     @OptionGroup var options: WalletOptions
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try walletReporting {
-            let wallet = try options.open()
-            let client = try node.client()
+        try withWallet { wallet, client in
             var sent = [[String: Any]]()
             for record in wallet.sent {
                 let confirmations = Self.confirmations(of: record.txid, client: client)

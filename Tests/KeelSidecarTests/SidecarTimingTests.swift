@@ -10,10 +10,7 @@ struct SidecarTimingTests {
     func ignoresSigterm() async throws {
         let sidecar = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("trap '' TERM; echo started; while :; do sleep 1; done"))
             stop: {timeout: 1s}
             """)
         let pid = try #require(await Poll.holds(within: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)

@@ -9,10 +9,7 @@ struct SupervisorProcessTests {
     func burstLimit() async throws {
         let sidecar = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "echo failing; exit 3"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("echo failing; exit 3"))
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 4, burst_window: 1m}
             """)
         let suspended = await Poll.holds(within: 20) { sidecar.health()?["phase"] as? String == "suspended" }
@@ -33,10 +30,7 @@ struct SupervisorProcessTests {
     func hundredCycles() async throws {
         let sidecar = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "echo out; echo err >&2; sleep 0.01; exit 1"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("echo out; echo err >&2; sleep 0.01; exit 1"))
             restart: {initial_backoff: 10ms, max_backoff: 10ms, burst: 1000, burst_window: 1m}
             """)
         let warm = await Poll.holds(within: 20) { (sidecar.metric("keel_sidecar_node_starts_total") ?? 0) >= 5 }
@@ -60,10 +54,7 @@ struct SupervisorProcessTests {
     func parentDeath() async throws {
         let sidecar = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "exec sleep 1000"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("exec sleep 1000"))
             """)
         let pid = try #require(await Poll.holds(within: 10) { sidecar.nodePid() != nil } ? sidecar.nodePid() : nil)
         sidecar.process.send(SIGKILL)

@@ -91,10 +91,7 @@ struct WebhookProcessTests {
         defer { Task { await receiver.stop() } }
         let sidecar = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "echo failing; exit 3"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("echo failing; exit 3"))
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 3, burst_window: 1m}
             alerts: {rules: {NodeCrashLooping: {for: 1s}}}
             \(WebhookProcessTests.receivers(receiver))
@@ -119,10 +116,7 @@ struct WebhookProcessTests {
         let dir = TemporaryDirectory("sidecar-outbox")
         let first = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "echo failing; exit 3"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("echo failing; exit 3"))
             restart: {initial_backoff: 50ms, max_backoff: 100ms, burst: 2, burst_window: 1m}
             alerts: {rules: {NodeDown: {for: 0s}, NodeRestarted: {for: 0s}, NodeCrashLooping: {for: 0s}}}
             \(WebhookProcessTests.receivers(receiver))
@@ -144,10 +138,7 @@ struct WebhookProcessTests {
         defer { Task { await receiver.stop() } }
         let second = try await SidecarProcess.start(
             """
-            node:
-              command: /bin/sh
-              arguments: ["-c", "while :; do sleep 1; done"]
-            health: {enabled: false}
+            \(SidecarProcess.shellNode("while :; do sleep 1; done"))
             \(WebhookProcessTests.receivers(receiver))
             """, directory: dir)
         try await Poll.until("!receiver.all.isEmpty", timeout: 10) { !receiver.all.isEmpty }
