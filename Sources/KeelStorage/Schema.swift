@@ -132,7 +132,7 @@ public struct UndoRecord: Sendable, Hashable, CanonicalCodable {
         }
     }
 
-    /// Outputs in the order the block spent them.
+    /// Outputs in the order the block spent them; a disconnect takes them back from the end.
     public init(spent: [SpentOutput]) { self.spent = spent }
 
     /// Encodes the list.
