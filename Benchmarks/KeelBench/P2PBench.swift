@@ -9,7 +9,8 @@ import NIOPosix
 import Synchronization
 
 /// P2P figures: propagation along an 8-node line, 1,000 inbound handshakes with the node's
-/// memory per peer, and the sync rate of a fresh node, each beside a reference from the same run.
+/// memory per peer, and the sync rate of a fresh node from one and from three peers, near and
+/// far, each beside a reference from the same run.
 enum P2PBench {
     static func run() async throws {
         try await propagation()
@@ -135,31 +136,59 @@ enum P2PBench {
         return results.map(\.1)
     }
 
-    /// A fresh `keel-node` syncs 10,000 blocks from another over loopback. Reference: importing
+    /// A fresh `keel-node` syncs 10,000 blocks over loopback: from one peer, from three, and
+    /// from three behind links with 50 ms added each way (`LatencyRelay`). Reference: importing
     /// the same blocks in-process with no network (building the fixture).
     static func sync() async throws {
         let count = 10_000
-        let dirA = TemporaryDirectory("bench-syncA"), dirB = TemporaryDirectory("bench-syncB")
+        let fixture = TemporaryDirectory("bench-sync-fixture")
         let localSeconds = try await Blocking.run {
-            let fixture = try TestChain(directory: dirA)
-            defer { fixture.close() }
-            return try Measure.seconds { try fixture.premine(count) }
+            let chain = try TestChain(directory: fixture)
+            defer { chain.close() }
+            return try Measure.seconds { try chain.premine(count) }
         }
-        let a = try await NodeProcess.start(directory: dirA.path, ["--max-tip-age", "100000000"])
-        let started = MonotonicTime.now()
-        let b = try await NodeProcess.start(directory: dirB.path, ["--connect", a.p2pAddress, "--max-tip-age", "100000000"])
-        let synced = await Poll.holds(within: 600, interval: 0.05) { b.height == UInt64(count) }
-        let seconds = MonotonicTime.seconds(since: started)
-        precondition(synced, "sync did not finish")
-        await b.stop()
-        await a.stop()
-        print("## Sync of a fresh node from a peer holding \(count) blocks (two keel-node processes on 127.0.0.1)")
-        print("\(Int(Double(count) / seconds)) blocks/s (\(Measure.format(seconds, 1)) s, start-up included)")
-        print(
-            "reference: the same blocks validated and committed in-process with no network: \(Int(Double(count) / localSeconds)) blocks/s "
-                + "(sync at \(Measure.format(localSeconds / seconds, 2)) of local import speed)")
+        let local = Double(count) / localSeconds
+        print("## Sync of a fresh node from peers holding \(count) blocks (keel-node processes on 127.0.0.1)")
+        print("reference: the same blocks validated and committed in-process with no network: \(Int(local)) blocks/s")
+        for (peers, delay) in [(1, TimeAmount.zero), (3, .zero), (3, .milliseconds(50))] {
+            let seconds = try await syncSeconds(count: count, from: fixture, peers: peers, delay: delay)
+            let rate = Double(count) / seconds
+            let link = delay == .zero ? "" : ", \(delay.nanoseconds / 1_000_000) ms added each way"
+            print(
+                "\(peers) serving peer\(peers == 1 ? "" : "s")\(link): \(Int(rate)) blocks/s (\(Measure.format(seconds, 1)) s, start-up included), "
+                    + "\(Measure.format(rate / local, 2)) of local import (target >= 0.95)")
+            fflush(nil)
+        }
         print("")
-        fflush(nil)
+    }
+
+    /// Seconds for a fresh node to reach the fixture's height from `peers` nodes serving copies
+    /// of it, each reached through a relay adding `delay` each way when it is not zero.
+    static func syncSeconds(count: Int, from fixture: TemporaryDirectory, peers: Int, delay: TimeAmount) async throws -> Double {
+        var servers = [NodeProcess](), copies = [TemporaryDirectory](), relays = [LatencyRelay]()
+        for i in 0..<peers {
+            let copy = TemporaryDirectory("bench-sync-peer\(i)")
+            try FileManager.default.removeItem(atPath: copy.path)
+            try FileManager.default.copyItem(atPath: fixture.path, toPath: copy.path)
+            copies.append(copy)
+            servers.append(try await NodeProcess.start(directory: copy.path, ["--max-tip-age", "100000000"]))
+        }
+        var dial = servers.map(\.p2pAddress)
+        if delay != .zero {
+            for server in servers { relays.append(try await LatencyRelay.start(to: server.p2pAddress, delay: delay)) }
+            dial = relays.map(\.address)
+        }
+        let target = TemporaryDirectory("bench-sync-fresh")
+        let started = MonotonicTime.now()
+        let fresh = try await NodeProcess.start(
+            directory: target.path, dial.flatMap { ["--connect", $0] } + ["--max-tip-age", "100000000"])
+        let synced = await Poll.holds(within: 900, interval: 0.05) { fresh.height == UInt64(count) }
+        let seconds = MonotonicTime.seconds(since: started)
+        precondition(synced, "sync from \(peers) peers did not finish")
+        await fresh.stop()
+        for relay in relays { await relay.stop() }
+        for server in servers { await server.stop() }
+        return seconds
     }
 
     static func ms(_ seconds: Double) -> String { Measure.format(seconds * 1000, 2) }

@@ -42,14 +42,75 @@ extension ChainState {
     /// it throws `ChainError.lowWork` and stores nothing.
     @discardableResult
     public func submit(_ block: Block, origin: Origin, rule: WorkRule = .none) throws -> SubmitResult {
-        try state.withLock { s in try accept(block, origin: origin, rule: rule, &s) }
+        try submit([block], origin: origin, rules: [rule])[0].get()
     }
 
-    private func accept(_ block: Block, origin: Origin, rule: WorkRule, _ s: inout State) throws -> SubmitResult {
+    /// Validates and stores `blocks` (each may build on one before it), then moves the active
+    /// chain once: blocks that connect together are written in synced batches of several
+    /// (`ConnectGroup`), which is what makes a sync as fast as its signature checks. One result
+    /// per block, in order. A block that fails does not stop the blocks before it; blocks in
+    /// `blocks` that descend from it are stored on a side branch, marked invalid with it (their
+    /// result is `sideBranch`: only the invalid block's result names the broken rule).
+    /// `rules` defaults to `.none` each.
+    public func submit(_ blocks: [Block], origin: Origin, rules: [WorkRule]? = nil) -> [Result<SubmitResult, any Error>] {
+        state.withLock { s in
+            var results = [Result<SubmitResult, any Error>](repeating: .failure(ChainError(.notFound, "not submitted")), count: blocks.count)
+            var stored = [Hash256: Checked]()
+            var pending = [(index: Int, hash: Hash256, height: UInt64)]()
+            for (i, block) in blocks.enumerated() {
+                do {
+                    switch try store(block, rule: rules?[i] ?? .none, &s) {
+                    case .known(let result):
+                        results[i] = .success(result)
+                    case .stored(let checked):
+                        stored[checked.hash] = checked
+                        pending.append((i, checked.hash, block.header.height))
+                    }
+                } catch {
+                    results[i] = .failure(error)
+                }
+            }
+            guard !pending.isEmpty else { return results }
+            let failures: [Hash256: ConsensusError]
+            do { failures = try activateBestChain(&s, submitted: stored, origin: origin) } catch {
+                for item in pending { results[item.index] = .failure(error) }
+                return results
+            }
+            for item in pending {
+                do {
+                    if let failure = failures[item.hash] {
+                        results[item.index] = .failure(failure)
+                    } else {
+                        // A block that passed its own checks but descends from one found
+                        // invalid here is stored on a side branch, marked invalid with it: the
+                        // fault is the invalid block's, and only its result says so.
+                        let onChain = try s.tip.hash == item.hash || s.index.ancestor(of: s.tip, atHeight: item.height)?.hash == item.hash
+                        results[item.index] = .success(SubmitResult(hash: item.hash, height: item.height, status: onChain ? .connected : .sideBranch))
+                    }
+                } catch {
+                    results[item.index] = .failure(error)
+                }
+            }
+            return results
+        }
+    }
+
+    /// What `store` did with a block.
+    private enum Stored {
+        /// It was known (and valid) already.
+        case known(SubmitResult)
+        /// It passed the context-free checks and is stored, not yet connected.
+        case stored(Checked)
+    }
+
+    /// Checks a block against its parent and the rules that need no UTXO set, and stores it
+    /// (unsynced: a stored but unconnected block lost in a crash was never committed; the next
+    /// synced connect flushes it with the rest of the WAL).
+    private func store(_ block: Block, rule: WorkRule, _ s: inout State) throws -> Stored {
         let hash = block.hash
         if let known = try s.index.entry(hash) {
             guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
-            return SubmitResult(hash: hash, height: known.height, status: .duplicate)
+            return .known(SubmitResult(hash: hash, height: known.height, status: .duplicate))
         }
         guard let parent = try s.index.entry(block.header.previousHash) else {
             throw ConsensusError(.previousHash, "previous block \(block.header.previousHash) is unknown")
@@ -71,22 +132,15 @@ extension ChainState {
         batch.putHeader(record, hash: hash)
         batch.setHeaderSequence(record.sequence + 1)
         batch.putBlock(block, hash: hash)
-        // Not synced: a stored-but-unconnected block lost in a crash was never committed; the
-        // next synced connect flushes it with the rest of the WAL.
         try store.write(batch, sync: false)
         s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
-
-        if let failure = try activateBestChain(&s, submitted: Checked(hash: hash, block: block, txids: txids), origin: origin) { throw failure }
-        let status: SubmitResult.Status =
-            try s.tip.hash == hash || s.index.ancestor(of: s.tip, atHeight: block.header.height)?.hash == hash
-            ? .connected : .sideBranch
-        return SubmitResult(hash: hash, height: block.header.height, status: status)
+        return .stored(Checked(hash: hash, block: block, txids: txids))
     }
 
     /// Moves to the most-work valid branch; an equal-work branch never replaces the tip.
-    /// Returns the consensus failure of the submitted block, if connecting it failed.
-    func activateBestChain(_ s: inout State, submitted: Checked?, origin: Origin) throws -> ConsensusError? {
-        var submittedFailure: ConsensusError?
+    /// Returns the consensus failures of submitted blocks whose connection failed.
+    func activateBestChain(_ s: inout State, submitted: [Hash256: Checked], origin: Origin) throws -> [Hash256: ConsensusError] {
+        var failures = [Hash256: ConsensusError]()
         var disconnected = [Transaction]()
         var changed = false
         while let best = s.index.best, best.hash != s.tip.hash, best.work > s.tip.work {
@@ -106,19 +160,31 @@ extension ChainState {
             }
             while s.tip.hash != fork.hash { disconnected += try disconnectTip(&s) }
             changed = true
+            var group = ConnectGroup()
             for entry in path.reversed() {
-                let checked = submitted?.hash == entry.hash ? submitted : nil
+                let checked = submitted[entry.hash]
                 do {
-                    try connect(entry, checked: checked, origin: checked != nil ? origin : .reorg, &s)
+                    do {
+                        try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, into: &group, s)
+                        if group.isFull { try commit(&group, &s, finishing: false) }
+                    } catch let error where !(error is ConsensusError) {
+                        // A store that failed: the write in flight is waited for and reported
+                        // (it may have succeeded), so the tip in memory is the store's.
+                        do { try settle(&group, &s) } catch { logger.error("a group's write failed", metadata: ["error": "\(error)"]) }
+                        throw error
+                    }
                 } catch let failure as ConsensusError {
+                    // The blocks before it are valid: they are written before it is marked.
+                    try commit(&group, &s, finishing: true)
                     logger.warning("invalid block", metadata: ["hash": "\(entry.hash)", "height": "\(entry.height)", "rule": "\(failure.code)"])
                     var batch = WriteBatch()
                     for invalid in try s.index.invalidate(entry.hash, path: path) { batch.putHeader(invalid.record, hash: invalid.hash) }
                     try store.write(batch, sync: false)
-                    if entry.hash == submitted?.hash { submittedFailure = failure }
+                    if checked != nil { failures[entry.hash] = failure }
                     break
                 }
             }
+            try commit(&group, &s, finishing: true)
         }
         if changed {
             try s.index.prune(tip: s.tip)
@@ -126,7 +192,7 @@ extension ChainState {
             s.generation += 1
             if !disconnected.isEmpty { try rebuildMempool(&s, adding: disconnected) }
         }
-        return submittedFailure
+        return failures
     }
 
     /// A block that passed the structure checks, with the transaction ids they computed.
@@ -136,9 +202,10 @@ extension ChainState {
         let txids: [Hash256]
     }
 
-    /// Connects `entry` on the tip. A just-submitted block comes `checked`; one read back from
-    /// the store (during a reorg) is checked again, which also yields its txids.
-    private func connect(_ entry: HeaderIndex.Entry, checked: Checked?, origin: Origin, _ s: inout State) throws {
+    /// Validates `entry`'s block on top of the group (the tip and the blocks the group holds)
+    /// and adds it to the group. A just-submitted block comes `checked`; one read back from the
+    /// store (during a reorg) is checked again, which also yields its txids.
+    private func prepare(_ entry: HeaderIndex.Entry, checked: Checked?, origin: Origin, into group: inout ConnectGroup, _ s: State) throws {
         let started = MonotonicTime.now()
         let block: Block, txids: [Hash256]
         if let checked {
@@ -149,11 +216,7 @@ extension ChainState {
             }
             (block, txids) = (stored, try ConsensusRules.checkStructure(stored, network: network))
         }
-        let validation = try BlockValidation.validate(
-            block, txids: txids, view: StoreUTXOView(store: store),
-            network: network, verifier: verifier)
-        var batch = WriteBatch()
-        ChainState.addConnection(to: &batch, block: block, hash: entry.hash, txids: txids, spent: validation.spent)
+        let validation = try BlockValidation.validate(block, txids: txids, view: try group.view(for: block, over: store), network: network, verifier: verifier)
         var leaving = Set<Hash256>()
         for (i, tx) in block.transactions.enumerated() {
             if s.mempool.contains(txids[i]) { leaving.insert(txids[i]) }
@@ -161,26 +224,54 @@ extension ChainState {
                 if let other = s.mempool.spender(of: input.previous) { leaving.insert(other) }
             }
         }
-        for txid in leaving { batch.deleteMempool(txid) }
-        let writeStarted = MonotonicTime.now()
-        try store.write(batch, sync: true)
-        let writeSeconds = MonotonicTime.seconds(since: writeStarted)
-        for txid in leaving { s.mempool.remove(txid) }
-        s.tip = entry
-        s.generation += 1
-        // Ten a second on dev: at debug, so an operator's journal holds the periodic progress
-        // line (NodeService) instead of a flood.
-        logger.debug(
-            "block committed",
-            metadata: [
-                "height": "\(entry.height)", "hash": "\(entry.hash)", "txs": "\(block.transactions.count)", "origin": "\(origin.rawValue)",
-            ])
-        observer.onConnect?(
-            ConnectEvent(
-                hash: entry.hash, height: entry.height, timestamp: block.header.timestamp, origin: origin,
-                transactionCount: block.transactions.count, seconds: MonotonicTime.seconds(since: started),
-                signatureSeconds: validation.signatureSeconds, writeSeconds: writeSeconds))
-        notify(.blockConnected(hash: entry.hash, height: entry.height, origin: origin))
+        group.add(
+            ConnectGroup.Member(
+                entry: entry, block: block, txids: txids, origin: origin, validationSeconds: MonotonicTime.seconds(since: started),
+                signatureSeconds: validation.signatureSeconds, leaving: leaving),
+            spentEntries: validation.spent)
+    }
+
+    /// Settles the group being written (its blocks reported committed), then writes this one:
+    /// in the background while the next group is validated, or, when `finishing`, at once.
+    private func commit(_ group: inout ConnectGroup, _ s: inout State, finishing: Bool) throws {
+        try settle(&group, &s)
+        if finishing {
+            if let (members, seconds) = try group.writeNow(to: store) { report(members, writeSeconds: seconds, &s) }
+        } else {
+            group.startWrite(to: store)
+        }
+    }
+
+    /// Waits for the group being written, then reports it.
+    private func settle(_ group: inout ConnectGroup, _ s: inout State) throws {
+        guard let (members, seconds) = try group.finishWrite() else { return }
+        report(members, writeSeconds: seconds, &s)
+    }
+
+    /// Moves the tip over written blocks and reports each as committed (not before its write
+    /// returned: a crash may take back what is not yet written).
+    private func report(_ members: [ConnectGroup.Member], writeSeconds seconds: Double, _ s: inout State) {
+        // One write serves the group: each block is charged its share.
+        let writeSeconds = seconds / Double(members.count)
+        for member in members {
+            for txid in member.leaving { s.mempool.remove(txid) }
+            s.tip = member.entry
+            s.generation += 1
+            // Ten a second on dev: at debug, so an operator's journal holds the periodic progress
+            // line (NodeService) instead of a flood.
+            logger.debug(
+                "block committed",
+                metadata: [
+                    "height": "\(member.entry.height)", "hash": "\(member.entry.hash)", "txs": "\(member.block.transactions.count)",
+                    "origin": "\(member.origin.rawValue)",
+                ])
+            observer.onConnect?(
+                ConnectEvent(
+                    hash: member.entry.hash, height: member.entry.height, timestamp: member.block.header.timestamp, origin: member.origin,
+                    transactionCount: member.block.transactions.count, seconds: member.validationSeconds + writeSeconds,
+                    signatureSeconds: member.signatureSeconds, writeSeconds: writeSeconds))
+            notify(.blockConnected(hash: member.entry.hash, height: member.entry.height, origin: member.origin))
+        }
     }
 
     /// Adds to `batch` everything that connects `block` on top of the current tip.

@@ -157,7 +157,7 @@ public final class ChainState: Sendable {
         state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits), prunedHeight: try store.prunedHeight()))
         try state.withLock { s in
             if s.index.entry(inMemory: tipEntry.hash) == nil { s.index.insert(tipEntry) }
-            _ = try activateBestChain(&s, submitted: nil, origin: .reorg)
+            _ = try activateBestChain(&s, submitted: [:], origin: .reorg)
             try s.index.prune(tip: s.tip)
             try reloadMempool(&s)
         }

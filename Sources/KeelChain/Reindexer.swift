@@ -48,19 +48,25 @@ public enum Reindexer {
             logger: logger, observer: observer)
         // Progress every 10 s: a reindex of a long chain is otherwise silent for minutes.
         var meter = ProgressMeter(interval: 10, now: MonotonicTime.secondsNow())
-        let ordered = found.sorted(by: { $0.height < $1.height })
-        for (index, entry) in ordered.enumerated() where entry.height > 0 {
+        let ordered = found.sorted(by: { $0.height < $1.height }).filter { $0.height > 0 }
+        var next = 0
+        while next < ordered.count {
+            // A chunk at a time: blocks submitted together are written together (ConnectGroup).
+            let chunk = ordered[next..<min(ordered.count, next + 64)]
+            next = chunk.endIndex
             // Blocks whose ancestors were dropped (or that are invalid) are skipped.
-            guard let block = try store.block(entry.hash) else { continue }
-            do {
-                _ = try chain.submit(block, origin: .reindex)
-            } catch let error as StorageError {
-                // The disk, not the block: stop rather than leave the block out of the index.
-                throw error
-            } catch {
-                logger.debug("reindex skipped an invalid block", metadata: ["hash": "\(entry.hash)", "error": "\(error)"])
+            let blocks = try chunk.compactMap { try store.block($0.hash) }
+            for (block, result) in zip(blocks, chain.submit(blocks, origin: .reindex)) {
+                do {
+                    _ = try result.get()
+                } catch let error as StorageError {
+                    // The disk, not the block: stop rather than leave the block out of the index.
+                    throw error
+                } catch {
+                    logger.debug("reindex skipped an invalid block", metadata: ["hash": "\(block.hash)", "error": "\(error)"])
+                }
             }
-            if let report = meter.update(done: UInt64(index + 1), total: UInt64(ordered.count), now: MonotonicTime.secondsNow()) {
+            if let report = meter.update(done: UInt64(next), total: UInt64(ordered.count), now: MonotonicTime.secondsNow()) {
                 logger.info("reindexing: \(report.line(unit: "blocks"))", metadata: ["height": "\(chain.tip.height)"])
             }
         }

@@ -10,14 +10,22 @@ public enum Blocking {
     /// Runs `body` on a new thread and returns what it returns or throws.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
+            start { continuation.resume(with: Result { try body() }) }
         }
     }
 
     /// Runs `body`, which cannot fail, on a new thread.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
+            start { continuation.resume(returning: body()) }
         }
+    }
+
+    /// A named thread: unnamed, it would carry the name of the thread that made it (on Linux a
+    /// new thread inherits its creator's), and a miner's name on other work misleads.
+    private static func start(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = "keel-blocking"
+        thread.start()
     }
 }

@@ -69,10 +69,17 @@ public final class P2PMetrics: Sendable {
     public let downloadQueue: Gauge
     /// `keel_p2p_blocks_in_flight`.
     public let blocksInFlight: Gauge
+    /// `keel_p2p_import_queue_blocks`: blocks received and waiting to be validated; at its
+    /// bound (1,024) the download waits for validation.
+    public let importQueue: Gauge
+    /// `keel_p2p_sync_resumed_total`: a peer was ahead with nothing left to fetch, so headers
+    /// were asked for again. 0 on a healthy node: each one means blocks to fetch were lost.
+    public let syncResumed: Counter
     /// `keel_p2p_download_refused_total{reason}`: blocks not queued, orphans not held.
     let downloadRefused: [String: Counter]
     /// Why a block was not queued or held.
-    public static let downloadRefusals = BlockDownloader.Refusal.allCases.map(\.rawValue) + OrphanPool.Refusal.allCases.map { "orphans_" + $0.rawValue }
+    public static let downloadRefusals =
+        BlockDownloader.Refusal.allCases.map(\.rawValue) + OrphanPool.Refusal.allCases.map { "orphans_" + $0.rawValue } + ["import_queue_full"]
     /// `keel_p2p_requests_expired_total{reason}`: block requests taken back from a peer.
     let requestsExpired: [String: Counter]
     /// Why a request was taken back: the peer stalled while others delivered, or it went
@@ -141,6 +148,12 @@ public final class P2PMetrics: Sendable {
         orphanBytes = r.makeGauge(descriptor: .keel("keel_p2p_orphan_bytes", "Bytes of blocks held until their parent arrives."))
         downloadQueue = r.makeGauge(descriptor: .keel("keel_p2p_download_queue", "Blocks queued for download, over all peers."))
         blocksInFlight = r.makeGauge(descriptor: .keel("keel_p2p_blocks_in_flight", "Blocks requested from peers and not yet delivered."))
+        importQueue = r.makeGauge(
+            descriptor: .keel("keel_p2p_import_queue_blocks", "Blocks received and waiting to be validated; at its bound the download waits."))
+        syncResumed = r.makeCounter(
+            descriptor: .keel(
+                "keel_p2p_sync_resumed_total",
+                "Times a peer was ahead with nothing left to fetch, queued or in flight, and headers were asked for again (0 when healthy)."))
         downloadRefused = r.counters(
             "keel_p2p_download_refused_total", "Blocks not queued for download or not held as orphans because a bound was reached, by bound.", label: "reason",
             values: P2PMetrics.downloadRefusals)

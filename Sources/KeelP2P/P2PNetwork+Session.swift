@@ -185,6 +185,9 @@ extension P2PNetwork {
 
     /// Charges an offence that does not by itself end the connection; bans when the score runs out.
     func offend(_ peer: Peer, _ offense: PeerScore.Offense, _ detail: String) {
+        // A peer already on its way out (banned by an earlier offence in the same batch of
+        // blocks, say) is not charged, or banned, twice.
+        guard !peer.isClosing else { return }
         let exhausted = peer.state.withLock { $0.score.charge(offense) }
         logger.notice("peer offence", metadata: ["peer": "\(peer.id)", "offence": "\(offense.rawValue)", "detail": "\(detail)"])
         if exhausted {

@@ -87,6 +87,9 @@ extension P2PNetwork {
     func requestBlocks(from peer: Peer) {
         guard !peer.isClosing else { return }
         let now = P2PNetwork.monotonicMilliseconds()
+        // A full import queue stops new requests until the importer catches up (the ceiling
+        // stays the chain's tip plus `aheadOfTip`, which bounds what waits as orphans).
+        guard !imports.withLock({ $0.isFull }) else { return }
         let tip = chain.tip.height
         let (claimed, room) = downloader.withLock { d in
             (d.nextRequests(for: peer.id, now: now, tipHeight: tip) { hash in self.chain.knowsBlock(hash) }, d.wantsMoreHeaders(from: peer.id))
@@ -105,11 +108,11 @@ extension P2PNetwork {
 
     /// The download ceiling rose: parked blocks are queued again, and peers waiting under the
     /// ceiling are asked for more.
-    func tipMoved(except peer: Peer) {
+    func tipMoved(except peer: Peer?) {
         let (parked, hungry) = downloader.withLock { d in (d.unpark(), d.hungryPeers()) }
         if !parked.isEmpty { _ = downloader.withLock { $0.reassign(parked) } }
         guard !hungry.isEmpty || !parked.isEmpty else { return }
-        let peers = state.withLock { s in s.peers.values.filter { $0.id != peer.id && (!parked.isEmpty || hungry.contains($0.id)) } }
+        let peers = state.withLock { s in s.peers.values.filter { $0.id != peer?.id && (!parked.isEmpty || hungry.contains($0.id)) } }
         for other in peers where other.isEstablished { requestBlocks(from: other) }
     }
 
@@ -142,7 +145,31 @@ extension P2PNetwork {
         }
         let waiting = Set(downloader.withLock { $0.hungryPeers() })
         for (id, peer) in hungry where waiting.contains(id) && peer.isEstablished { requestBlocks(from: peer) }
+        resumeStalledSync(hungry.values.filter(\.isEstablished))
         updateDownloadGauges()
+    }
+
+    /// A peer is ahead, yet nothing is queued, in flight, held or being imported: whatever was
+    /// to be fetched was lost on the way (set aside past its bound, a peer gone). Headers are
+    /// asked for again from the peers ahead, which queues what is missing.
+    func resumeStalledSync(_ peers: [Peer]) {
+        let tip = chain.tip.height
+        let ahead = peers.filter { $0.state.withLock { $0.bestHeight } > tip }
+        guard !ahead.isEmpty else { return }
+        let idle = downloader.withLock { $0.queuedTotal == 0 && $0.inFlight.isEmpty && $0.parked.isEmpty }
+        guard idle, orphans.withLock({ $0.count == 0 }), imports.withLock({ $0.count == 0 && $0.highestHeight == 0 }) else { return }
+        // At most every 30 s: a peer may claim a height whose chain we refuse.
+        let now = P2PNetwork.monotonicMilliseconds()
+        let due = state.withLock { s -> Bool in
+            guard now >= s.lastSyncResume + 30_000 else { return false }
+            s.lastSyncResume = now
+            return true
+        }
+        guard due else { return }
+        metrics.syncResumed.increment()
+        logger.notice("nothing left to fetch while a peer is ahead: asking for headers again", metadata: ["height": "\(tip)"])
+        let locator = chain.locator()
+        for peer in ahead { peer.send(.getheaders(locator: locator, stop: .zero)) }
     }
 
     /// Forgets what a leaving peer had queued, in flight or held, and asks others for it.
@@ -155,6 +182,7 @@ extension P2PNetwork {
     func updateDownloadGauges() {
         let (queued, flying) = downloader.withLock { ($0.queuedTotal, $0.inFlight.count) }
         let (count, bytes) = orphans.withLock { ($0.count, $0.bytes) }
+        metrics.importQueue.set(to: Double(imports.withLock { $0.count }))
         metrics.downloadQueue.set(to: Double(queued))
         metrics.blocksInFlight.set(to: Double(flying))
         metrics.orphanBlocks.set(to: Double(count))
@@ -166,17 +194,20 @@ extension P2PNetwork {
         establishedPeers().map { $0.state.withLock { $0.bestHeight } }.max() ?? 0
     }
 
-    /// Stores a block under the anti-DoS work rule. A block we asked for that overtook its
-    /// parent waits in the orphan pool; one nobody asked for whose parent is unknown is dropped
-    /// and headers are asked for instead. Held children follow their parent in.
+    /// Hands a block to the importer under the anti-DoS work rule. A block we asked for that
+    /// overtook its parent waits in the orphan pool; one nobody asked for whose parent is
+    /// unknown is dropped and headers are asked for instead. Held children follow their parent.
     func handleBlock(_ block: Block, size: Int, from peer: Peer) {
         let hash = block.hash
         peer.markKnown(hash)
         let now = P2PNetwork.monotonicMilliseconds()
         let requested = downloader.withLock { $0.delivered(hash, from: peer.id, now: now) }
         defer { requestBlocks(from: peer) }
-        guard !chain.knowsBlock(hash) else { return }
-        guard chain.knowsBlock(block.header.previousHash) else {
+        guard !imports.withLock({ $0.contains(hash) }), !chain.knowsBlock(hash) else { return }
+        let parent = block.header.previousHash
+        // The queue first, then the chain: the importer commits a block before it leaves the
+        // queue, so a parent between the two is seen in one of them.
+        guard imports.withLock({ $0.contains(parent) }) || chain.knowsBlock(parent) else {
             guard let requested else {
                 metrics.ignore("block", "unrequested_orphan")
                 askForHeadersIfUnconnected(peer)
@@ -189,38 +220,19 @@ extension P2PNetwork {
             if !evicted.isEmpty { metrics.refusedDownload("orphans_full", count: evicted.count) }
             let aside = (refusal == nil ? [] : [requested]) + evicted
             if !aside.isEmpty { downloader.withLock { $0.park(aside) } }
+            // The parent may have been queued while this block was set aside: then nobody would
+            // take it out of the pool again.
+            if refusal == nil, imports.withLock({ $0.contains(parent) }) || chain.knowsBlock(parent) {
+                let held = orphans.withLock { $0.takeChildren(of: parent) }
+                enqueue(held.map { BlockImportQueue.Entry(block: $0.block, hash: $0.block.hash, item: $0.item, peer: $0.peer, size: $0.size) })
+            }
             updateDownloadGauges()
             return
         }
         if let requested { notePeerHeight(requested.height, of: peer) }
-        var queue: [(Block, ChainState.WorkRule, UInt64)] = [(block, requested.map { .requested(claimedWork: $0.claimedWork) } ?? .unrequested, peer.id)]
-        let tipBefore = chain.tip.height
-        defer { if chain.tip.height != tipBefore { tipMoved(except: peer) } }
-        while let (next, rule, source) = queue.popLast() {
-            do {
-                try chain.submit(next, origin: .peer, rule: rule)
-                if let sender = source == peer.id ? peer : state.withLock({ $0.peers[source] }) {
-                    sender.state.withLock { $0.lastBlockAt = now }
-                }
-                let children = orphans.withLock { $0.takeChildren(of: next.hash) }
-                queue += children.map { ($0.block, .requested(claimedWork: $0.item.claimedWork), $0.peer) }
-            } catch let error as ConsensusError {
-                // A future timestamp may be our clock's fault, not the peer's.
-                guard error.code != .timestampTooNew else {
-                    logger.notice("block from the future", metadata: ["hash": "\(next.hash)"])
-                    continue
-                }
-                if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, "\(error.code): \(error.message)") }
-            } catch let error as ChainError where error.code == .knownInvalid {
-                if let sender = state.withLock({ $0.peers[source] }) { offend(sender, .invalidBlock, error.message) }
-            } catch let error as ChainError where error.code == .lowWork {
-                metrics.ignore("block", "low_work")
-                logger.debug("block with too little work not stored", metadata: ["hash": "\(next.hash)"])
-            } catch {
-                logger.error("could not store a block from a peer", metadata: ["hash": "\(next.hash)", "error": "\(error)"])
-            }
-        }
-        updateDownloadGauges()
+        enqueue([BlockImportQueue.Entry(block: block, hash: hash, item: requested, peer: peer.id, size: size)])
+        // What is queued counts toward the download ceiling: other peers may fetch further.
+        tipMoved(except: peer)
     }
 
     /// Admits a relayed transaction. Only rule violations cost the sender: a missing input may

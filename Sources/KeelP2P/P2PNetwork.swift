@@ -35,6 +35,11 @@ public final class P2PNetwork: Service, Sendable {
     let downloader = Mutex(BlockDownloader())
     /// Requested blocks that overtook their parent. Never locked together with another lock.
     let orphans = Mutex(OrphanPool())
+    /// Blocks waiting for the importer. Never locked together with another lock.
+    let imports = Mutex(BlockImportQueue())
+    /// Wakes the importer; one pending wake-up is enough, whatever was queued meanwhile.
+    let importSignals: AsyncStream<Void>
+    let importSink: AsyncStream<Void>.Continuation
     let changes: AsyncStream<ChainState.Change>
     let changeSink: AsyncStream<ChainState.Change>.Continuation
     let jobs: AsyncStream<@Sendable () async -> Void>
@@ -83,6 +88,8 @@ public final class P2PNetwork: Service, Sendable {
         var server: (any Channel)?
         var stopping = false
         var lastSeedWarning: UInt64 = 0
+        /// When headers were last asked for again because a sync had stalled (monotonic ms).
+        var lastSyncResume: UInt64 = 0
     }
 
     /// A network over `chain`, persisting its address book in `chain.store`. `onListening`
@@ -134,6 +141,7 @@ public final class P2PNetwork: Service, Sendable {
         state = Mutex(State(book: book, seeds: seeds, priority: priority))
         (changes, changeSink) = AsyncStream.makeStream(of: ChainState.Change.self)
         (jobs, jobSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
+        (importSignals, importSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         metrics.seeds.set(to: Double(seeds.count))
         metrics.addressBookSize.set(to: Double(book.count))
         metrics.bannedHosts.set(to: Double(book.bans.count))
@@ -154,6 +162,7 @@ public final class P2PNetwork: Service, Sendable {
             group.addTask { await self.outboundLoop() }
             group.addTask { await self.healthLoop() }
             group.addTask { await self.downloadLoop() }
+            group.addTask { await self.importLoop() }
             group.addTask {
                 await withDiscardingTaskGroup { jobGroup in
                     for await job in self.jobs { jobGroup.addTask { await job() } }
@@ -180,6 +189,7 @@ public final class P2PNetwork: Service, Sendable {
         for peer in peers { peer.close("shutdown") }
         changeSink.finish()
         jobSink.finish()
+        importSink.finish()
     }
 
     /// Runs `job` in the service's task group (dial-backs, probes): structured, so shutdown

@@ -203,6 +203,20 @@ public final class ChainStore: Sendable {
     public func undo(_ hash: Hash256) throws -> UndoRecord? { try read(.undo, hash.bytes, as: UndoRecord.self) }
     /// The unspent output at `outpoint`.
     public func utxo(_ outpoint: OutPoint) throws -> UTXOEntry? { try read(.utxo, outpoint.encoded, as: UTXOEntry.self) }
+    /// The unspent outputs at `outpoints` (nil where spent or unknown), read in one MultiGet:
+    /// a block's inputs looked up together.
+    public func utxos(_ outpoints: [OutPoint]) throws -> [UTXOEntry?] {
+        let keys = outpoints.map(\.encoded)
+        return try zip(keys, database.multiGet(.utxo, keys)).map { key, raw in
+            guard let raw else { return nil }
+            guard let payload = Checksum.open(key: key, value: raw) else {
+                throw StorageError(.corruption, "checksum mismatch in utxo at key \(Hex.encode(key))")
+            }
+            do { return try UTXOEntry(decoding: payload) } catch {
+                throw StorageError(.corruption, "undecodable value in utxo at key \(Hex.encode(key))", cause: error as? DecodingError)
+            }
+        }
+    }
     /// Where `txid` is confirmed.
     public func txLocation(_ txid: Hash256) throws -> TxLocation? { try read(.txIndex, txid.bytes, as: TxLocation.self) }
 

@@ -134,3 +134,29 @@ extension TestChain {
         }
     }
 }
+
+extension TestChain {
+    /// `block` (one of this chain's, carrying a transaction) with that transaction's first
+    /// signature broken and its merkle root and proof of work made good again, so that only
+    /// the signature check catches it; and a child of it, built from the context the original
+    /// block's child had.
+    public func withBrokenSignature(_ block: Block) throws -> (broken: Block, child: Block) {
+        var broken = block
+        guard let index = broken.transactions.indices.last, index > 0 else {
+            throw PollTimeout(what: "block \(block.hash) to carry a transaction to break")
+        }
+        var tx = broken.transactions[index]
+        tx.inputs[0].signature[0] ^= 0xFF
+        broken.transactions[index] = tx
+        BlockFactory.fixMerkle(&broken)
+        BlockFactory.grind(&broken)
+        let original = context(on: block.hash)
+        let child = BlockFactory.make(
+            parent: ParentContext(
+                hash: broken.hash, height: original.height, timestamp: original.timestamp, target: original.target,
+                medianTimePast: original.medianTimePast, intervalStartTimestamp: original.intervalStartTimestamp,
+                intervalStartHeight: original.intervalStartHeight),
+            network: network, payTo: miner.addressHash)
+        return (broken, child)
+    }
+}

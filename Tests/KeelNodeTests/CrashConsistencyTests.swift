@@ -1,6 +1,7 @@
 import Foundation
 import KeelClient
 import KeelCore
+import KeelFiles
 import KeelTesting
 import Testing
 
@@ -124,6 +125,53 @@ struct CrashConsistencyTests {
             restarted.send(SIGTERM)
             #expect(await restarted.waitForExit(timeout: 20) == 0)
         }
+    }
+
+    @Test(
+        "SIGKILL mid-sync, while groups of blocks are validated and written together: the store is at a block boundary, nothing committed is lost, and the sync resumes"
+    )
+    func killDuringSync() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let cycles = max(3, (Int(environment["KEEL_CRASH_CYCLES"] ?? "") ?? 30) / 10)
+        var rng = SeededGenerator(seed: UInt64(environment["KEEL_CRASH_SEED"] ?? "") ?? 20_261_203)
+        let count = 3_000
+        let sourceDir = TemporaryDirectory("crash-sync-source")
+        try await Blocking.run {
+            let fixture = try TestChain(directory: sourceDir)
+            defer { fixture.close() }
+            try fixture.premine(count)
+        }
+        let source = try await NodeProcess.Builder(directory: sourceDir.path).with(["--max-tip-age", "100000000"]).start()
+        defer { source.process.send(SIGKILL) }
+        let dir = TemporaryDirectory("crash-sync")
+        var committed: UInt64 = 0
+        for cycle in 0..<cycles {
+            let node = try await NodeProcess.Builder(directory: dir.path).logging("debug")
+                .with(["--connect", source.p2pAddress, "--max-tip-age", "100000000"]).start()
+            let startHeight = try #require(NodeHarness.startupHeight(node.process.output))
+            #expect(startHeight >= committed, "cycle \(cycle): started at \(startHeight) below committed \(committed)")
+            // Killed somewhere in the next stretch of the sync: the kill moment is what is tested.
+            let target = min(UInt64(count - 1), startHeight + UInt64.random(in: 50...600, using: &rng))
+            try await Poll.until("the sync to pass \(target)", timeout: 120) {
+                (NodeHarness.committedHeights(node.process.output).last ?? 0) >= target
+            }
+            node.process.send(SIGKILL)
+            _ = await node.process.waitForExit(timeout: 10)
+            _ = await Poll.holds(within: 5) { node.process.outputClosed }
+            committed = max(committed, NodeHarness.committedHeights(node.process.output).max() ?? 0)
+            let verify = try await Poll.run(NodeHarness.cli, ["chain", "verify", "--data-dir", dir.path, "--full"], timeout: 120)
+            #expect(verify.status == 0, "cycle \(cycle): \(verify.output)")
+            let height = UInt64(try await NodeHarness.info(dir.path)["height"] as? Int ?? -1)
+            #expect(height >= committed, "cycle \(cycle): height \(height) fell below committed \(committed)")
+        }
+        let last = try await NodeProcess.Builder(directory: dir.path).with(["--connect", source.p2pAddress, "--max-tip-age", "100000000"]).start()
+        try await Poll.until("the resumed sync to reach \(count) (at \(last.height ?? 0))", timeout: 120) { last.height == UInt64(count) }
+        await last.stop()
+        let mine = try await NodeHarness.info(dir.path)
+        await source.stop()
+        let theirs = try await NodeHarness.info(sourceDir.path)
+        #expect(mine["tip"] as? String == theirs["tip"] as? String)
+        #expect(mine["utxo_hash"] as? String == theirs["utxo_hash"] as? String)
     }
 
     static func client(_ directory: String, _ node: ChildProcess) async throws -> NodeClient {

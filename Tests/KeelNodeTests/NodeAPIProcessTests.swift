@@ -14,6 +14,11 @@ struct NodeAPIProcessTests {
         // One warm-up cycle so lazily created threads (dispatch, event loops) exist in the baseline.
         _ = try client.startMining(threads: 1)
         _ = try client.stopMining()
+        // The kernel drops a joined thread's /proc entry a moment after the join: awaited, or a
+        // loaded machine shows the warm-up's miner beside the first cycle's.
+        try await Poll.until("the warm-up miner thread to be gone", timeout: 10) {
+            !Procs.threadNames(node.pid).contains { $0.hasPrefix("keel-miner") }
+        }
         let baseline = Procs.threadCount(node.pid)
         #expect(baseline > 0)
         // The miner's own threads are named, so "stopped" is checked exactly: none may remain.

@@ -37,7 +37,7 @@ struct ChainStoreTests {
         let dir = TemporaryDirectory("net")
         try ChainStore(directory: dir.path, network: .dev).close()
         let error = #expect(throws: StorageError.self) { try ChainStore(directory: dir.path, network: .main) }
-        #expect(error?.message.contains("dev network") == true)
+        #expect(error?.message.contains("dev network") == true, "\(String(describing: error))")
     }
 
     @Test("a flipped byte or a truncated value fails its checksum with a message naming where")

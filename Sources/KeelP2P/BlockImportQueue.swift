@@ -1,0 +1,86 @@
+import KeelChain
+import KeelCore
+
+/// Blocks received from peers whose parent is in the chain or ahead of them here, waiting for
+/// the importer: the buffer between the network and validation, so neither waits on the other.
+///
+/// Peers' sessions only decode a block and add it here; one importer takes everything queued
+/// at once and submits it as one group (`ChainState.submit(_:origin:rules:)`), so the blocks
+/// that arrived while the last group was validated are written together. Bounded in blocks and
+/// bytes: when it is full, blocks are not asked for (the download waits), and a block that
+/// still arrives is set aside to be asked for again.
+struct BlockImportQueue: Sendable {
+    /// A block to import, with who sent it and under which work rule.
+    struct Entry: Sendable {
+        var block: Block
+        var hash: Hash256
+        var item: BlockDownloader.Item?
+        var peer: UInt64
+        var size: Int
+
+        var rule: ChainState.WorkRule { item.map { .requested(claimedWork: $0.claimedWork) } ?? .unrequested }
+    }
+
+    /// The bounds.
+    struct Limits: Sendable {
+        /// Blocks queued (four download windows of four peers over).
+        var blocks = 1_024
+        /// Bytes of blocks queued (32 of the largest blocks).
+        var bytes = 64 << 20
+        /// Blocks the importer takes at once.
+        var batch = 256
+    }
+
+    let limits: Limits
+    private(set) var queued: [Entry] = []
+    private var head = 0
+    /// Queued blocks and those the importer has taken and not finished.
+    private var hashes: Set<Hash256> = []
+    private var taken: [Hash256] = []
+    private(set) var bytes = 0
+    /// The height of the highest block queued or being imported (0: none).
+    private(set) var highestHeight: UInt64 = 0
+
+    init(limits: Limits = Limits()) { self.limits = limits }
+
+    /// Blocks waiting (not counting those being imported).
+    var count: Int { queued.count - head }
+
+    /// Whether no more may be added.
+    var isFull: Bool { count >= limits.blocks || bytes >= limits.bytes }
+
+    /// Whether `hash` is queued or being imported: a block building on it is not an orphan.
+    func contains(_ hash: Hash256) -> Bool { hashes.contains(hash) }
+
+    /// Adds `entry` unless the queue is full or holds it already; returns whether it was added.
+    mutating func add(_ entry: Entry) -> Bool {
+        guard !isFull, !hashes.contains(entry.hash) else { return false }
+        queued.append(entry)
+        hashes.insert(entry.hash)
+        bytes += entry.size
+        highestHeight = max(highestHeight, entry.block.header.height)
+        return true
+    }
+
+    /// Takes up to a batch of blocks in arrival order (parents before children). They count as
+    /// queued for `contains` until `finish()`.
+    mutating func take() -> [Entry] {
+        let end = min(queued.count, head + limits.batch)
+        let batch = Array(queued[head..<end])
+        head = end
+        if head == queued.count {
+            queued.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        for entry in batch { bytes -= entry.size }
+        taken = batch.map(\.hash)
+        return batch
+    }
+
+    /// The taken batch is in the chain (or refused by it).
+    mutating func finish() {
+        for hash in taken { hashes.remove(hash) }
+        taken = []
+        if hashes.isEmpty { highestHeight = 0 }
+    }
+}

@@ -1,0 +1,105 @@
+import KeelChain
+import KeelCore
+
+extension P2PNetwork {
+    /// What became of one imported block, in a form that crosses threads.
+    enum ImportOutcome: Sendable, Equatable {
+        /// Connected, stored on a side branch, or known already.
+        case stored
+        /// Its timestamp is ahead of our clock: maybe our clock's fault, so nobody is blamed.
+        case fromTheFuture
+        /// It broke a rule, or is known to be invalid (a child of a known-invalid block too).
+        case invalid(String)
+        /// Its branch has too little work to be stored.
+        case lowWork
+        /// The store failed (logged; the storage watch decides what the node does).
+        case failed(String)
+
+        init(_ result: Result<ChainState.SubmitResult, any Error>) {
+            switch result {
+            case .success:
+                self = .stored
+            case .failure(let error as ConsensusError) where error.code == .timestampTooNew:
+                self = .fromTheFuture
+            case .failure(let error as ConsensusError):
+                self = .invalid("\(error.code): \(error.message)")
+            case .failure(let error as ChainError) where error.code == .knownInvalid:
+                self = .invalid(error.message)
+            case .failure(let error as ChainError) where error.code == .lowWork:
+                self = .lowWork
+            case .failure(let error):
+                self = .failed("\(error)")
+            }
+        }
+    }
+
+    /// Queues blocks whose parent is in the chain or queued, with the children the orphan pool
+    /// held for them, and wakes the importer. What the full queue refuses is set aside to be
+    /// asked for again.
+    func enqueue(_ entries: [BlockImportQueue.Entry]) {
+        var all = entries
+        var next = 0
+        while next < all.count {
+            let children = orphans.withLock { $0.takeChildren(of: all[next].hash) }
+            all += children.map { BlockImportQueue.Entry(block: $0.block, hash: $0.block.hash, item: $0.item, peer: $0.peer, size: $0.size) }
+            next += 1
+        }
+        let refused = imports.withLock { queue in all.filter { !queue.add($0) } }
+        if !refused.isEmpty {
+            metrics.refusedDownload("import_queue_full", count: refused.count)
+            downloader.withLock { $0.park(refused.compactMap(\.item)) }
+        }
+        importSink.yield()
+        updateDownloadGauges()
+    }
+
+    /// Imports what is queued, a batch at a time, until shutdown. A batch runs on the P2P
+    /// workers (validation blocks on RocksDB and the signature checks), and what arrives
+    /// meanwhile waits to be the next batch.
+    func importLoop() async {
+        for await _ in importSignals {
+            while true {
+                let batch = imports.withLock { $0.take() }
+                guard !batch.isEmpty else { break }
+                let chain = self.chain
+                let blocks = batch.map(\.block), rules = batch.map(\.rule)
+                let outcomes: [ImportOutcome]
+                do {
+                    outcomes = try await workers.runIfActive { chain.submit(blocks, origin: .peer, rules: rules).map(ImportOutcome.init) }
+                } catch {
+                    // The pool is shutting down: so is the node.
+                    imports.withLock { $0.finish() }
+                    return
+                }
+                imports.withLock { $0.finish() }
+                settle(batch, outcomes)
+            }
+        }
+    }
+
+    /// Charges each sender for what its blocks turned out to be, and moves the download on.
+    func settle(_ batch: [BlockImportQueue.Entry], _ outcomes: [ImportOutcome]) {
+        let now = P2PNetwork.monotonicMilliseconds()
+        for (entry, outcome) in zip(batch, outcomes) {
+            let sender = state.withLock { $0.peers[entry.peer] }
+            switch outcome {
+            case .stored:
+                sender?.state.withLock { $0.lastBlockAt = now }
+            case .fromTheFuture:
+                logger.notice("block from the future", metadata: ["hash": "\(entry.hash)"])
+            case .invalid(let reason):
+                if let sender { offend(sender, .invalidBlock, reason) }
+            case .lowWork:
+                metrics.ignore("block", "low_work")
+                logger.debug("block with too little work not stored", metadata: ["hash": "\(entry.hash)"])
+            case .failed(let error):
+                logger.error("could not store a block from a peer", metadata: ["hash": "\(entry.hash)", "error": "\(error)"])
+            }
+        }
+        tipMoved(except: nil)
+        // Room in the queue again: every peer may be asked for blocks or its next headers (a
+        // peer turned away while the queue was full may have nothing queued to be woken by).
+        for peer in establishedPeers() { requestBlocks(from: peer) }
+        updateDownloadGauges()
+    }
+}
