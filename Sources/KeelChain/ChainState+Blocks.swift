@@ -164,15 +164,8 @@ extension ChainState {
             for entry in path.reversed() {
                 let checked = submitted[entry.hash]
                 do {
-                    do {
-                        try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, into: &group, s)
-                        if group.isFull { try commit(&group, &s, finishing: false) }
-                    } catch let error where !(error is ConsensusError) {
-                        // A store that failed: the write in flight is waited for and reported
-                        // (it may have succeeded), so the tip in memory is the store's.
-                        do { try settle(&group, &s) } catch { logger.error("a group's write failed", metadata: ["error": "\(error)"]) }
-                        throw error
-                    }
+                    try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, into: &group, s)
+                    if group.isFull { try commit(&group, &s, finishing: false) }
                 } catch let failure as ConsensusError {
                     // The blocks before it are valid: they are written before it is marked.
                     try commit(&group, &s, finishing: true)
@@ -182,6 +175,11 @@ extension ChainState {
                     try store.write(batch, sync: false)
                     if checked != nil { failures[entry.hash] = failure }
                     break
+                } catch {
+                    // A store that failed: the write in flight is waited for and reported (it
+                    // may have succeeded), so the tip in memory is the store's.
+                    do { try settle(&group, &s) } catch { logger.error("a group's write failed", metadata: ["error": "\(error)"]) }
+                    throw error
                 }
             }
             try commit(&group, &s, finishing: true)

@@ -19,6 +19,15 @@ struct BlockImportQueue: Sendable {
         var size: Int
 
         var rule: ChainState.WorkRule { item.map { .requested(claimedWork: $0.claimedWork) } ?? .unrequested }
+
+        init(block: Block, hash: Hash256, item: BlockDownloader.Item?, peer: UInt64, size: Int) {
+            (self.block, self.hash, self.item, self.peer, self.size) = (block, hash, item, peer, size)
+        }
+
+        /// A block the orphan pool held until its parent came, now free to import.
+        init(_ held: OrphanPool.Entry) {
+            self.init(block: held.block, hash: held.block.hash, item: held.item, peer: held.peer, size: held.size)
+        }
     }
 
     /// The bounds.

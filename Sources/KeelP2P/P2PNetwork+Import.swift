@@ -41,7 +41,7 @@ extension P2PNetwork {
         var next = 0
         while next < all.count {
             let children = orphans.withLock { $0.takeChildren(of: all[next].hash) }
-            all += children.map { BlockImportQueue.Entry(block: $0.block, hash: $0.block.hash, item: $0.item, peer: $0.peer, size: $0.size) }
+            all += children.map(BlockImportQueue.Entry.init)
             next += 1
         }
         let refused = imports.withLock { queue in all.filter { !queue.add($0) } }
@@ -96,10 +96,7 @@ extension P2PNetwork {
                 logger.error("could not store a block from a peer", metadata: ["hash": "\(entry.hash)", "error": "\(error)"])
             }
         }
-        tipMoved(except: nil)
-        // Room in the queue again: every peer may be asked for blocks or its next headers (a
-        // peer turned away while the queue was full may have nothing queued to be woken by).
-        for peer in establishedPeers() { requestBlocks(from: peer) }
+        tipMoved(except: nil, everyone: true)
         updateDownloadGauges()
     }
 }

@@ -107,12 +107,15 @@ extension P2PNetwork {
     }
 
     /// The download ceiling rose: parked blocks are queued again, and peers waiting under the
-    /// ceiling are asked for more.
-    func tipMoved(except peer: Peer?) {
+    /// ceiling are asked for more (with `everyone`, every peer: room in the import queue again
+    /// means a peer turned away meanwhile may have nothing queued to be woken by).
+    func tipMoved(except peer: Peer?, everyone: Bool = false) {
         let (parked, hungry) = downloader.withLock { d in (d.unpark(), d.hungryPeers()) }
         if !parked.isEmpty { _ = downloader.withLock { $0.reassign(parked) } }
-        guard !hungry.isEmpty || !parked.isEmpty else { return }
-        let peers = state.withLock { s in s.peers.values.filter { $0.id != peer?.id && (!parked.isEmpty || hungry.contains($0.id)) } }
+        guard everyone || !hungry.isEmpty || !parked.isEmpty else { return }
+        let peers = state.withLock { s in
+            s.peers.values.filter { $0.id != peer?.id && (everyone || !parked.isEmpty || hungry.contains($0.id)) }
+        }
         for other in peers where other.isEstablished { requestBlocks(from: other) }
     }
 
@@ -224,15 +227,13 @@ extension P2PNetwork {
             // take it out of the pool again.
             if refusal == nil, imports.withLock({ $0.contains(parent) }) || chain.knowsBlock(parent) {
                 let held = orphans.withLock { $0.takeChildren(of: parent) }
-                enqueue(held.map { BlockImportQueue.Entry(block: $0.block, hash: $0.block.hash, item: $0.item, peer: $0.peer, size: $0.size) })
+                enqueue(held.map(BlockImportQueue.Entry.init))
             }
             updateDownloadGauges()
             return
         }
         if let requested { notePeerHeight(requested.height, of: peer) }
         enqueue([BlockImportQueue.Entry(block: block, hash: hash, item: requested, peer: peer.id, size: size)])
-        // What is queued counts toward the download ceiling: other peers may fetch further.
-        tipMoved(except: peer)
     }
 
     /// Admits a relayed transaction. Only rule violations cost the sender: a missing input may

@@ -144,7 +144,12 @@ public final class ChainStore: Sendable {
     }
 
     static func read(_ database: RocksDatabase, _ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
-        guard let raw = try database.get(family, key) else { return nil }
+        try open(family, key, database.get(family, key))
+    }
+
+    /// The payload of a stored value, its checksum verified (nil for no value).
+    static func open(_ family: ColumnFamily, _ key: [UInt8], _ raw: [UInt8]?) throws -> [UInt8]? {
+        guard let raw else { return nil }
         guard let payload = Checksum.open(key: key, value: raw) else {
             throw StorageError(.corruption, "checksum mismatch in \(family.rawValue) at key \(Hex.encode(key))")
         }
@@ -154,7 +159,12 @@ public final class ChainStore: Sendable {
     /// The decoded value at `key`; a value that fails its checksum or does not decode is a
     /// `corruption` error naming the column family and key.
     public func read<T: CanonicalCodable>(_ family: ColumnFamily, _ key: [UInt8], as type: T.Type) throws -> T? {
-        guard let payload = try read(family, key) else { return nil }
+        try ChainStore.decode(family, key, try read(family, key), as: type)
+    }
+
+    /// `payload` decoded as `T`; one that does not decode is a `corruption` error naming where.
+    static func decode<T: CanonicalCodable>(_ family: ColumnFamily, _ key: [UInt8], _ payload: [UInt8]?, as type: T.Type) throws -> T? {
+        guard let payload else { return nil }
         do { return try T(decoding: payload) } catch {
             throw StorageError(.corruption, "undecodable value in \(family.rawValue) at key \(Hex.encode(key))", cause: error as? DecodingError)
         }
@@ -208,13 +218,7 @@ public final class ChainStore: Sendable {
     public func utxos(_ outpoints: [OutPoint]) throws -> [UTXOEntry?] {
         let keys = outpoints.map(\.encoded)
         return try zip(keys, database.multiGet(.utxo, keys)).map { key, raw in
-            guard let raw else { return nil }
-            guard let payload = Checksum.open(key: key, value: raw) else {
-                throw StorageError(.corruption, "checksum mismatch in utxo at key \(Hex.encode(key))")
-            }
-            do { return try UTXOEntry(decoding: payload) } catch {
-                throw StorageError(.corruption, "undecodable value in utxo at key \(Hex.encode(key))", cause: error as? DecodingError)
-            }
+            try ChainStore.decode(.utxo, key, ChainStore.open(.utxo, key, raw), as: UTXOEntry.self)
         }
     }
     /// Where `txid` is confirmed.

@@ -144,8 +144,7 @@ public final class RocksDatabase: @unchecked Sendable {
                 for error in errors { rocksdb_free(error) }
             }
             if let error = errors.first(where: { $0 != nil }) ?? nil {
-                let status = RocksDBStatus(text: String(cString: error))
-                throw StorageError(status.code.hasPrefix("Corruption") ? .corruption : .io, "could not read from \(family.rawValue)", cause: status)
+                throw Self.failure(RocksDBStatus(text: String(cString: error)), "read from \(family.rawValue)")
             }
             return (0..<count).map { i in values[i].map { Array(UnsafeRawBufferPointer(start: $0, count: valueSizes[i])) } }
         }
@@ -248,6 +247,11 @@ public final class RocksDatabase: @unchecked Sendable {
     static func failure(_ error: UnsafeMutablePointer<CChar>, _ what: String) -> StorageError {
         let status = RocksDBStatus(text: String(cString: error))
         rocksdb_free(error)
+        return failure(status, what)
+    }
+
+    /// The error for a RocksDB status: corruption, a full disk, or I/O.
+    static func failure(_ status: RocksDBStatus, _ what: String) -> StorageError {
         let code: StorageError.Code =
             status.code.hasPrefix("Corruption")
             ? .corruption
