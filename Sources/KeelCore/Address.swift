@@ -80,28 +80,29 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Why an address string was refused.
-public struct AddressError: Error, Sendable, CustomStringConvertible {
+public struct AddressError: KeelError {
     /// The kind of failure.
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        /// The stable code string.
-        public let rawValue: String
-        /// Wraps a code's text (for `RawRepresentable`; the codes are the constants below).
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// Not bech32m.
-        public static let encoding = Code(rawValue: "address_encoding")
-        /// Another network's prefix.
-        public static let wrongNetwork = Code(rawValue: "address_wrong_network")
-        /// Payload of the wrong size.
-        public static let length = Code(rawValue: "address_length")
-        /// Unknown version byte.
-        public static let version = Code(rawValue: "address_version")
-    }
+    public typealias Code = ErrorCode<AddressError>
     /// The kind of failure.
     public let code: Code
     /// What was wrong, for people.
     public let message: String
+    /// A typed address is the user's own input; there is no cause below it.
+    public var cause: (any Error & Sendable)? { nil }
     /// The message.
     public var description: String { message }
+}
+
+/// The codes of `AddressError`.
+extension ErrorCode where Domain == AddressError {
+    /// Not bech32m.
+    public static let encoding = Self(rawValue: "address_encoding")
+    /// Another network's prefix.
+    public static let wrongNetwork = Self(rawValue: "address_wrong_network")
+    /// Payload of the wrong size.
+    public static let length = Self(rawValue: "address_length")
+    /// Unknown version byte.
+    public static let version = Self(rawValue: "address_version")
 }
 
 extension String {

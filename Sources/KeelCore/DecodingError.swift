@@ -1,33 +1,14 @@
 /// A failure to decode canonical bytes. Decoding never traps: every malformed input ends here.
-public struct DecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DecodingError: KeelError, Equatable {
     /// What kind of malformation was found. New codes may be added without breaking callers.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        /// The stable code string.
-        public let rawValue: String
-        /// Creates a code from its string.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// Input ended before a field was complete.
-        public static let truncated = Code(rawValue: "truncated")
-        /// A length or count was above its bound.
-        public static let tooLong = Code(rawValue: "too_long")
-        /// A number did not fit its type.
-        public static let overflow = Code(rawValue: "overflow")
-        /// A valid value with a non-canonical encoding.
-        public static let nonCanonical = Code(rawValue: "non_canonical")
-        /// Bytes were left after the value.
-        public static let trailingBytes = Code(rawValue: "trailing_bytes")
-        /// A field held a value outside its domain.
-        public static let invalidValue = Code(rawValue: "invalid_value")
-        /// The description is the raw code.
-        public var description: String { rawValue }
-    }
+    public typealias Code = ErrorCode<DecodingError>
 
     /// The kind of failure.
     public let code: Code
-    /// A human-readable explanation.
+    /// Which field and by how much, for people.
     public let message: String
 
-    /// Creates a decoding error.
+    /// A malformation (`code`) and where it was found (`message`).
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
@@ -37,6 +18,28 @@ public struct DecodingError: Error, Sendable, Equatable, CustomStringConvertible
         DecodingError(code: .truncated, message: "needed \(needed) bytes but only \(remaining) remain")
     }
 
+    /// Malformed bytes come from outside; there is no cause below them.
+    public var cause: (any Error & Sendable)? { nil }
+
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// The description already starts with the code.
+    public var rendered: String { description }
+}
+
+/// The codes of `DecodingError`.
+extension ErrorCode where Domain == DecodingError {
+    /// Input ended before a field was complete.
+    public static let truncated = Self(rawValue: "truncated")
+    /// A length or count was above its bound.
+    public static let tooLong = Self(rawValue: "too_long")
+    /// A number did not fit its type.
+    public static let overflow = Self(rawValue: "overflow")
+    /// A valid value with a non-canonical encoding.
+    public static let nonCanonical = Self(rawValue: "non_canonical")
+    /// Bytes were left after the value.
+    public static let trailingBytes = Self(rawValue: "trailing_bytes")
+    /// A field held a value outside its domain.
+    public static let invalidValue = Self(rawValue: "invalid_value")
 }

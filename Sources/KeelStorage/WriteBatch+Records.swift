@@ -70,7 +70,7 @@ extension WriteBatch {
         put(.utxo, outpoint.encoded, record: entry)
         put(
             .addressIndex, Keys.address(entry.output.addressHash, outpoint),
-            record: AddressIndexValue(amount: entry.output.amount, height: entry.height, isCoinbase: entry.isCoinbase))
+            record: AddressIndexValue(entry))
     }
 
     /// Removes an output from the UTXO set and its owner's address index together.
@@ -97,12 +97,14 @@ public struct AddressIndexValue: Sendable, Hashable, CanonicalCodable {
     public let height: UInt64
     /// Coinbase flag.
     public let isCoinbase: Bool
-    /// Memberwise; the height is the creating block's.
-    public init(amount: Amount, height: UInt64, isCoinbase: Bool) {
-        self.amount = amount
-        self.height = height
-        self.isCoinbase = isCoinbase
+
+    /// What the index keeps of an unspent output.
+    init(_ entry: UTXOEntry) {
+        amount = entry.output.amount
+        height = entry.height
+        isCoinbase = entry.isCoinbase
     }
+
     /// Encodes the value.
     public func encode(to writer: inout ByteWriter) {
         writer.writeLE(amount.units)

@@ -22,11 +22,7 @@ struct PeersListCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let client = try node.client()
-            if node.json {
-                print(try client.raw("/v1/peers").text)
-                return
-            }
+            guard let client = try node.clientForText(orPrintJSONAt: "/v1/peers") else { return }
             let peers = try client.peers()
             if peers.isEmpty { print("no peers") }
             for p in peers {

@@ -12,11 +12,7 @@ struct NodeStatusCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let client = try node.client()
-            if node.json {
-                print(try client.raw("/v1/status").text)
-                return
-            }
+            guard let client = try node.clientForText(orPrintJSONAt: "/v1/status") else { return }
             let s = try client.status()
             print("network   \(s.network) (keel-node \(s.version), \(s.phase))")
             print("height    \(s.height)")

@@ -24,6 +24,16 @@ struct NodeOptions: ParsableArguments {
             throw CLIFailure(error)
         }
     }
+
+    /// With `--json`, prints the node's own answer at `path` (so scripts see every field the
+    /// API has, not the CLI's selection) and returns nil; otherwise the client for the caller's
+    /// text output.
+    func clientForText(orPrintJSONAt path: String) throws -> NodeClient? {
+        let client = try client()
+        guard json else { return client }
+        print(try client.raw(path).text)
+        return nil
+    }
 }
 
 /// Exit codes scripts can rely on: 0 success, 1 the node refused the request (its error code is

@@ -25,33 +25,32 @@ struct SidecarTimingTests {
 
     @Test("SIGKILL the supervised node: it is restarted within 2 s and the receiver gets the alert; SIGTERM to the sidecar stops it and exits 0")
     func restartsAKilledNode() async throws {
-        let receiver = TestReceiver()
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        let dir = TemporaryDirectory("sidecar-node")
-        let sidecar = try await SidecarProcess.start(
-            """
-            \(SidecarProcess.devNode(in: dir))
-            health: {interval: 200ms, grace: 30s}
-            alerts: {rules: {NodeRestarted: {for: 500ms}}}
-            \(WebhookProcessTests.receivers(receiver))
-            """, directory: dir)
-        let healthy = await Poll.holds(within: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
-        #expect(healthy)
-        let first = try #require(sidecar.nodePid())
-        kill(first, SIGKILL)
-        let killedAt = Date()
-        let restarted = await Poll.holds(within: 10) { sidecar.nodePid().map { $0 != first } ?? false }
-        #expect(restarted)
-        #expect(Date().timeIntervalSince(killedAt) < 2, "restart took \(Date().timeIntervalSince(killedAt)) s")
-        try await Poll.until("receiver.accepted.contains { $0.alertname == \"NodeRestarted\" && $0.status == \"firing\" }", timeout: 10) {
-            receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" }
+        try await TestReceiver.running { receiver in
+            let dir = TemporaryDirectory("sidecar-node")
+            let sidecar = try await SidecarProcess.start(
+                """
+                \(SidecarProcess.devNode(in: dir))
+                health: {interval: 200ms, grace: 30s}
+                alerts: {rules: {NodeRestarted: {for: 500ms}}}
+                \(WebhookProcessTests.receivers(receiver))
+                """, directory: dir)
+            let healthy = await Poll.holds(within: 30) { sidecar.health()?["node_healthy"] as? Bool == true }
+            #expect(healthy)
+            let first = try #require(sidecar.nodePid())
+            kill(first, SIGKILL)
+            let killedAt = Date()
+            let restarted = await Poll.holds(within: 10) { sidecar.nodePid().map { $0 != first } ?? false }
+            #expect(restarted)
+            #expect(Date().timeIntervalSince(killedAt) < 2, "restart took \(Date().timeIntervalSince(killedAt)) s")
+            try await Poll.until("receiver.accepted.contains { $0.alertname == \"NodeRestarted\" && $0.status == \"firing\" }", timeout: 10) {
+                receiver.accepted.contains { $0.alertname == "NodeRestarted" && $0.status == "firing" }
+            }
+            #expect(sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}") == 1)
+            #expect(Procs.zombies(of: sidecar.process.pid).isEmpty)
+            let second = try #require(sidecar.nodePid())
+            sidecar.process.send(SIGTERM)
+            #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
+            try await Poll.until("the node to die with the sidecar", timeout: 5) { !Procs.exists(second) }
         }
-        #expect(sidecar.metric("keel_sidecar_node_restarts_total{reason=\"crash\"}") == 1)
-        #expect(Procs.zombies(of: sidecar.process.pid).isEmpty)
-        let second = try #require(sidecar.nodePid())
-        sidecar.process.send(SIGTERM)
-        #expect(await sidecar.process.waitForExit(timeout: 20) == 0)
-        try await Poll.until("the node to die with the sidecar", timeout: 5) { !Procs.exists(second) }
     }
 }

@@ -44,52 +44,51 @@ struct SoakProcessTests {
 
     @Test("the compressed memory soak passes on a healthy node and fails, with an alert, on a node built to leak")
     func memorySoaks() async throws {
-        let receiver = TestReceiver()
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        let leakyDir = TemporaryDirectory("soak-leaky"), healthyDir = TemporaryDirectory("soak-healthy")
-        let config = leakyDir.path + "/sidecar.yaml"
-        try """
-        receivers:
-          - name: ops
-            url: \(receiver.url)
-            secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-        state_dir: \(leakyDir.path)/state
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        // The compressed run, judged at 5% on unaccounted RSS like the 7-day one: long enough for
-        // a dev node to store thousands of blocks, so growth per block (a header index loaded whole
-        // grew about 550 bytes a block) would show. The leaky node adds 1 MiB a second.
-        let healthyArgs = ["--duration", "5m", "--warmup", "1m", "--max-growth", "5%"]
-        let leakyArgs = ["--duration", "2m", "--warmup", "40s", "--max-growth", "5%"]
-        async let healthy = SoakProcessTests.soak(["memory"] + healthyArgs, directory: healthyDir)
-        async let leaky = SoakProcessTests.soak(
-            ["memory"] + leakyArgs + ["--config", config, "--node-arg=--test-leak-kib-per-second", "--node-arg=1024"],
-            directory: leakyDir)
-        let (good, bad) = try await (healthy, leaky)
+        try await TestReceiver.running { receiver in
+            let leakyDir = TemporaryDirectory("soak-leaky"), healthyDir = TemporaryDirectory("soak-healthy")
+            let config = leakyDir.path + "/sidecar.yaml"
+            try """
+            receivers:
+              - name: ops
+                url: \(receiver.url)
+                secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+            state_dir: \(leakyDir.path)/state
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            // The compressed run, judged at 5% on unaccounted RSS like the 7-day one: long enough for
+            // a dev node to store thousands of blocks, so growth per block (a header index loaded whole
+            // grew about 550 bytes a block) would show. The leaky node adds 1 MiB a second.
+            let healthyArgs = ["--duration", "5m", "--warmup", "1m", "--max-growth", "5%"]
+            let leakyArgs = ["--duration", "2m", "--warmup", "40s", "--max-growth", "5%"]
+            async let healthy = SoakProcessTests.soak(["memory"] + healthyArgs, directory: healthyDir)
+            async let leaky = SoakProcessTests.soak(
+                ["memory"] + leakyArgs + ["--config", config, "--node-arg=--test-leak-kib-per-second", "--node-arg=1024"],
+                directory: leakyDir)
+            let (good, bad) = try await (healthy, leaky)
 
-        #expect(good.status == 0, "\(good.output.suffix(1_500))")
-        #expect(good.report["passed"] as? Bool == true)
-        let goodJudgement = try #require(good.report["judgement"] as? [String: Any])
-        #expect((goodJudgement["measuredSamples"] as? Int ?? 0) >= 100)
-        #expect(good.report["rawJudgement"] is [String: Any], "raw RSS is judged beside it, for comparison")
-        #expect(good.output.contains("soak memory:"), "progress is shown while it runs")
-        #expect((good.report["paymentsSubmitted"] as? Int ?? 0) > 100, "the workload submitted payments")
-        let blocks = good.report["blocks"] as? Double ?? 0
-        #expect(blocks >= 1_500, "the run covered \(blocks) blocks")
-        #expect(abs((good.report["mainNetDays"] as? Double ?? 0) - blocks * 60 / 86_400) < 1e-6)
-        let samples = try #require(good.report["samples"] as? [[String: Any]])
-        // The window fills in the first 256 heights (about 26 s on dev), then stays as the chain grows.
-        let windows = Set(samples.filter { ($0["t"] as? Double ?? 0) >= 60 }.compactMap { $0["headerWindow"] as? Double })
-        #expect(windows.count == 1 && (windows.first ?? 0) > 0, "the header window is fixed after warm-up while the chain grows: \(windows.sorted())")
-        #expect(samples.allSatisfy { $0["unaccounted"] is Double }, "the node reports its unaccounted RSS")
+            #expect(good.status == 0, "\(good.output.suffix(1_500))")
+            #expect(good.report["passed"] as? Bool == true)
+            let goodJudgement = try #require(good.report["judgement"] as? [String: Any])
+            #expect((goodJudgement["measuredSamples"] as? Int ?? 0) >= 100)
+            #expect(good.report["rawJudgement"] is [String: Any], "raw RSS is judged beside it, for comparison")
+            #expect(good.output.contains("soak memory:"), "progress is shown while it runs")
+            #expect((good.report["paymentsSubmitted"] as? Int ?? 0) > 100, "the workload submitted payments")
+            let blocks = good.report["blocks"] as? Double ?? 0
+            #expect(blocks >= 1_500, "the run covered \(blocks) blocks")
+            #expect(abs((good.report["mainNetDays"] as? Double ?? 0) - blocks * 60 / 86_400) < 1e-6)
+            let samples = try #require(good.report["samples"] as? [[String: Any]])
+            // The window fills in the first 256 heights (about 26 s on dev), then stays as the chain grows.
+            let windows = Set(samples.filter { ($0["t"] as? Double ?? 0) >= 60 }.compactMap { $0["headerWindow"] as? Double })
+            #expect(windows.count == 1 && (windows.first ?? 0) > 0, "the header window is fixed after warm-up while the chain grows: \(windows.sorted())")
+            #expect(samples.allSatisfy { $0["unaccounted"] is Double }, "the node reports its unaccounted RSS")
 
-        #expect(bad.status == 1, "\(bad.output.suffix(1_500))")
-        #expect(bad.report["passed"] as? Bool == false)
-        #expect(bad.output.contains("soak memory FAILED"))
-        #expect(bad.output.contains("SoakFailed alert delivered"))
-        let alert = try #require(receiver.accepted.first { $0.alertname == "SoakFailed" })
-        #expect(WebhookProcessTests.verifies(alert))
-        #expect(String(decoding: alert.body, as: UTF8.self).contains("memory soak failed"))
+            #expect(bad.status == 1, "\(bad.output.suffix(1_500))")
+            #expect(bad.report["passed"] as? Bool == false)
+            #expect(bad.output.contains("soak memory FAILED"))
+            #expect(bad.output.contains("SoakFailed alert delivered"))
+            let alert = try #require(receiver.accepted.first { $0.alertname == "SoakFailed" })
+            #expect(WebhookProcessTests.verifies(alert))
+            #expect(String(decoding: alert.body, as: UTF8.self).contains("memory soak failed"))
+        }
     }
 
     @Test("a memory soak whose sidecar is SIGKILLed resumes from its samples when run again with the same --report-dir")

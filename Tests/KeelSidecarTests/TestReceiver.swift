@@ -86,6 +86,20 @@ final class TestReceiver: Sendable {
         await current.group.triggerGracefulShutdown()
         _ = try? await current.task.value
     }
+
+    /// A receiver listening for the length of `body`, stopped (and awaited) however it ends.
+    static func running<T>(_ body: (TestReceiver) async throws -> T) async throws -> T {
+        let receiver = TestReceiver()
+        try await receiver.start()
+        do {
+            let result = try await body(receiver)
+            await receiver.stop()
+            return result
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+    }
 }
 
 struct TestReceiverError: Error, CustomStringConvertible {
