@@ -19,4 +19,5 @@ if wanted("template") { try MiningBench.templateCache() }
 if wanted("metrics") { MiningBench.metricsRender() }
 if wanted("api") { try await APIBench.run() }
 if wanted("p2p") { try await P2PBench.run() }
+if chosen.contains("sync") { try await P2PBench.sync() }
 if wanted("memory") { try await MemoryBench.run() }

@@ -68,9 +68,7 @@ extension ChainState {
 
     /// The least cumulative work a branch must show before its headers are followed or its
     /// blocks stored: the tip's work less `workMarginBlocks` blocks at the tip's target.
-    public var antiDoSWorkThreshold: UInt256 {
-        state.withLock { s in ChainState.threshold(tip: s.tip) }
-    }
+    public var antiDoSWorkThreshold: UInt256 { ChainState.threshold(tip: published.entry) }
 
     static func threshold(tip: HeaderIndex.Entry) -> UInt256 {
         let (margin, overflow) = tip.header.target.work.multipliedReportingOverflow(by: workMarginBlocks)
@@ -113,7 +111,11 @@ extension ChainState {
     }
 
     /// Whether a block with this hash is stored (valid or not).
-    public func knowsBlock(_ hash: Hash256) -> Bool { state.withLock { s in readOrNil("header \(hash)") { try s.index.entry(hash) } != nil } }
+    ///
+    /// Reads the store, not the index under the chain's lock: the P2P layer asks this of every
+    /// block it receives and schedules, and must not wait while a batch validates. Every header
+    /// is stored before it is indexed, so the store knows at least what the index does.
+    public func knowsBlock(_ hash: Hash256) -> Bool { readOrNil("header \(hash)") { try store.header(hash) } != nil }
 
     /// A stored block by hash, on any branch.
     public func block(_ hash: Hash256) throws -> Block? { try store.block(hash) }

@@ -104,7 +104,9 @@ public final class ChainState: Sendable {
 
     struct State: Sendable {
         var index: HeaderIndex
-        var tip: HeaderIndex.Entry
+        /// Only ever the store's committed tip; each change is published for lock-free readers.
+        var tip: HeaderIndex.Entry { didSet { published.set(tip) } }
+        let published: PublishedTip
         var mempool: Mempool
         var generation: UInt64 = 0
         var template: (payTo: AddressHash, template: BlockTemplate)?
@@ -121,6 +123,9 @@ public final class ChainState: Sendable {
     let logger: Logger
     let observer: Observer
     let state: Mutex<State>
+    /// The tip, readable while a batch validates under `state`'s lock (the P2P layer reads it
+    /// for every block it receives, and must not wait on validation).
+    let published: PublishedTip
     let listeners = Mutex<[@Sendable (Change) -> Void]>([])
 
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
@@ -154,7 +159,9 @@ public final class ChainState: Sendable {
         guard try store.header(network.genesis.hash) != nil else {
             throw ChainError(.inconsistent, "the database's genesis block is not the \(network.name) network's genesis")
         }
-        state = Mutex(State(index: index, tip: tipEntry, mempool: Mempool(limits: mempoolLimits), prunedHeight: try store.prunedHeight()))
+        published = PublishedTip(tipEntry)
+        state = Mutex(
+            State(index: index, tip: tipEntry, published: published, mempool: Mempool(limits: mempoolLimits), prunedHeight: try store.prunedHeight()))
         try state.withLock { s in
             if s.index.entry(inMemory: tipEntry.hash) == nil { s.index.insert(tipEntry) }
             _ = try activateBestChain(&s, submitted: [:], origin: .reorg)
@@ -189,9 +196,10 @@ public final class ChainState: Sendable {
 
     // MARK: - Queries
 
-    /// The active tip.
+    /// The active tip, as last committed (it does not wait for a batch being validated).
     public var tip: Tip {
-        state.withLock { s in Tip(hash: s.tip.hash, height: s.tip.height, timestamp: s.tip.header.timestamp, work: s.tip.work) }
+        let entry = published.entry
+        return Tip(hash: entry.hash, height: entry.height, timestamp: entry.header.timestamp, work: entry.work)
     }
 
     /// Changes whenever the tip or the mempool does (miners poll it to spot stale templates).
@@ -224,4 +232,16 @@ public final class ChainState: Sendable {
 
     /// Headers held in memory (the window near the tips), and about how many bytes they take.
     public var headerWindow: (count: Int, bytes: Int) { state.withLock { ($0.index.count, $0.index.estimatedBytes) } }
+}
+
+/// The committed tip behind a lock of its own, held only to copy it.
+final class PublishedTip: Sendable {
+    private let current: Mutex<HeaderIndex.Entry>
+
+    init(_ entry: HeaderIndex.Entry) { current = Mutex(entry) }
+
+    /// The tip as last set.
+    var entry: HeaderIndex.Entry { current.withLock { $0 } }
+
+    func set(_ entry: HeaderIndex.Entry) { current.withLock { $0 = entry } }
 }

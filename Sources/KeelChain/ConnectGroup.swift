@@ -17,9 +17,13 @@ import Synchronization
 struct ConnectGroup {
     /// How many blocks, and how many transactions, one group may hold: bounds the batch in memory
     /// (about 300 bytes of batch per transaction) and what a crash may take back to re-validate.
+    /// Small blocks share one fsync 64 at a time; a block of 1,000 transactions or more is a
+    /// group of its own, so its write overlaps the next block's validation instead of waiting
+    /// for a dozen blocks and then overlapping nothing (measured: 86 ms a block with groups of
+    /// 20,000 transactions against 80 ms one at a time).
     struct Limits: Sendable {
         var blocks = 64
-        var transactions = 20_000
+        var transactions = 1_000
     }
 
     /// A block validated against the group's view, ready to be written.

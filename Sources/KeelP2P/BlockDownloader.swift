@@ -11,8 +11,14 @@ import KeelCore
 /// Where Keel differs from Bitcoin Core (`MAX_BLOCKS_IN_TRANSIT_PER_PEER` 16,
 /// `BLOCK_STALLING_TIMEOUT` 2 s doubling to 64 s, a 1,024-block window over one header tree):
 /// Keel has no header tree, so each peer has its own queue of the blocks its checked headers
-/// named; the window is 32 because loopback and LAN syncs are latency-bound, and the stall
-/// timeout starts at 5 s because shared two-core test machines pause for seconds.
+/// named. A peer's window is counted in bytes as well as blocks: as many requests as 16 MiB
+/// holds at the average size of the blocks delivered so far, from 8 to 32, so large blocks cost
+/// no more memory in flight than Core's 16. (A window of 256 small blocks made a sync from a
+/// far peer faster, but a serving node then spent seconds on one `getdata` and its pongs
+/// waited past the ping timeout under load: not until serving is chunked.) The ceiling is
+/// `aheadOfTip` above the last block handed to the importer, not above the tip, so the
+/// download runs on while a batch validates. The stall timeout starts at 5 s because shared
+/// two-core test machines pause for seconds.
 struct BlockDownloader: Sendable {
     /// A block to fetch: its hash, height, and the work its checked headers proved for a chain
     /// through it (the chain stores it only if that work is near the tip's).
@@ -24,12 +30,15 @@ struct BlockDownloader: Sendable {
 
     /// The bounds.
     struct Limits: Sendable {
-        /// Requests in flight to one peer.
-        var window = 32
-        /// Blocks more than this far above our tip are not asked for yet: what arrives ahead of
-        /// its parent waits in memory (`OrphanPool`), so this bounds it, and a peer holding the
-        /// next blocks back blocks everyone, which is how a staller is found (Bitcoin Core's
-        /// `BLOCK_DOWNLOAD_WINDOW` is 1,024 over a header tree on disk).
+        /// Bytes of blocks in flight to one peer (at the average size delivered so far).
+        var windowBytes = 16 << 20
+        /// Fewest and most requests in flight to one peer, whatever the blocks' size.
+        var windowMin = 8
+        var windowMax = 32
+        /// Blocks more than this far above the last block handed to the importer are not asked
+        /// for yet: what arrives ahead of its parent waits in memory (`OrphanPool`), so this
+        /// bounds it, and a peer holding the next blocks back blocks everyone, which is how a
+        /// staller is found (Bitcoin Core's `BLOCK_DOWNLOAD_WINDOW` is 1,024 over a header tree).
         var aheadOfTip: UInt64 = 256
         /// Blocks queued for one peer (two header batches).
         var queuePerPeer = 4_096
@@ -90,10 +99,13 @@ struct BlockDownloader: Sendable {
     /// Blocks that arrived ahead of their parent with no room to hold them: asked for again
     /// once the tip moves (at most `aheadOfTip` of them matter at a time).
     private(set) var parked: [Item] = []
+    /// Bytes, a moving average of the blocks delivered (see `window`).
+    private(set) var averageBlockSize: Int
 
     init(limits: Limits = Limits()) {
         self.limits = limits
         stallTimeout = limits.stallBase
+        averageBlockSize = limits.windowBytes / 32
     }
 
     /// Blocks queued for `peer`.
@@ -149,7 +161,9 @@ struct BlockDownloader: Sendable {
     /// The next blocks to ask `peer` for, marked in flight. Requests go out in batches of at
     /// least half a window (fewer getdata messages); a block in flight from another peer is
     /// skipped (it is reassigned if that peer fails), one `isStored` says we have is dropped.
-    mutating func nextRequests(for peer: UInt64, now: UInt64, tipHeight: UInt64, isStored: (Hash256) -> Bool) -> [Item] {
+    /// `most` bounds what this call adds to the requests in flight over all peers (the room
+    /// left where the blocks will land).
+    mutating func nextRequests(for peer: UInt64, now: UInt64, tipHeight: UInt64, most: Int = .max, isStored: (Hash256) -> Bool) -> [Item] {
         // Out of the dictionary while it changes, so its arrays are not copied.
         guard var queue = peers.removeValue(forKey: peer) else { return [] }
         defer { peers[peer] = queue }
@@ -157,16 +171,18 @@ struct BlockDownloader: Sendable {
         var claimed = [Item]()
         let ceiling = tipHeight + limits.aheadOfTip
         while queue.count > 0 {
-            let room = limits.window - queue.inFlight - claimed.count
+            let room = min(window - queue.inFlight, most) - claimed.count
             // Blocks in the queue rise in height: count those under the ceiling.
             var eligible = 0
             while eligible < room, eligible < queue.count, queue.items[queue.head + eligible].height <= ceiling { eligible += 1 }
-            guard eligible > 0, eligible >= min(limits.window / 2, queue.count) || !claimed.isEmpty || eligible < room else { break }
+            guard eligible > 0, eligible >= min(window / 2, queue.count) || !claimed.isEmpty || eligible < room else { break }
             let taken = queue.popFront(eligible)
             queuedTotal -= taken.count
             for item in taken where !isStored(item.hash) {
-                if let flight = inFlight[item.hash], flight.peer != peer {
-                    if now < flight.at + limits.requestTimeout { continue }
+                if let flight = inFlight[item.hash] {
+                    // Asked of this peer already (its headers named it twice), or of another
+                    // within the timeout: asking again would fetch it twice.
+                    if flight.peer == peer || now < flight.at + limits.requestTimeout { continue }
                     peers[flight.peer]?.inFlight -= 1
                 }
                 inFlight[item.hash] = Flight(peer: peer, at: now, item: item)
@@ -178,10 +194,17 @@ struct BlockDownloader: Sendable {
         return claimed
     }
 
-    /// A block arrived from `peer`: its request, if it was `peer`'s, is done. Returns the item
-    /// (nil for a block nobody asked `peer` for).
-    mutating func delivered(_ hash: Hash256, from peer: UInt64, now: UInt64) -> Item? {
+    /// Requests in flight to one peer: what `Limits.windowBytes` holds at the average size of
+    /// the blocks delivered so far (32 before any), within `windowMin...windowMax`.
+    var window: Int { min(limits.windowMax, max(limits.windowMin, limits.windowBytes / max(1, averageBlockSize))) }
+
+    /// A block of `size` bytes arrived from `peer`: its request, if it was `peer`'s, is done.
+    /// Returns the item (nil for a block nobody asked `peer` for, whose size does not count).
+    mutating func delivered(_ hash: Hash256, from peer: UInt64, now: UInt64, size: Int) -> Item? {
         guard let flight = inFlight[hash], flight.peer == peer else { return nil }
+        // A moving average over about the last eight blocks: the window follows a chain whose
+        // blocks grow, and one large block does not shrink it at once.
+        averageBlockSize = (averageBlockSize * 7 + min(size, limits.windowBytes)) / 8
         inFlight[hash] = nil
         peers[peer]?.inFlight -= 1
         peers[peer]?.lastProgress = now
@@ -226,7 +249,7 @@ struct BlockDownloader: Sendable {
     /// Peers with blocks queued and room for at least half a window: after the tip moves, the
     /// ceiling rises and they may be asked for more.
     func hungryPeers() -> [UInt64] {
-        peers.filter { $0.value.count > 0 && $0.value.inFlight <= limits.window / 2 }.map(\.key)
+        peers.filter { $0.value.count > 0 && $0.value.inFlight <= window / 2 }.map(\.key)
     }
 
     /// Puts `items` in the queues of peers other than `excluding` that announced a height

@@ -36,8 +36,9 @@ struct BlockImportQueue: Sendable {
         var blocks = 1_024
         /// Bytes of blocks queued (32 of the largest blocks).
         var bytes = 64 << 20
-        /// Blocks the importer takes at once.
-        var batch = 256
+        /// Blocks the importer takes at once: each batch holds the chain's lock from start to
+        /// end, and peers' messages that read the chain (headers, getheaders) wait for it.
+        var batch = 64
     }
 
     let limits: Limits
@@ -54,6 +55,9 @@ struct BlockImportQueue: Sendable {
 
     /// Blocks waiting (not counting those being imported).
     var count: Int { queued.count - head }
+
+    /// Blocks that may still be added (bytes permitting).
+    var room: Int { max(0, limits.blocks - count) }
 
     /// Whether no more may be added.
     var isFull: Bool { count >= limits.blocks || bytes >= limits.bytes }

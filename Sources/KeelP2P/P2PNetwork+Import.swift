@@ -53,9 +53,9 @@ extension P2PNetwork {
         updateDownloadGauges()
     }
 
-    /// Imports what is queued, a batch at a time, until shutdown. A batch runs on the P2P
-    /// workers (validation blocks on RocksDB and the signature checks), and what arrives
-    /// meanwhile waits to be the next batch.
+    /// Imports what is queued, a batch at a time, until shutdown. A batch runs on the
+    /// importer's own thread (validation blocks on RocksDB and the signature checks), and what
+    /// arrives meanwhile waits to be the next batch.
     func importLoop() async {
         for await _ in importSignals {
             while true {
@@ -65,7 +65,7 @@ extension P2PNetwork {
                 let blocks = batch.map(\.block), rules = batch.map(\.rule)
                 let outcomes: [ImportOutcome]
                 do {
-                    outcomes = try await workers.runIfActive { chain.submit(blocks, origin: .peer, rules: rules).map(ImportOutcome.init) }
+                    outcomes = try await importThread.runIfActive { chain.submit(blocks, origin: .peer, rules: rules).map(ImportOutcome.init) }
                 } catch {
                     // The pool is shutting down: so is the node.
                     imports.withLock { $0.finish() }

@@ -15,7 +15,7 @@ extension P2PNetwork {
             if i < 1_000 { peer.markKnown(item.hash) }
             switch item.kind {
             case .block:
-                if !unknownBlock, !chain.knowsBlock(item.hash) { unknownBlock = true }
+                if !unknownBlock, !hasBlock(item.hash) { unknownBlock = true }
             case .transaction:
                 // A thousand asked for per inv at most: the rest will be announced again.
                 guard transactions.count < 1_000 else { continue }
@@ -41,8 +41,7 @@ extension P2PNetwork {
         switch outcome {
         case .fetch(let items, let more):
             if let last = items.last { notePeerHeight(last.height, of: peer) }
-            let held = orphans.withLock { pool in Set(items.map(\.hash).filter { pool.contains($0) }) }
-            schedule(items.filter { !held.contains($0.hash) && !chain.knowsBlock($0.hash) }, for: peer)
+            schedule(items.filter { !hasBlock($0.hash) }, for: peer)
             if more, let last = items.last { resume = last.hash }
         case .presync(let last):
             metrics.ignore("headers", "presync")
@@ -75,6 +74,17 @@ extension P2PNetwork {
         downloader.withLock { $0.setBestHeight(height, of: peer.id) }
     }
 
+    /// Whether a block is here already: held until its parent comes, queued for import (or
+    /// being imported), or in the chain. Asking for a block that is here fetches it twice (with
+    /// three peers, a quarter of the blocks were fetched twice before the held ones counted).
+    /// The queue is asked before the chain: the importer stores a block before it leaves the
+    /// queue, so a block moving between the two is seen in one of them.
+    func hasBlock(_ hash: Hash256) -> Bool { orphans.withLock { $0.contains(hash) } || isQueuedOrStored(hash) }
+
+    /// Whether a block is queued for import (or being imported) or in the chain: a block whose
+    /// parent is can be imported (a held parent does not count: it is not connectable yet).
+    func isQueuedOrStored(_ hash: Hash256) -> Bool { imports.withLock { $0.contains(hash) } || chain.knowsBlock(hash) }
+
     /// Adds blocks to the peer's download queue (once each), counting what its bounds refused.
     func schedule(_ items: [BlockDownloader.Item], for peer: Peer) {
         guard !items.isEmpty else { return }
@@ -87,12 +97,19 @@ extension P2PNetwork {
     func requestBlocks(from peer: Peer) {
         guard !peer.isClosing else { return }
         let now = P2PNetwork.monotonicMilliseconds()
-        // A full import queue stops new requests until the importer catches up (the ceiling
-        // stays the chain's tip plus `aheadOfTip`, which bounds what waits as orphans).
-        guard !imports.withLock({ $0.isFull }) else { return }
-        let tip = chain.tip.height
+        // A full import queue stops new requests until the importer catches up. The ceiling is
+        // `aheadOfTip` above the last block handed to the importer (which bounds what waits as
+        // orphans), so blocks keep coming while a batch validates.
+        // Nor are more blocks in flight than the queue has room for: a block that arrives to a
+        // full queue is set aside and asked for again, a round trip lost.
+        let (full, queuedHeight, queueRoom) = imports.withLock { ($0.isFull, $0.highestHeight, $0.room) }
+        guard !full else { return }
+        let tip = max(chain.tip.height, queuedHeight)
         let (claimed, room) = downloader.withLock { d in
-            (d.nextRequests(for: peer.id, now: now, tipHeight: tip) { hash in self.chain.knowsBlock(hash) }, d.wantsMoreHeaders(from: peer.id))
+            (
+                d.nextRequests(for: peer.id, now: now, tipHeight: tip, most: queueRoom - d.inFlight.count) { hash in self.hasBlock(hash) },
+                d.wantsMoreHeaders(from: peer.id)
+            )
         }
         if !claimed.isEmpty { peer.send(.getdata(claimed.map { InventoryItem(kind: .block, hash: $0.hash) })) }
         if room,
@@ -111,7 +128,10 @@ extension P2PNetwork {
     /// means a peer turned away meanwhile may have nothing queued to be woken by).
     func tipMoved(except peer: Peer?, everyone: Bool = false) {
         let (parked, hungry) = downloader.withLock { d in (d.unpark(), d.hungryPeers()) }
-        if !parked.isEmpty { _ = downloader.withLock { $0.reassign(parked) } }
+        if !parked.isEmpty {
+            // What no peer can take now waits for the next move (or the stall watchdog).
+            downloader.withLock { d in d.park(d.reassign(parked)) }
+        }
         guard everyone || !hungry.isEmpty || !parked.isEmpty else { return }
         let peers = state.withLock { s in
             s.peers.values.filter { $0.id != peer?.id && (everyone || !parked.isEmpty || hungry.contains($0.id)) }
@@ -121,10 +141,10 @@ extension P2PNetwork {
 
     /// Blocks a failed peer had queued or in flight go to peers that can serve them.
     func reassign(_ items: [BlockDownloader.Item], excluding peer: UInt64?) {
-        let held = orphans.withLock { pool in Set(items.map(\.hash).filter { pool.contains($0) }) }
-        let wanted = items.filter { !held.contains($0.hash) && !chain.knowsBlock($0.hash) }
+        let wanted = items.filter { !hasBlock($0.hash) }
         guard !wanted.isEmpty else { return }
-        _ = downloader.withLock { $0.reassign(wanted, excluding: peer) }
+        // What no peer can take yet (none has announced that height) is set aside, not dropped.
+        downloader.withLock { d in d.park(d.reassign(wanted, excluding: peer)) }
         for other in establishedPeers() where other.id != peer { requestBlocks(from: other) }
     }
 
@@ -152,15 +172,17 @@ extension P2PNetwork {
         updateDownloadGauges()
     }
 
-    /// A peer is ahead, yet nothing is queued, in flight, held or being imported: whatever was
-    /// to be fetched was lost on the way (set aside past its bound, a peer gone). Headers are
-    /// asked for again from the peers ahead, which queues what is missing.
+    /// A peer is ahead, yet nothing is queued, in flight or being imported: whatever was to be
+    /// fetched was lost on the way (set aside past its bound, a peer gone with no other to take
+    /// its blocks). Blocks set aside are queued again and headers are asked for again from the
+    /// peers ahead, which queues what is missing. Held orphans do not count as progress: they
+    /// wait for a parent that nobody may be fetching (the case that stalled a sync under load).
     func resumeStalledSync(_ peers: [Peer]) {
         let tip = chain.tip.height
         let ahead = peers.filter { $0.state.withLock { $0.bestHeight } > tip }
         guard !ahead.isEmpty else { return }
-        let idle = downloader.withLock { $0.queuedTotal == 0 && $0.inFlight.isEmpty && $0.parked.isEmpty }
-        guard idle, orphans.withLock({ $0.count == 0 }), imports.withLock({ $0.count == 0 && $0.highestHeight == 0 }) else { return }
+        let idle = downloader.withLock { $0.queuedTotal == 0 && $0.inFlight.isEmpty }
+        guard idle, imports.withLock({ $0.count == 0 && $0.highestHeight == 0 }) else { return }
         // At most every 30 s: a peer may claim a height whose chain we refuse.
         let now = P2PNetwork.monotonicMilliseconds()
         let due = state.withLock { s -> Bool in
@@ -169,6 +191,8 @@ extension P2PNetwork {
             return true
         }
         guard due else { return }
+        let parked = downloader.withLock { $0.unpark() }
+        if !parked.isEmpty { reassign(parked, excluding: nil) }
         metrics.syncResumed.increment()
         logger.notice("nothing left to fetch while a peer is ahead: asking for headers again", metadata: ["height": "\(tip)"])
         let locator = chain.locator()
@@ -204,13 +228,13 @@ extension P2PNetwork {
         let hash = block.hash
         peer.markKnown(hash)
         let now = P2PNetwork.monotonicMilliseconds()
-        let requested = downloader.withLock { $0.delivered(hash, from: peer.id, now: now) }
+        let requested = downloader.withLock { $0.delivered(hash, from: peer.id, now: now, size: size) }
         defer { requestBlocks(from: peer) }
-        guard !imports.withLock({ $0.contains(hash) }), !chain.knowsBlock(hash) else { return }
+        guard !hasBlock(hash) else { return }
         let parent = block.header.previousHash
         // The queue first, then the chain: the importer commits a block before it leaves the
         // queue, so a parent between the two is seen in one of them.
-        guard imports.withLock({ $0.contains(parent) }) || chain.knowsBlock(parent) else {
+        guard isQueuedOrStored(parent) else {
             guard let requested else {
                 metrics.ignore("block", "unrequested_orphan")
                 askForHeadersIfUnconnected(peer)
@@ -225,7 +249,7 @@ extension P2PNetwork {
             if !aside.isEmpty { downloader.withLock { $0.park(aside) } }
             // The parent may have been queued while this block was set aside: then nobody would
             // take it out of the pool again.
-            if refusal == nil, imports.withLock({ $0.contains(parent) }) || chain.knowsBlock(parent) {
+            if refusal == nil, isQueuedOrStored(parent) {
                 let held = orphans.withLock { $0.takeChildren(of: parent) }
                 enqueue(held.map(BlockImportQueue.Entry.init))
             }

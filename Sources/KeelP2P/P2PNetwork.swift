@@ -48,6 +48,10 @@ public final class P2PNetwork: Service, Sendable {
     /// Where peer messages are handled: validating and storing a block blocks on RocksDB, which
     /// must not starve Swift's cooperative pool (the API runs there too).
     let workers = NIOThreadPool(numberOfThreads: 2)
+    /// The importer's own thread. On the frame workers, back-to-back import batches held one
+    /// worker and, through the chain's lock, starved the other: a pong waited past the ping
+    /// timeout and an honest peer was dropped mid-sync.
+    let importThread = NIOThreadPool(numberOfThreads: 1)
 
     struct SeedStatus: Sendable {
         var reachable: Bool?
@@ -152,7 +156,11 @@ public final class P2PNetwork: Service, Sendable {
         let sink = changeSink
         chain.addListener { change in sink.yield(change) }
         workers.start()
-        defer { workers.shutdownGracefully { _ in } }
+        importThread.start()
+        defer {
+            workers.shutdownGracefully { _ in }
+            importThread.shutdownGracefully { _ in }
+        }
         let server = try await bind()
         await withDiscardingTaskGroup { group in
             if let server {

@@ -6,6 +6,25 @@ import Testing
 
 @Suite("keel-node API as a process", .serialized, .keepsArtifacts)
 struct NodeAPIProcessTests {
+    @Test("one client's requests share a connection; a node restarted under it costs one new connection, not an error")
+    func connectionReuse() async throws {
+        let dir = TemporaryDirectory("reuse")
+        let node = try await NodeProcess.Builder(directory: dir.path).start()
+        defer { Task { await node.stop() } }
+        let url = node.client.endpoint.baseURL
+        let http = HTTPClient(connectTimeout: 5, timeout: 10)
+        let connects = try (0..<5).map { _ in try http.request("GET", url + "/health").newConnections }
+        #expect(connects == [1, 0, 0, 0, 0])
+        let port = try #require(URLComponents(string: url)?.port)
+        await node.stop()
+        let again = try await NodeProcess.Builder(directory: dir.path).with(["--api-addr", "127.0.0.1:\(port)"]).start()
+        defer { Task { await again.stop() } }
+        let after = try http.request("GET", url + "/health")
+        #expect(after.status == 200)
+        #expect(after.newConnections == 1, "the idle connection died with the first node")
+        await again.stop()
+    }
+
     @Test("1,000 mining start/stop cycles: hashing resumes, every miner thread exits, the thread count stays bounded")
     func miningCycles() async throws {
         let cycles = Int(ProcessInfo.processInfo.environment["KEEL_MINING_CYCLES"] ?? "") ?? 1_000

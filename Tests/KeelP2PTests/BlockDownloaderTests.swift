@@ -41,9 +41,9 @@ struct BlockDownloaderTests {
         _ = d.schedule(BlockDownloaderTests.items(0..<100), for: 1)
         let stored = Set(BlockDownloaderTests.items(0..<4).map(\.hash))
         let first = d.nextRequests(for: 1, now: 0, tipHeight: 0) { stored.contains($0) }
-        #expect(first.count == d.limits.window)
+        #expect(first.count == d.window)
         #expect(first.first?.height == 4)
-        #expect(d.inFlight(to: 1) == d.limits.window)
+        #expect(d.inFlight(to: 1) == d.window)
         #expect(d.nextRequests(for: 1, now: 0, tipHeight: 0) { _ in false }.isEmpty)
         // One delivery frees one slot: not enough for a batch.
         #expect(d.delivered(first[0].hash, from: 1, now: 10) == first[0])
@@ -52,6 +52,37 @@ struct BlockDownloaderTests {
         #expect(d.nextRequests(for: 1, now: 20, tipHeight: 0) { _ in false }.count == 16)
         // A block from a peer we did not ask is not its request.
         #expect(d.delivered(first[20].hash, from: 2, now: 20) == nil)
+    }
+
+    @Test("the window is counted in bytes: small blocks widen it to its maximum, large ones narrow it to its minimum")
+    func windowFollowsBlockSize() {
+        var d = BlockDownloader()
+        d.addPeer(1, now: 0)
+        _ = d.schedule(BlockDownloaderTests.items(0..<2_000), for: 1)
+        #expect(d.window == 32, "before any block arrives the window is 32")
+        var now: UInt64 = 0
+        var widest = 0
+        for _ in 0..<40 {
+            now += 1
+            for item in d.nextRequests(for: 1, now: now, tipHeight: 5_000, isStored: { _ in false }) {
+                _ = d.delivered(item.hash, from: 1, now: now, size: 300)
+            }
+            widest = max(widest, d.window)
+        }
+        #expect(widest == d.limits.windowMax, "300-byte blocks: window \(widest)")
+        // Someone else's block does not move it.
+        let before = d.averageBlockSize
+        _ = d.delivered(Hash256.sha256d([9]), from: 1, now: now, size: 2_000_000)
+        #expect(d.averageBlockSize == before)
+        _ = d.schedule(BlockDownloaderTests.items(2_000..<3_000), for: 1)
+        for _ in 0..<40 {
+            now += 1
+            for item in d.nextRequests(for: 1, now: now, tipHeight: 5_000, isStored: { _ in false }) {
+                _ = d.delivered(item.hash, from: 1, now: now, size: 2_000_000)
+            }
+        }
+        #expect(d.window == d.limits.windowMin, "2 MB blocks: window \(d.window)")
+        #expect(d.inFlight(to: 1) <= d.limits.windowMax)
     }
 
     @Test("requests unanswered past the timeout give their slots back, and the blocks go to another peer that has them")
@@ -121,7 +152,9 @@ struct BlockDownloaderTests {
 
     @Test("a peer whose queue was ahead of the ceiling, given lower blocks again (a staller's, a batch asked again), asks for the lowest first")
     func queueStaysInHeightOrder() {
-        var d = BlockDownloader()
+        var limits = BlockDownloader.Limits()
+        limits.aheadOfTip = 256
+        var d = BlockDownloader(limits: limits)
         d.addPeer(1, now: 0)
         d.addPeer(2, now: 0)
         d.setBestHeight(300, of: 2)
@@ -209,5 +242,12 @@ struct OrphanPoolTests {
         _ = pool.add(a, item: OrphanPoolTests.item(a), from: 1, size: 10, now: 0)
         #expect(pool.expire(now: pool.limits.maxAge) == 1)
         #expect(pool.count == 0 && pool.bytes == 0)
+    }
+}
+
+extension BlockDownloader {
+    /// Delivered at the size the window starts from, so the window stays 32.
+    mutating func delivered(_ hash: Hash256, from peer: UInt64, now: UInt64) -> Item? {
+        delivered(hash, from: peer, now: now, size: limits.windowBytes / 32)
     }
 }

@@ -132,7 +132,8 @@ struct HostilePeerTests {
         do { try await net.waitForTips(timeout: 60) } catch {
             print(
                 node.metricsText().split(separator: "\n").filter {
-                    $0.contains("keel_p2p") && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total")
+                    ($0.contains("keel_p2p") || $0.contains("keel_peer")) && !$0.hasPrefix("#") && !$0.contains("messages") && !$0.contains("bytes_total")
+                        && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0")
                 }.joined(separator: "\n"))
             print(node.metricsText().split(separator: "\n").filter { $0.contains("messages_total") && !$0.hasSuffix(" 0") }.joined(separator: "\n"))
             throw error
