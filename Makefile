@@ -3,9 +3,10 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # What building needs (also on a production host that builds from source: make release), and
 # what the tests and benchmarks add (a real Prometheus, Alertmanager, jsonnet for the mixin,
-# wrk for API load, ip for the loopback namespace, systemd-analyze for the units).
+# wrk for API load, ip for the loopback namespace, systemd-analyze for the units, chromium for the
+# status page).
 BUILD_PACKAGES := pkg-config librocksdb-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev
-TEST_PACKAGES := openssl prometheus prometheus-alertmanager jsonnet wrk iproute2 systemd python3-venv
+TEST_PACKAGES := openssl prometheus prometheus-alertmanager jsonnet wrk iproute2 systemd python3-venv chromium
 # Schemathesis (from PyPI, pinned) fuzzes the API from its OpenAPI document, in a venv of its own.
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS := .build/tools/schemathesis/bin/schemathesis
@@ -60,11 +61,10 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN_RELEASE)/keel-node $(BIN_RELEASE)/keel-sidecar $(BIN_RELEASE)/keel $(DESTDIR)$(PREFIX)/bin/
 
-## run: a dev node mining into .keel-dev, supervised by keel-sidecar (sidecar/dev.yaml).
-## Ctrl-C stops the sidecar, which stops the node cleanly.
+## run: a dev node mining into .keel-dev, supervised by keel-sidecar (sidecar/dev.yaml); the first
+## line it prints is the status page's address. Ctrl-C stops the sidecar, which stops the node cleanly.
 run: build
-	@echo "Keel dev node under keel-sidecar: node data .keel-dev, sidecar state .keel-sidecar (config sidecar/dev.yaml)"
-	$(BIN_DEBUG)/keel-sidecar run --config sidecar/dev.yaml
+	@$(BIN_DEBUG)/keel-sidecar run --config sidecar/dev.yaml
 
 ## test: every test (unit, in-process chain, real processes with SIGKILL), loopback only.
 test: deps lint

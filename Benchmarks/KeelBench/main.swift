@@ -3,7 +3,7 @@
 import Foundation
 import KeelCore
 
-// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api] [p2p] [memory]`
+// `keel-bench [signatures] [commit] [balance] [shutdown] [mining] [template] [metrics] [api] [p2p] [memory] [statuspage]`
 // runs a subset; no argument runs all.
 let chosen = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
@@ -21,3 +21,4 @@ if wanted("api") { try await APIBench.run() }
 if wanted("p2p") { try await P2PBench.run() }
 if chosen.contains("sync") { try await P2PBench.sync() }
 if wanted("memory") { try await MemoryBench.run() }
+if wanted("statuspage") { try StatusPageBench.run() }

@@ -80,6 +80,51 @@ public struct AlertEngine: Sendable {
     /// Names of the alerts firing now.
     public var firing: Set<String> { Set(states.filter { $0.value.isFiring }.map { $0.key.rawValue }) }
 
+    /// One alert that is pending or firing, as the status page lists it.
+    public struct Overview: Sendable, Equatable {
+        /// The `alertname`.
+        public var name: String
+        /// The `severity` label.
+        public var severity: String
+        /// `pending` or `firing`.
+        public var state: String
+        /// Unix seconds its condition began to hold.
+        public var since: Double
+        /// The `summary` annotation.
+        public var summary: String
+        /// The `description` annotation as last evaluated.
+        public var description: String
+        /// The `runbook_url` annotation.
+        public var runbookURL: String
+
+        /// An overview line.
+        public init(name: String, severity: String, state: String, since: Double, summary: String, description: String, runbookURL: String) {
+            self.name = name
+            self.severity = severity
+            self.state = state
+            self.since = since
+            self.summary = summary
+            self.description = description
+            self.runbookURL = runbookURL
+        }
+    }
+
+    /// The alerts pending or firing now, firing first, in rule order.
+    public var overview: [Overview] {
+        let lines = rules.compactMap { rule -> Overview? in
+            let state: String, since: Double
+            switch states[rule.kind]?.phase {
+            case .pending(let s)?: (state, since) = ("pending", s)
+            case .firing(let s, _)?: (state, since) = ("firing", s)
+            case .inactive?, nil: return nil
+            }
+            return Overview(
+                name: rule.name, severity: rule.severity, state: state, since: since, summary: rule.summary,
+                description: annotations[rule.kind]?["description"] ?? "", runbookURL: rule.runbookURL)
+        }
+        return lines.filter { $0.state == "firing" } + lines.filter { $0.state == "pending" }
+    }
+
     /// Evaluates every rule at `now` (Unix seconds) and returns the alerts to notify.
     public mutating func evaluate(_ inputs: Inputs, now: Double) -> [Alert] {
         var out = [Alert]()

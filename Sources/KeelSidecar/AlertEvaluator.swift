@@ -71,6 +71,9 @@ public final class AlertEvaluator: Sendable {
     /// Names of the alerts firing now.
     public var firing: Set<String> { state.withLock { $0.engine.firing } }
 
+    /// The alerts pending or firing now (the status page's list).
+    public var overview: [AlertEngine.Overview] { state.withLock { $0.engine.overview } }
+
     private func evaluate(exit: (detail: String, logs: String)?, restarted: Bool) {
         let now = Date().timeIntervalSince1970
         let up = exit == nil && nodeUp()

@@ -12,6 +12,8 @@ public struct SVGChart: Sendable {
         public var color: String
         /// Points (x, y) in data units.
         public var points: [(x: Double, y: Double)]
+        /// A stroke dash pattern (`"6 3"`), so lines differ by more than colour.
+        public var dash: String?
 
         /// `color` goes into the SVG as it is (a CSS colour); points in any order.
         public init(name: String, color: String, points: [(x: Double, y: Double)]) {
@@ -44,9 +46,10 @@ public struct SVGChart: Sendable {
         self.series = series
     }
 
-    /// The SVG document.
-    public func render(width: Double = 900, height: Double = 420) -> String {
-        let left = 80.0, right = 20.0, top = 40.0, bottom = 50.0
+    /// The SVG document; `fluid` sizes it to its container (inline in a page) instead of
+    /// `width`×`height` pixels (a standalone file).
+    public func render(width: Double = 900, height: Double = 420, fluid: Bool = false) -> String {
+        let left = 80.0, right = 20.0, top = series.count > 3 ? 62.0 : 40.0, bottom = 50.0
         let plotW = width - left - right, plotH = height - top - bottom
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y)
@@ -59,13 +62,21 @@ public struct SVGChart: Sendable {
         minX = min(minX, shaded?.from ?? minX)
         func px(_ x: Double) -> Double { left + (x - minX) / (maxX - minX) * plotW }
         func py(_ y: Double) -> Double { top + plotH - (y - minY) / (maxY - minY) * plotH }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        // One decimal without String(format:), which costs microseconds a call on Linux: a status
+        // page draws thousands of coordinates.
+        func f(_ v: Double) -> String {
+            guard v.isFinite else { return "0" }
+            let tenths = Int64((v * 10).rounded())
+            let whole = String(tenths.magnitude / 10), fraction = tenths.magnitude % 10
+            return (tenths < 0 ? "-" : "") + whole + (fraction == 0 ? "" : "." + String(fraction))
+        }
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
         func tick(_ v: Double) -> String { abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.2f", v) }
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" \(fluid ? "width=\"100%\"" : "width=\"\(f(width))\" height=\"\(f(height))\"") viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="12" role="img">
+            <title>\(esc(title))</title>
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(f(left))" y="22" font-size="15" font-weight="bold">\(esc(title))</text>
 
@@ -93,8 +104,12 @@ public struct SVGChart: Sendable {
         }
         for (index, line) in series.enumerated() {
             let points = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.5\" points=\"\(points)\"/>\n"
-            svg += "<text x=\"\(f(left + 10 + Double(index) * 220))\" y=\"\(f(top - 6))\" fill=\"\(line.color)\">\(esc(line.name))</text>\n"
+            let dash = line.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
+            // The legend: a sample of the line (its dash too) and its name, in rows of three.
+            let lx = left + Double(index % 3) * (plotW / 3), ly = top - 8 - Double(series.count > 3 ? (1 - index / 3) * 14 : 0)
+            svg += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 24))\" y2=\"\(f(ly - 4))\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash)/>\n"
+            svg += "<text x=\"\(f(lx + 28))\" y=\"\(f(ly))\" fill=\"\(line.color)\">\(esc(line.name))</text>\n"
         }
         return svg + "</svg>\n"
     }

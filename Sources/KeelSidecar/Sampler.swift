@@ -34,6 +34,34 @@ public final class Sampler: Service, Sendable {
         public var miningStop: [(le: Double, count: Double)]
         /// Cumulative buckets of `keel_block_propagation_seconds`.
         public var propagation: [(le: Double, count: Double)]
+        /// The `version` label of `keel_build_info`.
+        public var version: String?
+        /// `keel_mining_threads`.
+        public var miningThreads: Double?
+        /// `keel_peers{direction="inbound"}`.
+        public var inbound: Double?
+        /// `keel_peers{direction="outbound"}`.
+        public var outbound: Double?
+        /// `keel_mining_stop_seconds_sum`: with the count, how long the last stop took.
+        public var miningStopSum: Double?
+        /// `keel_mining_stop_seconds_count`.
+        public var miningStopCount: Double?
+        /// Where the resident memory is (nil when the node does not report its parts).
+        public var memory: Memory?
+
+        /// The node's resident memory by part, in bytes, as its own metrics account for it.
+        public struct Memory: Sendable {
+            /// RocksDB's block cache, memtables and table readers.
+            public var rocksdb: Double
+            /// The header window and the mempool.
+            public var chain: Double
+            /// Frames queued for peers.
+            public var peers: Double
+            /// Resident bytes the allocator holds beyond live allocations.
+            public var allocator: Double
+            /// `keel_process_rss_unaccounted_bytes`: the rest.
+            public var unaccounted: Double
+        }
 
         /// Reads the figures out of a scrape taken at `time`.
         public init(_ text: MetricsText, time: Double) {
@@ -49,6 +77,21 @@ public final class Sampler: Service, Sendable {
             openFDs = text.value("process_open_fds")
             miningStop = text.buckets("keel_mining_stop_seconds")
             propagation = text.buckets("keel_block_propagation_seconds")
+            version = text.samples.first { $0.name == "keel_build_info" }?.labels["version"]
+            miningThreads = text.value("keel_mining_threads")
+            inbound = text.value("keel_peers", ["direction": "inbound"])
+            outbound = text.value("keel_peers", ["direction": "outbound"])
+            miningStopSum = text.value("keel_mining_stop_seconds_sum")
+            miningStopCount = text.value("keel_mining_stop_seconds_count")
+            if let unaccounted = text.value("keel_process_rss_unaccounted_bytes") {
+                let rocksdb =
+                    (text.value("keel_rocksdb_block_cache_bytes") ?? 0) + (text.sum("keel_rocksdb_memtable_bytes") ?? 0)
+                    + (text.value("keel_rocksdb_table_readers_bytes") ?? 0)
+                memory = Memory(
+                    rocksdb: rocksdb, chain: (text.value("keel_chain_header_window_bytes") ?? 0) + (text.value("keel_mempool_bytes") ?? 0),
+                    peers: text.value("keel_p2p_send_queue_bytes") ?? 0, allocator: text.value("keel_process_heap_bytes", ["state": "overhead"]) ?? 0,
+                    unaccounted: unaccounted)
+            }
         }
     }
 
@@ -60,7 +103,7 @@ public final class Sampler: Service, Sendable {
     let metrics: SidecarMetrics
     let logger: Logger
     let onReading: @Sendable (Reading?) -> Void
-    private let window = Mutex<[Reading]>([])
+    private let window = Mutex<(readings: [Reading], memory: MemorySpan.Blocks)>(([], MemorySpan.Blocks()))
 
     /// A sampler every `interval` seconds keeping `windowSeconds` of readings; `onReading`
     /// gets each reading, or nil when a scrape failed.
@@ -84,11 +127,18 @@ public final class Sampler: Service, Sendable {
     public func reload(interval: Double, windowSeconds: Double) {
         let capacity = Sampler.capacity(interval: interval, windowSeconds: windowSeconds)
         shape.withLock { $0 = (interval, capacity) }
-        window.withLock { if $0.count > capacity { $0.removeFirst($0.count - capacity) } }
+        window.withLock {
+            if $0.readings.count > capacity { $0.readings.removeFirst($0.readings.count - capacity) }
+            if let oldest = $0.readings.first?.time { $0.memory.trim(before: oldest) }
+        }
     }
 
     /// The readings in the window, oldest first.
-    public var readings: [Reading] { window.withLock { $0 } }
+    public var readings: [Reading] { window.withLock { $0.readings } }
+
+    /// The readings, and the memory spans of `MemorySpan.blockSize` readings that cover them
+    /// (the oldest may begin before the window), read together.
+    public var readingsAndMemory: (readings: [Reading], memory: [MemorySpan]) { window.withLock { ($0.readings, $0.memory.complete) } }
 
     /// Scrapes until graceful shutdown.
     public func run() async throws {
@@ -101,8 +151,12 @@ public final class Sampler: Service, Sendable {
                 let reading = Reading(text, time: Date().timeIntervalSince1970)
                 let capacity = self.capacity
                 window.withLock {
-                    $0.append(reading)
-                    if $0.count > capacity { $0.removeFirst($0.count - capacity) }
+                    $0.readings.append(reading)
+                    $0.memory.append(reading)
+                    if $0.readings.count > capacity {
+                        $0.readings.removeFirst($0.readings.count - capacity)
+                        if let oldest = $0.readings.first?.time { $0.memory.trim(before: oldest) }
+                    }
                 }
                 metrics.scraped(ok: true)
                 failuresLogged = 0

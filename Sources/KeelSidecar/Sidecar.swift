@@ -22,11 +22,14 @@ public final class Sidecar: Sendable {
     public let dispatcher: WebhookDispatcher
     /// Turns events and readings into alerts.
     public let evaluator: AlertEvaluator
+    /// The soak reports under `state_dir/soak`.
+    public let soakReports: SoakReportIndex
 
-    /// Wires a sidecar; `externalURL` is the sidecar's own address as receivers should see it.
-    /// Throws when the outbox cannot be opened.
-    public init(configuration: SidecarConfiguration, logger: Logger, externalURL: String) throws {
+    /// Wires a sidecar; `externalURL` is the sidecar's own address as receivers should see it;
+    /// the node starts once `startGate` opens. Throws when the outbox cannot be opened.
+    public init(configuration: SidecarConfiguration, logger: Logger, externalURL: String, startGate: StartGate = StartGate(open: true)) throws {
         current = Mutex(configuration)
+        soakReports = SoakReportIndex(directory: configuration.stateDirectory + "/soak")
         let metrics = SidecarMetrics()
         self.metrics = metrics
         let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
@@ -39,7 +42,7 @@ public final class Sidecar: Sendable {
         self.dispatcher = dispatcher
         // The supervisor reports to the evaluator, which reads the supervisor: a late-bound link.
         let linkBox = LinkBox()
-        let supervisor = Supervisor(configuration: configuration, metrics: metrics, logger: logger) { event in
+        let supervisor = Supervisor(configuration: configuration, metrics: metrics, logger: logger, startGate: startGate) { event in
             linkBox.evaluator?.handle(event)
         }
         self.supervisor = supervisor
@@ -128,7 +131,7 @@ public final class Sidecar: Sendable {
     /// dispatcher's last pass.
     public var services: [any Service] { [dispatcher, supervisor, sampler] }
 
-    /// The HTTP router for `/health`, `/metrics` and `/logs`.
+    /// The HTTP router: the status page at `/`, `/soaks/`, `/health`, `/metrics` and `/logs`.
     public var router: Router<BasicRequestContext> { SidecarAPI.router(sidecar: self) }
 }
 

@@ -3,8 +3,9 @@ import Hummingbird
 import KeelCore
 import Logging
 
-/// The sidecar's own HTTP surface (127.0.0.1:9335 by default): `/health`, `/metrics`, and
-/// `/logs` (the node's last lines, redacted).
+/// The sidecar's own HTTP surface (127.0.0.1:9335 by default): the status page at `/` and the
+/// soak reports at `/soaks/` (`SidecarAPI+Pages.swift`), `/health`, `/metrics`, and `/logs`
+/// (the node's last lines, redacted).
 public enum SidecarAPI {
     struct HealthJSON: ResponseEncodable {
         let status: String
@@ -17,9 +18,10 @@ public enum SidecarAPI {
         let outboxDepth: Int
     }
 
-    /// The sidecar's routes: `/health`, `/metrics` and `/logs` (redacted).
+    /// The sidecar's routes: the pages, `/health`, `/metrics` and `/logs` (redacted).
     public static func router(sidecar: Sidecar) -> Router<BasicRequestContext> {
         let router = Router()
+        addPages(to: router, sidecar: sidecar)
         let supervisor = sidecar.supervisor
         let redactor = sidecar.redactor
         router.get("/health") { _, context -> Response in

@@ -51,7 +51,26 @@ public final class Supervisor: Service, Sendable {
         public let lastExit: String?
         /// Whether the last health check passed.
         public let healthy: Bool
+        /// Seconds since the node last started, while it runs.
+        public let uptime: Double?
+        /// How the node went down, newest first (the last `Supervisor.exitsKept`).
+        public let exits: [Exit]
+        /// Unix seconds of the next restart, while backing off.
+        public let restartAt: Double?
     }
+
+    /// One time the node went down.
+    public struct Exit: Sendable, Equatable {
+        /// Unix seconds.
+        public let time: Double
+        /// The restart reason label (`crash`, `exit`, `unhealthy`, `spawn_failed`).
+        public let reason: String
+        /// How it ended, in words.
+        public let detail: String
+    }
+
+    /// Exits remembered for the status page.
+    public static let exitsKept = 10
 
     /// The node part of `sidecar.yaml` as loaded at start: a reload does not change how the node runs.
     public let configuration: SidecarConfiguration
@@ -64,14 +83,27 @@ public final class Supervisor: Service, Sendable {
     let reaper = Reaper()
     let logger: Logger
     let onEvent: @Sendable (Event) -> Void
-    private let state = Mutex<(phase: Phase, pid: Int32?, restarts: Int, lastExit: String?, healthy: Bool, startedAt: Double)>(
-        (.starting, nil, 0, nil, false, 0))
+    let startGate: StartGate
+    private struct State {
+        var phase = Phase.starting
+        var pid: Int32?
+        var restarts = 0
+        var exits: [Exit] = []
+        var healthy = false
+        /// Monotonic seconds.
+        var startedAt = 0.0
+        /// Unix seconds.
+        var restartAt: Double?
+    }
+    private let state = Mutex(State())
 
-    /// A supervisor for `configuration`; `onEvent` hears starts, downs and crash loops.
+    /// A supervisor for `configuration`; `onEvent` hears starts, downs and crash loops. The node
+    /// is started once `startGate` opens.
     public init(
-        configuration: SidecarConfiguration, metrics: SidecarMetrics, logger: Logger,
+        configuration: SidecarConfiguration, metrics: SidecarMetrics, logger: Logger, startGate: StartGate = StartGate(open: true),
         onEvent: @escaping @Sendable (Event) -> Void = { _ in }
     ) {
+        self.startGate = startGate
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -82,7 +114,12 @@ public final class Supervisor: Service, Sendable {
 
     /// The current state.
     public var status: Status {
-        state.withLock { Status(phase: $0.phase, pid: $0.pid, restarts: $0.restarts, lastExit: $0.lastExit, healthy: $0.healthy) }
+        let now = Monotonic.seconds()
+        return state.withLock { s in
+            Status(
+                phase: s.phase, pid: s.pid, restarts: s.restarts, lastExit: s.exits.first?.detail, healthy: s.healthy,
+                uptime: s.phase == .running ? now - s.startedAt : nil, exits: s.exits, restartAt: s.phase == .backoff ? s.restartAt : nil)
+        }
     }
 
     /// Whether the node counts as up for alerting: running, and answering its health check
@@ -121,6 +158,7 @@ public final class Supervisor: Service, Sendable {
 
     private func superviseLoop() async {
         var policy = RestartPolicy(settings: configuration.restart)
+        while !startGate.isOpen, !shuttingDown { await Task.pause(for: .milliseconds(10)) }
         while !shuttingDown {
             setPhase(.starting)
             let reason: String, detail: String
@@ -165,15 +203,20 @@ public final class Supervisor: Service, Sendable {
             }
             metrics.restarted(reason)
             let decision = policy.failed(at: Monotonic.seconds())
+            let exit = Exit(time: Date().timeIntervalSince1970, reason: reason, detail: detail)
             state.withLock {
                 $0.restarts += 1
-                $0.lastExit = detail
+                $0.exits.insert(exit, at: 0)
+                if $0.exits.count > Supervisor.exitsKept { $0.exits.removeLast() }
             }
             switch decision {
             case .restart(let delay):
                 logger.error("node down; restarting", metadata: ["reason": "\(reason)", "detail": "\(detail)", "restart_in_s": "\(delay)"])
                 onEvent(.down(reason: reason, detail: detail, restartIn: delay))
-                setPhase(.backoff)
+                state.withLock {
+                    $0.restartAt = Date().timeIntervalSince1970 + delay
+                    $0.phase = .backoff
+                }
                 await sleep(delay)
             case .giveUp(let why):
                 logger.critical("node is crash-looping; restarts stopped", metadata: ["reason": "\(reason)", "detail": "\(detail)", "limit": "\(why)"])

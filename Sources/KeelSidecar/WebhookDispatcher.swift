@@ -25,6 +25,8 @@ public final class WebhookDispatcher: Service, Sendable {
     public var receivers: [String: WebhookReceiver] { configured.withLock { $0.receivers } }
     /// Where undelivered notifications wait: on disk, so a restart delivers them.
     public let outbox: Outbox
+    /// The last delivery attempts (receiver names and outcomes only), for the status page.
+    public let log = DeliveryLog()
     var policy: DeliveryPolicy { configured.withLock { $0.policy } }
     private let configured: Mutex<(receivers: [String: WebhookReceiver], policy: DeliveryPolicy)>
     let metrics: SidecarMetrics
@@ -126,6 +128,10 @@ public final class WebhookDispatcher: Service, Sendable {
                     logger.error("could not keep a copy in outbox/failed", metadata: ["webhook_id": "\(entry.id)"])
                 }
                 metrics.delivered("failed")
+                log.record(
+                    DeliveryLog.Entry(
+                        time: Date().timeIntervalSince1970, receiver: entry.receiver, alertname: entry.alertname, status: entry.status,
+                        outcome: "failed", detail: "receiver no longer configured"))
                 logger.error(
                     "dropped a webhook notification: its receiver is no longer configured",
                     metadata: ["receiver": "\(entry.receiver)", "webhook_id": "\(entry.id)"])
@@ -143,6 +149,17 @@ public final class WebhookDispatcher: Service, Sendable {
                 "receiver": "\(receiver.name)", "webhook_id": "\(entry.id)", "alertname": "\(entry.alertname)",
                 "status": "\(entry.status)", "attempt": "\(updated.attempts)",
             ]
+            let detail = result.status.map { "HTTP \($0)" } ?? result.error ?? "no response"
+            let outcome: String
+            switch decision {
+            case .delivered: outcome = "delivered"
+            case .retry: outcome = "retried"
+            case .giveUp: outcome = "failed"
+            }
+            log.record(
+                DeliveryLog.Entry(
+                    time: now, receiver: receiver.name, alertname: entry.alertname, status: entry.status, outcome: outcome,
+                    detail: outcome == "delivered" ? nil : detail))
             switch decision {
             case .delivered:
                 if let error = outbox.remove(entry.id) {

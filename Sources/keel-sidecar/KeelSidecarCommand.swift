@@ -19,7 +19,8 @@ struct KeelSidecarCommand: AsyncParsableCommand {
             backoff until the burst limit, and on SIGTERM stops it (SIGTERM, then SIGKILL after stop.timeout) \
             and exits 0. It scrapes the node's /metrics, evaluates the alert rules, and posts firing and \
             resolved alerts (Alertmanager v4 JSON, Standard Webhooks signatures) through a durable outbox. \
-            See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
+            Its status page (the first line it prints, at the listen address: node, chain, peers, mining, \
+            memory, alerts, webhooks and soak reports) needs no Grafana. See sidecar/dev.yaml for every field with its default, and 'keel-sidecar soak --help' for soaks.
 
             Exit codes: 0 stopped on SIGTERM or SIGINT (or a soak passed); 1 failed while running (or a soak \
             failed or could not run); 2 bad configuration or options (a restart changes nothing); \
@@ -118,9 +119,12 @@ struct RunCommand: AsyncParsableCommand {
             throw fail("cannot create state_dir \(settings.stateDirectory): \(error)", code: 2)
         }
         let externalURL = "http://\(settings.listenHost):\(settings.listenPort)"
+        // The node starts once the status page is listening, so that its address is the first
+        // line a person sees (`make run`), before the node's own start-up lines.
+        let gate = StartGate(open: false)
         let sidecar: Sidecar
         do {
-            sidecar = try Sidecar(configuration: settings, logger: logger, externalURL: externalURL)
+            sidecar = try Sidecar(configuration: settings, logger: logger, externalURL: externalURL, startGate: gate)
         } catch {
             throw fail("\(error)", code: 2)
         }
@@ -139,20 +143,21 @@ struct RunCommand: AsyncParsableCommand {
                     // Only `keel-sidecar logs` reads it, and --sidecar stands in.
                     logger.warning("could not write sidecar.url; keel-sidecar logs needs --sidecar", metadata: ["error": "\(error)"])
                 }
-                print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics)")
+                print("keel-sidecar: status page \(url)/")
+                print("keel-sidecar: listening \(url) (health \(url)/health, metrics \(url)/metrics, soak reports \(url)/soaks/)")
+                print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
+                print(
+                    "keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))"
+                )
                 fflush(nil)
-                systemd.ready(status: "supervising the node; sidecar on \(url)")
+                gate.open()
+                systemd.ready(status: "supervising the node; status page \(url)/")
             }, logger: quiet)
-        print("keel-sidecar: supervising \(settings.node.command) \(settings.node.arguments.joined(separator: " "))")
         if settings.logsToken == nil, !["127.0.0.1", "localhost", "::1"].contains(settings.listenHost) {
             logger.warning(
                 "/logs is open to anyone who can reach the listen address, and the node's lines name peers; set logs.token_file",
                 metadata: ["listen": "\(settings.listenHost):\(settings.listenPort)"])
         }
-        print(
-            "keel-sidecar: alerts to \(settings.receivers.isEmpty ? "no receiver (logged only)" : settings.receivers.map { "\($0.name) (\($0.redactedURL))" }.joined(separator: ", "))"
-        )
-        fflush(nil)
         // Reverse order on shutdown: the API, the sampler, the supervisor (stopping the node), then the dispatcher.
         let group = ServiceGroup(
             configuration: .init(
