@@ -23,7 +23,7 @@ extension StatusPage {
             for exit in model.exits.prefix(5) {
                 list += "<li>\(duration(model.now - exit.time)) ago: \(HTML.escape(exit.detail))</li>"
             }
-            rows.append(("Why it went down", list + "</ul>"))
+            rows.append(("Last exits", list + "</ul>"))
         }
         return card("node", "Node", rows)
     }

@@ -8,7 +8,7 @@ import Testing
 /// loaded in headless Chromium (no console message: no CSP refusal, no failed load, no
 /// script), every section there, the DOM holding the node's real height and the alerts'
 /// states, and a screenshot at desktop and at phone width in `.build/test-output/status-page`.
-/// Then the same for a node that is down and one that is crash-looping.
+/// Then the same node stopped, a node that exits at every start, and one that is crash-looping.
 @Suite("status page in a browser", .serialized, .keepsArtifacts)
 struct StatusPageProcessTests {
     static let sections = ["node", "chain", "peers", "mining", "memory", "alerts", "webhooks", "soaks"]
@@ -39,7 +39,9 @@ struct StatusPageProcessTests {
         return (response.status, response.text)
     }
 
-    @Test("a dev node mining: every section, its real height, PeersLow firing and MemoryGrowthHigh pending, a soak report listed")
+    @Test(
+        "a dev node mining, then stopped: every section, its real height, PeersLow firing and MemoryGrowthHigh pending, a soak report listed; stopped, DOWN with NodeDown pending"
+    )
     func runningNode() async throws {
         try #require(Chromium.path != nil, "chromium is not installed: make deps installs it")
         let dir = TemporaryDirectory("status-running")
@@ -57,6 +59,7 @@ struct StatusPageProcessTests {
               data_dir: \(dir.path)/node
             health: {interval: 250ms}
             sampler: {interval: 250ms}
+            restart: {initial_backoff: 1h, max_backoff: 1h}
             alerts:
               rules:
                 PeersLow: {for: 1s}
@@ -104,6 +107,19 @@ struct StatusPageProcessTests {
         let soaks = try await Chromium.load(sidecar.url + "/soaks/")
         #expect(soaks.console.isEmpty, "console messages on /soaks/: \(soaks.console)")
         #expect(soaks.dom.contains("<img src=\"/soaks/memory-20261204-120000/chart.svg\""))
+
+        // The same node stopped (SIGKILL, and a restart an hour away): DOWN at the top, how it
+        // ended, NodeDown pending, and the height it last reported.
+        let pid = try #require(sidecar.nodePid())
+        kill(pid, SIGKILL)
+        try await Poll.until("NodeDown pending on the page of a stopped node", timeout: 30, interval: 0.25) {
+            (try? get(sidecar.url + "/"))?.text.contains("data-alert=\"NodeDown\" data-alert-state=\"pending\"") == true
+        }
+        dom = try await look(at: sidecar.url + "/", name: "stopped")
+        let banner = try #require(dom.range(of: "id=\"condition\"").map { dom[$0.lowerBound...].prefix(3000) })
+        #expect(banner.contains(">DOWN<") && banner.contains("killed by SIGKILL") && banner.contains("restarts it in"))
+        #expect(attribute("height", in: dom) == String(height), "the last height the node reported")
+        #expect(dom.contains("data-alert=\"NodeRestarted\""))
     }
 
     @Test("a node that is down: the page says DOWN at the top, why, when it restarts, and its last lines with the token hidden")
