@@ -70,9 +70,7 @@ public struct SVGChart: Sendable {
             let whole = String(tenths.magnitude / 10), fraction = tenths.magnitude % 10
             return (tenths < 0 ? "-" : "") + whole + (fraction == 0 ? "" : "." + String(fraction))
         }
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let esc = HTML.escape
         func tick(_ v: Double) -> String { abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.2f", v) }
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" \(fluid ? "width=\"100%\"" : "width=\"\(f(width))\" height=\"\(f(height))\"") viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="12" role="img">

@@ -103,6 +103,9 @@ public final class Sampler: Service, Sendable {
     let metrics: SidecarMetrics
     let logger: Logger
     let onReading: @Sendable (Reading?) -> Void
+    /// One client for every scrape: its copies share idle handles, so a scrape reuses the last
+    /// one's connection to the node instead of a new handshake each interval.
+    private let client = HTTPClient()
     private let window = Mutex<(readings: [Reading], memory: MemorySpan.Blocks)>(([], MemorySpan.Blocks()))
 
     /// A sampler every `interval` seconds keeping `windowSeconds` of readings; `onReading`
@@ -147,7 +150,10 @@ public final class Sampler: Service, Sendable {
             do {
                 guard let url = metricsURL() else { throw SidecarError(.scrape, "the node's API address is not known yet") }
                 let interval = self.interval
-                let text = try await Sampler.scrape(url, timeout: max(1, min(10, interval)))
+                var client = self.client
+                client.connectTimeout = max(1, min(10, interval))
+                client.timeout = client.connectTimeout
+                let text = try await Sampler.scrape(url, with: client)
                 let reading = Reading(text, time: Date().timeIntervalSince1970)
                 let capacity = self.capacity
                 window.withLock {
@@ -171,11 +177,11 @@ public final class Sampler: Service, Sendable {
         }
     }
 
-    /// One scrape of `url`, parsed.
-    public static func scrape(_ url: String, timeout: Double) async throws -> MetricsText {
+    /// One scrape of `url` with `client` (its timeouts), parsed.
+    public static func scrape(_ url: String, with client: HTTPClient) async throws -> MetricsText {
         let result: Result<String, SidecarError> = await Blocking.run {
             do {
-                let response = try HTTPClient(connectTimeout: timeout, timeout: timeout).request("GET", url, maxResponseBytes: 16 << 20)
+                let response = try client.request("GET", url, maxResponseBytes: 16 << 20)
                 guard response.status == 200 else { return .failure(SidecarError(.scrape, "\(url) answered \(response.status)")) }
                 return .success(response.text)
             } catch {

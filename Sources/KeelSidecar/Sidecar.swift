@@ -71,9 +71,7 @@ public final class Sidecar: Sendable {
             engine: engine, dispatcher: dispatcher, metrics: metrics, logger: logger,
             resendInterval: configuration.alerts.resendInterval, nodeUp: { supervisor.nodeUp }, readings: { sampler.readings }
         ) {
-            let r = redactor()
-            let lines = supervisor.stderr.lines(last: 20).map { "stderr: " + $0 } + supervisor.stdout.lines(last: 20).map { "stdout: " + $0 }
-            return String(lines.map { r.redact($0) }.joined(separator: "\n").suffix(4_096))
+            String(Sidecar.lastLines(of: supervisor, redactor: redactor()).joined(separator: "\n").suffix(4_096))
         }
         linkBox.set(evaluator)
     }

@@ -40,7 +40,11 @@ final class SoakNode: Sendable {
     func exited() -> String? { reaper.exitStatus(of: child.pid).map { ExitDescription.describe($0).text } }
 
     /// One scrape of the node's metrics.
-    func scrape() async throws -> MetricsText { try await Sampler.scrape(client.endpoint.baseURL + "/metrics", timeout: 10) }
+    func scrape() async throws -> MetricsText {
+        var http = client.http
+        http.timeout = 10
+        return try await Sampler.scrape(client.endpoint.baseURL + "/metrics", with: http)
+    }
 
     /// Whether the node at `base` answers `/health` with 200 (not yet, while it starts).
     static func answersHealth(_ base: String) -> Bool {

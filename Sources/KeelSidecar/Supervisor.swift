@@ -272,6 +272,8 @@ public final class Supervisor: Service, Sendable {
     /// row mark the node unhealthy.
     private func checkHealth(of child: NodeChild, into tracker: HealthTracker) async {
         let settings = configuration.health
+        // One client for every check, so each reuses the last one's connection.
+        let client = HTTPClient(connectTimeout: settings.timeout, timeout: settings.timeout)
         var failures = 0
         while !Task.isCancelled {
             let url = healthURL()
@@ -279,7 +281,7 @@ public final class Supervisor: Service, Sendable {
             if let url {
                 ok = await Blocking.run {
                     do {
-                        return try HTTPClient(connectTimeout: settings.timeout, timeout: settings.timeout).request("GET", url).status == 200
+                        return try client.request("GET", url).status == 200
                     } catch {
                         return false  // no answer is a failed check: counted below, and restarts after `failures`
                     }
