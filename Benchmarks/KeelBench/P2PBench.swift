@@ -205,11 +205,13 @@ enum P2PBench {
         let target = TemporaryDirectory("bench-sync-fresh")
         let fresh = try await NodeProcess.start(directory: target.path, ["--max-tip-age", "100000000", "--max-outbound", "0"])
         let started = MonotonicTime.now()
+        let cpuBefore = (fresh: fresh.cpuSeconds, servers: servers.map(\.cpuSeconds).reduce(0, +))
         for address in dial {
             guard try fresh.client.connect(address) else { preconditionFailure("no handshake with \(address)") }
         }
         let synced = await Poll.holds(within: 900, interval: 0.02) { fresh.height == UInt64(count) }
         let seconds = MonotonicTime.seconds(since: started)
+        let cpu = (fresh: fresh.cpuSeconds - cpuBefore.fresh, servers: servers.map(\.cpuSeconds).reduce(0, +) - cpuBefore.servers)
         precondition(synced, "sync from \(peers) peers did not finish")
         if let text = try? fresh.client.metrics() {
             // What the download did besides fetching each block once: where a slow sync loses time.
@@ -225,7 +227,8 @@ enum P2PBench {
             let getdata = Exposition.value("keel_p2p_messages_total{command=\"getdata\",direction=\"sent\"}", in: text) ?? 0
             let inbound = Exposition.value("keel_peers{direction=\"inbound\"}", in: text) ?? 0
             print(
-                "  fresh node: \(Int(received)) block messages received, \(Int(getdata)) getdata sent, \(Int(inbound)) inbound peers; \(lines.isEmpty ? "nothing refused, ignored or expired" : lines.joined(separator: ", "))"
+                "  CPU: fresh node \(Measure.format(cpu.fresh, 2)) s, serving peers \(Measure.format(cpu.servers, 2)) s, over \(Measure.format(seconds, 2)) s on \(ProcessInfo.processInfo.activeProcessorCount) cores\n"
+                    + "  fresh node: \(Int(received)) block messages received, \(Int(getdata)) getdata sent, \(Int(inbound)) inbound peers; \(lines.isEmpty ? "nothing refused, ignored or expired" : lines.joined(separator: ", "))"
             )
         }
         await fresh.stop()

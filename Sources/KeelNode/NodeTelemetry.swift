@@ -5,13 +5,22 @@ import Synchronization
 
 /// The highest tip any peer announced, once the P2P layer runs (0 before).
 final class PeerHeightSource: Sendable {
-    private let source = Mutex<(@Sendable () -> UInt64)?>(nil)
+    /// The provider in a class of its own: a bare closure read out of a `Mutex` gains two
+    /// reabstraction thunks per read (see `WriteTimer`), and this one is read per block.
+    private final class Provider: Sendable {
+        let height: @Sendable () -> UInt64
+        init(_ height: @escaping @Sendable () -> UInt64) { self.height = height }
+    }
+    private let source = Mutex<Provider?>(nil)
 
     /// Reads heights from `provider` from now on.
-    func set(_ provider: @escaping @Sendable () -> UInt64) { source.withLock { $0 = provider } }
+    func set(_ provider: @escaping @Sendable () -> UInt64) {
+        let box = Provider(provider)
+        source.withLock { $0 = box }
+    }
 
     /// The best peer height now.
-    func current() -> UInt64 { source.withLock { $0 }?() ?? 0 }
+    func current() -> UInt64 { source.withLock { $0 }?.height() ?? 0 }
 }
 
 /// Whether a block arriving now is news at the network's tip, for `keel_block_propagation_seconds`.

@@ -1,6 +1,8 @@
+import Foundation
 import KeelCore
 import KeelStorage
 import KeelTesting
+import Synchronization
 import Testing
 
 @Suite("RocksDB store", .ownThread, .keepsArtifacts)
@@ -19,6 +21,28 @@ struct ChainStoreTests {
             store.close()
             store.close()  // twice is harmless
         }
+    }
+
+    @Test("the write timer's sink is called at the same stack depth on the 500th write as on the first")
+    func writeTimerDepth() throws {
+        // A bare closure read out of a Mutex gained two thunks per read (swiftlang/swift#91348):
+        // every write then called one layer deeper than the last, and kept the layers on the heap.
+        let dir = TemporaryDirectory("timer")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        let depths = Mutex<[Int]>([])
+        store.writeTimer.report { _, _ in
+            let depth = Thread.callStackReturnAddresses.count
+            depths.withLock { $0.append(depth) }
+        }
+        for i in 0..<500 {
+            var batch = WriteBatch()
+            batch.putHeight(UInt64(i), hash: Hash256(bytes: [UInt8](repeating: UInt8(i % 256), count: 32))!)
+            try store.write(batch, sync: false)
+        }
+        let seen = depths.withLock { $0 }
+        #expect(seen.count == 500)
+        #expect(seen.last == seen.first, "stack depth \(seen.first ?? 0) at the first write, \(seen.last ?? 0) at the last")
     }
 
     @Test("a second open of a held directory fails fast with the holder's pid")
