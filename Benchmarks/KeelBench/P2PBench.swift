@@ -25,8 +25,8 @@ enum P2PBench {
         let net = try await TestNetwork.start(count)
         try await net.line()
         let arrivals = Mutex<[Hash256: UInt64]>([:])
-        net[count - 1].chain.chain.addListener { change in
-            if case .blockConnected(let hash, _, _) = change { arrivals.withLock { $0[hash] = MonotonicTime.now() } }
+        net[count - 1].chain.chain.addListener { changes in
+            for case .blockConnected(let hash, _, _) in changes { arrivals.withLock { $0[hash] = MonotonicTime.now() } }
         }
         var latencies = [Double]()
         for _ in 0..<blocks {
@@ -140,30 +140,33 @@ enum P2PBench {
     /// from three behind links with 50 ms added each way (`LatencyRelay`). Reference: importing
     /// the same blocks in-process with no network (building the fixture).
     static func sync() async throws {
-        let count = 10_000
+        let count = 10_000, runs = 3
         let fixture = TemporaryDirectory("bench-sync-fixture")
-        let (oneByOne, grouped) = try await Blocking.run { try localImport(count: count, fixture: fixture) }
+        let (oneByOne, grouped) = try await Blocking.run { try localImport(count: count, fixture: fixture, runs: runs) }
         let local = Double(count) / grouped
-        print("## Sync of a fresh node from peers holding \(count) blocks (keel-node processes on 127.0.0.1)")
+        print("## Sync of a fresh node from peers holding \(count) blocks (keel-node processes on 127.0.0.1; medians of \(runs) runs)")
         print(
             "reference: the same blocks validated and committed in-process with no network, in batches of 64 as the node's importer "
                 + "takes them: \(Int(local)) blocks/s (one at a time, a synced write each: \(Int(Double(count) / oneByOne)) blocks/s)")
         for (peers, delay) in [(1, TimeAmount.zero), (3, .zero), (3, .milliseconds(50))] {
-            let seconds = try await syncSeconds(count: count, from: fixture, peers: peers, delay: delay)
+            var times = [Double]()
+            for _ in 0..<runs { times.append(try await syncSeconds(count: count, from: fixture, peers: peers, delay: delay)) }
+            let seconds = Measure.median(times)
             let rate = Double(count) / seconds
             let link = delay == .zero ? "" : ", \(delay.nanoseconds / 1_000_000) ms added each way"
             print(
-                "\(peers) serving peer\(peers == 1 ? "" : "s")\(link): \(Int(rate)) blocks/s (\(Measure.format(seconds, 1)) s from the first dial), "
-                    + "\(Measure.format(rate / local, 2)) of local import (target >= 0.95)")
+                "\(peers) serving peer\(peers == 1 ? "" : "s")\(link): \(Int(rate)) blocks/s (\(Measure.format(seconds, 2)) s from the first dial; "
+                    + "runs \(times.map { Measure.format($0, 2) }.joined(separator: ", ")) s), \(Measure.format(rate / local, 2)) of local import (target >= 0.95)"
+            )
             fflush(nil)
         }
         print("")
     }
 
     /// Mines `count` blocks into `fixture` (one at a time, each written synced: the first figure),
-    /// then imports them into a fresh store in batches of 64, as the node's importer does (the
-    /// second figure, the reference). Seconds for each.
-    static func localImport(count: Int, fixture: TemporaryDirectory) throws -> (oneByOne: Double, grouped: Double) {
+    /// then imports them into a fresh store in batches of 64, as the node's importer does, `runs`
+    /// times (the median is the second figure, the reference). Seconds for each.
+    static func localImport(count: Int, fixture: TemporaryDirectory, runs: Int) throws -> (oneByOne: Double, grouped: Double) {
         let source = try TestChain(directory: fixture)
         defer { source.close() }
         let oneByOne = try Measure.seconds { try source.premine(count) }
@@ -174,15 +177,22 @@ enum P2PBench {
             }
             blocks.append(block)
         }
-        let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
-        defer { target.close() }
-        let grouped = try Measure.seconds {
-            for start in stride(from: 0, to: blocks.count, by: 64) {
-                for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
-            }
+        var times = [Double](), cpu = [Double]()
+        for _ in 0..<runs {
+            let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
+            defer { target.close() }
+            let before = NodeProcess.cpuSeconds(getpid())
+            defer { cpu.append(NodeProcess.cpuSeconds(getpid()) - before) }
+            times.append(
+                try Measure.seconds {
+                    for start in stride(from: 0, to: blocks.count, by: 64) {
+                        for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
+                    }
+                })
+            precondition(target.chain.tip.height == UInt64(count), "the local import stopped at \(target.chain.tip.height)")
         }
-        precondition(target.chain.tip.height == UInt64(count), "the local import stopped at \(target.chain.tip.height)")
-        return (oneByOne, grouped)
+        print("  the in-process import used \(Measure.format(Measure.median(cpu) / Measure.median(times), 2)) cores (CPU seconds over wall seconds, medians)")
+        return (oneByOne, Measure.median(times))
     }
 
     /// Seconds for a fresh node to reach the fixture's height from `peers` nodes serving copies

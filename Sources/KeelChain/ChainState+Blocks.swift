@@ -251,6 +251,8 @@ extension ChainState {
     private func report(_ members: [ConnectGroup.Member], writeSeconds seconds: Double, _ s: inout State) {
         // One write serves the group: each block is charged its share.
         let writeSeconds = seconds / Double(members.count)
+        var changes = [Change]()
+        changes.reserveCapacity(members.count)
         for member in members {
             for txid in member.leaving { s.mempool.remove(txid) }
             s.tip = member.entry
@@ -268,8 +270,9 @@ extension ChainState {
                     hash: member.entry.hash, height: member.entry.height, timestamp: member.block.header.timestamp, origin: member.origin,
                     transactionCount: member.block.transactions.count, seconds: member.validationSeconds + writeSeconds,
                     signatureSeconds: member.signatureSeconds, writeSeconds: writeSeconds))
-            notify(.blockConnected(hash: member.entry.hash, height: member.entry.height, origin: member.origin))
+            changes.append(.blockConnected(hash: member.entry.hash, height: member.entry.height, origin: member.origin))
         }
+        notify(changes)
     }
 
     /// Adds to `batch` everything that connects `block` on top of the current tip.

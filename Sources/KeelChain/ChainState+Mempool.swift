@@ -13,7 +13,7 @@ extension ChainState {
             for id in evicted { batch.deleteMempool(id) }
             try store.write(batch, sync: false)
             s.generation += 1
-            notify(.transactionAccepted(txid))
+            notify([.transactionAccepted(txid)])
             return txid
         }
     }

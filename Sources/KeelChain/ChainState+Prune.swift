@@ -33,7 +33,15 @@ extension ChainState {
     func pruneSideBranches(below: UInt64, _ s: inout State) throws -> Int {
         // Every stored header from the last prune up, side ones with their parent and work.
         var side = [(hash: Hash256, height: UInt64, parent: Hash256, work: UInt256, valid: Bool)]()
-        for (height, hash) in try store.headerEntries(fromHeight: s.prunedHeight) where try store.hash(atHeight: height) != hash {
+        let entries = try store.headerEntries(fromHeight: s.prunedHeight)
+        var perHeight = [UInt64: Int]()
+        for entry in entries { perHeight[entry.height, default: 0] += 1 }
+        // The active chain has a block at every height up to the tip: a height with one stored
+        // block (at or below the tip) holds that block and nothing else, with no lookup. Looking
+        // up each height was a fifth of a sync's import time (400 reads every 100 blocks).
+        let tipHeight = s.tip.height
+        for (height, hash) in entries where height > tipHeight || perHeight[height, default: 0] > 1 {
+            guard try store.hash(atHeight: height) != hash else { continue }
             guard let record = try store.header(hash) else { continue }
             side.append((hash, height, record.header.previousHash, record.cumulativeWork, record.status == .valid))
         }

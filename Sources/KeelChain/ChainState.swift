@@ -126,7 +126,7 @@ public final class ChainState: Sendable {
     /// The tip, readable while a batch validates under `state`'s lock (the P2P layer reads it
     /// for every block it receives, and must not wait on validation).
     let published: PublishedTip
-    let listeners = Mutex<[@Sendable (Change) -> Void]>([])
+    let listeners = Mutex<[@Sendable ([Change]) -> Void]>([])
 
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
     /// branch (a crash can stop a reorg half-way) and reloading the mempool (each transaction

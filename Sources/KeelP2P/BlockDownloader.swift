@@ -12,11 +12,10 @@ import KeelCore
 /// `BLOCK_STALLING_TIMEOUT` 2 s doubling to 64 s, a 1,024-block window over one header tree):
 /// Keel has no header tree, so each peer has its own queue of the blocks its checked headers
 /// named. A peer's window is counted in bytes as well as blocks: as many requests as 16 MiB
-/// holds at the average size of the blocks delivered so far, from 8 to 32, so large blocks cost
-/// no more memory in flight than Core's 16. (A window of 256 small blocks made a sync from a
-/// far peer faster, but a serving node then spent seconds on one `getdata` and its pongs
-/// waited past the ping timeout under load: not until serving is chunked.) The ceiling is
-/// `aheadOfTip` above the last block handed to the importer, not above the tip, so the
+/// holds at the average size of the blocks delivered so far, from 8 to 256, so large blocks cost
+/// no more memory in flight than Core's 16, and small ones fill a link with 100 ms of round trip
+/// (32 held a sync from three such peers to a third of its speed). The ceiling is `aheadOfTip`
+/// (Core's 1,024) above the last block handed to the importer, not above the tip, so the
 /// download runs on while a batch validates. The stall timeout starts at 5 s because shared
 /// two-core test machines pause for seconds.
 struct BlockDownloader: Sendable {
@@ -34,12 +33,13 @@ struct BlockDownloader: Sendable {
         var windowBytes = 16 << 20
         /// Fewest and most requests in flight to one peer, whatever the blocks' size.
         var windowMin = 8
-        var windowMax = 32
+        var windowMax = 256
         /// Blocks more than this far above the last block handed to the importer are not asked
         /// for yet: what arrives ahead of its parent waits in memory (`OrphanPool`), so this
         /// bounds it, and a peer holding the next blocks back blocks everyone, which is how a
-        /// staller is found (Bitcoin Core's `BLOCK_DOWNLOAD_WINDOW` is 1,024 over a header tree).
-        var aheadOfTip: UInt64 = 256
+        /// staller is found (Bitcoin Core's `BLOCK_DOWNLOAD_WINDOW`, 1,024 over a header tree;
+        /// 256 held a sync from peers 100 ms away to 2,500 blocks a second).
+        var aheadOfTip: UInt64 = 1_024
         /// Blocks queued for one peer (two header batches).
         var queuePerPeer = 4_096
         /// Blocks queued over all peers (about 2.4 MB of items).
@@ -117,6 +117,14 @@ struct BlockDownloader: Sendable {
     /// Whether `peer`'s queue has room for another header batch's blocks.
     func wantsMoreHeaders(from peer: UInt64) -> Bool { queued(peer) <= limits.queuePerPeer / 2 }
 
+    /// The height of the highest block queued or in flight (0: none): blocks whose headers we
+    /// checked and are still fetching, so how far we are from the tip we are syncing to. Peers'
+    /// claimed heights do not count: a peer cannot make us look behind by saying so.
+    var highestWanted: UInt64 {
+        let queued = peers.values.lazy.compactMap { $0.count > 0 ? $0.items[$0.items.count - 1].height : nil }.max() ?? 0
+        return max(queued, inFlight.values.lazy.map(\.item.height).max() ?? 0)
+    }
+
     /// Whether `hash` is requested from `peer`.
     func isRequested(_ hash: Hash256, from peer: UInt64) -> Bool { inFlight[hash]?.peer == peer }
 
@@ -175,7 +183,9 @@ struct BlockDownloader: Sendable {
             // Blocks in the queue rise in height: count those under the ceiling.
             var eligible = 0
             while eligible < room, eligible < queue.count, queue.items[queue.head + eligible].height <= ceiling { eligible += 1 }
-            guard eligible > 0, eligible >= min(window / 2, queue.count) || !claimed.isEmpty || eligible < room else { break }
+            // Half a window at least, unless the room left where blocks land (`most`) is less:
+            // an import queue smaller than half a window waited for a batch that never fit.
+            guard eligible > 0, eligible >= min(window / 2, queue.count, most) || !claimed.isEmpty || eligible < room else { break }
             let taken = queue.popFront(eligible)
             queuedTotal -= taken.count
             for item in taken where !isStored(item.hash) {

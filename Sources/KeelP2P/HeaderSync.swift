@@ -19,6 +19,9 @@ struct HeaderSync: Sendable {
     private(set) var redownload: (commitments: [Hash256], next: Int, work: UInt256)?
     /// When we last asked this peer for headers because its own did not connect (ms).
     var lastUnconnectedAsk: UInt64 = 0
+    /// An ask that came within the second: made when the second is up (the peer's timer), so
+    /// the last announcement of a burst is not dropped with nothing to follow it.
+    var unconnectedAskPending = false
     /// Where to ask for the next batch once the peer's download queue has room.
     var resumeFrom: Hash256?
 

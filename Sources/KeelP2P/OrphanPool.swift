@@ -14,7 +14,8 @@ import KeelCore
 struct OrphanPool: Sendable {
     /// The bounds.
     struct Limits: Sendable {
-        var count = 256
+        /// As many as the downloader asks for ahead of the importer (`aheadOfTip`).
+        var count = 1_024
         var bytes = 64 << 20
         var perPeerBytes = 32 << 20
         var maxAge: UInt64 = 120_000

@@ -57,12 +57,19 @@ extension P2PNetwork {
     }
 
     /// Asks `peer` for headers from our locator, at most once a second (its announcements do
-    /// not connect to what we have).
-    func askForHeadersIfUnconnected(_ peer: Peer) {
+    /// not connect to what we have). An ask within the second is made when it is up (`pending`,
+    /// from the peer's timer): a node catching up announces only its tip, and a peer that
+    /// dropped that one announcement would never learn the chain.
+    func askForHeadersIfUnconnected(_ peer: Peer, pending: Bool = false) {
         let now = P2PNetwork.monotonicMilliseconds()
         let ask = peer.state.withLock { s -> Bool in
-            guard now >= s.headerSync.lastUnconnectedAsk + 1_000 else { return false }
+            if pending, !s.headerSync.unconnectedAskPending { return false }
+            guard now >= s.headerSync.lastUnconnectedAsk + 1_000 else {
+                s.headerSync.unconnectedAskPending = true
+                return false
+            }
             s.headerSync.lastUnconnectedAsk = now
+            s.headerSync.unconnectedAskPending = false
             return true
         }
         if ask { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
@@ -262,6 +269,10 @@ extension P2PNetwork {
             metrics.bannedHosts.set(to: Double(s.book.bans.count))
         }
     }
+
+    /// Blocks we may still be fetching above a block we connect while we announce it: more, and
+    /// we are catching up (as `PropagationWindow.tolerance`: two quick blocks do not stop relay).
+    static let relayLag: UInt64 = 6
 
     /// Most objects served per `getdata` (one header batch's worth of blocks).
     static let maxServed = Message.maxHeaders

@@ -140,6 +140,7 @@ extension P2PNetwork {
                 sendPing(peer)
                 nextPing = later + interval
             }
+            askForHeadersIfUnconnected(peer, pending: true)
         }
     }
 

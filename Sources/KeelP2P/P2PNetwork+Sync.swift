@@ -31,7 +31,18 @@ extension P2PNetwork {
     /// blocks of a branch with enough work are queued for download from this peer; the next
     /// batch is asked for when this one was full and the peer's queue has room.
     func handleHeaders(_ headers: [BlockHeader], from peer: Peer) {
-        guard !headers.isEmpty else { return }
+        guard let last = headers.last else { return }
+        // A batch ending on a block we store (an announcement of one we have, or a batch we
+        // fetched from another peer) is news only of the peer's height: checking it against
+        // the rules again would read its ancestors from the store once per message. A stored
+        // block's ancestors are stored, so nothing in it is left to fetch.
+        if isQueuedOrStored(last.hash) {
+            notePeerHeight(last.height, of: peer)
+            // A full batch: the peer has more after it, asked for as any batch's next.
+            if headers.count == Message.maxHeaders { peer.state.withLock { $0.headerSync.resumeFrom = last.hash } }
+            requestBlocks(from: peer)
+            return
+        }
         var sync = peer.state.withLock { $0.headerSync }
         let outcome = sync.process(
             headers, full: headers.count == Message.maxHeaders, threshold: chain.antiDoSWorkThreshold,
@@ -280,22 +291,42 @@ extension P2PNetwork {
         }
     }
 
-    /// Announces what joins the chain or the mempool to every peer not known to have it.
+    /// Announces what joins the chain or the mempool to every peer not known to have it: the
+    /// blocks of one written group in one `headers` message (a peer checks a header before it
+    /// asks for the block), transactions in one `inv`.
     func relayLoop() async {
-        for await change in changes {
-            let item: InventoryItem
-            switch change {
-            case .blockConnected(let hash, _, let origin):
-                guard origin != .reindex else { continue }
-                // Announced by header, so a peer can check it before asking for the block.
-                guard let header = chain.header(hash) else { continue }
-                for peer in establishedPeers() where peer.markKnown(hash) { peer.send(.headers([header])) }
-                continue
-            case .transactionAccepted(let txid):
-                state.withLock { _ = $0.seenTransactions.insert(txid) }
-                item = InventoryItem(kind: .transaction, hash: txid)
+        for await changes in changes {
+            var headers = [BlockHeader](), transactions = [InventoryItem]()
+            // How far the sync goes: blocks whose headers we checked, still to fetch or import.
+            let syncing = max(downloader.withLock { $0.highestWanted }, imports.withLock { $0.highestHeight })
+            for change in changes {
+                switch change {
+                case .blockConnected(let hash, let height, let origin):
+                    guard origin != .reindex else { continue }
+                    // Catching up, nothing is announced (as Bitcoin Core in initial block
+                    // download): the peers ahead have these blocks, and one behind learns them
+                    // from its own header sync or from the tip we announce once in step.
+                    // Announcing each block of a sync to every other peer made the serving peers
+                    // check 10,000 headers they had, two thirds of their CPU.
+                    guard height + P2PNetwork.relayLag >= syncing, let header = chain.header(hash) else { continue }
+                    headers.append(header)
+                case .transactionAccepted(let txid):
+                    state.withLock { _ = $0.seenTransactions.insert(txid) }
+                    transactions.append(InventoryItem(kind: .transaction, hash: txid))
+                }
             }
-            for peer in establishedPeers() where peer.markKnown(item.hash) { peer.send(.inv([item])) }
+            guard !headers.isEmpty || !transactions.isEmpty else { continue }
+            // At most one headers message's worth: a longer run is announced by its last ones
+            // (a peer asks for what comes before with its locator).
+            headers = Array(headers.suffix(Message.maxHeaders))
+            for peer in establishedPeers() {
+                // A peer that lacks the first header it is sent would not connect the rest.
+                let unknown = headers.drop(while: { !peer.markKnown($0.hash) })
+                for header in unknown.dropFirst() { peer.markKnown(header.hash) }
+                if !unknown.isEmpty { peer.send(.headers(Array(unknown))) }
+                let items = transactions.filter { peer.markKnown($0.hash) }
+                if !items.isEmpty { peer.send(.inv(items)) }
+            }
         }
     }
 }

@@ -40,8 +40,8 @@ public final class P2PNetwork: Service, Sendable {
     /// Wakes the importer; one pending wake-up is enough, whatever was queued meanwhile.
     let importSignals: AsyncStream<Void>
     let importSink: AsyncStream<Void>.Continuation
-    let changes: AsyncStream<ChainState.Change>
-    let changeSink: AsyncStream<ChainState.Change>.Continuation
+    let changes: AsyncStream<[ChainState.Change]>
+    let changeSink: AsyncStream<[ChainState.Change]>.Continuation
     let jobs: AsyncStream<@Sendable () async -> Void>
     let jobSink: AsyncStream<@Sendable () async -> Void>.Continuation
     let onListening: @Sendable (String) -> Void
@@ -143,7 +143,7 @@ public final class P2PNetwork: Service, Sendable {
         }
         try chain.store.write(batch, sync: false)
         state = Mutex(State(book: book, seeds: seeds, priority: priority))
-        (changes, changeSink) = AsyncStream.makeStream(of: ChainState.Change.self)
+        (changes, changeSink) = AsyncStream.makeStream(of: [ChainState.Change].self)
         (jobs, jobSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         (importSignals, importSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         metrics.seeds.set(to: Double(seeds.count))
@@ -154,7 +154,7 @@ public final class P2PNetwork: Service, Sendable {
     /// Runs until graceful shutdown or cancellation, then closes every connection.
     public func run() async throws {
         let sink = changeSink
-        chain.addListener { change in sink.yield(change) }
+        chain.addListener { changes in sink.yield(changes) }
         workers.start()
         importThread.start()
         defer {

@@ -19,8 +19,8 @@ struct ConnectGroupTests {
         let (a, blocks) = try Self.history(count, seed: UInt64(count))
         let b = try TestChain()
         let connected = Mutex(0)
-        b.chain.addListener { change in
-            if case .blockConnected = change { connected.withLock { $0 += 1 } }
+        b.chain.addListener { changes in
+            for case .blockConnected in changes { connected.withLock { $0 += 1 } }
         }
         let results = b.chain.submit(blocks, origin: .peer)
         #expect(results.allSatisfy { (try? $0.get().status) == .connected })
