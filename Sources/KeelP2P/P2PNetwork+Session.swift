@@ -13,7 +13,6 @@ extension P2PNetwork {
         let remote = connection.channel.remoteAddress
         let host = remote?.ipAddress ?? "unknown"
         let now = clock.nowMilliseconds()
-        let (stream, sink) = AsyncStream.makeStream(of: Frame.self)
         let timeout = UInt64((handshakeTimeout ?? configuration.connectTimeout) * 1000)
         let handshake = Handshake(local: versionInfo(), direction: direction, now: P2PNetwork.monotonicMilliseconds(), timeout: timeout)
         let policy = InboundPolicy(maxInbound: configuration.maxInbound, maxPerHost: configuration.maxInboundPerHost)
@@ -39,7 +38,7 @@ extension P2PNetwork {
             }
             let peer = Peer(
                 id: s.nextID, direction: direction, host: host, port: remote?.port ?? 0, dialedAddress: dialed?.address, probe: probe,
-                channel: connection.channel, outbox: sink, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
+                channel: connection.channel, handshake: handshake, now: P2PNetwork.monotonicMilliseconds())
             s.nextID += 1
             s.peers[peer.id] = peer
             if direction == .inbound {
@@ -67,21 +66,20 @@ extension P2PNetwork {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
-                        for await frame in stream {
-                            try await outbound.write(frame)
-                            let size = Frame.headerSize + frame.payload.count
-                            self.metrics.message(frame.command, "sent", bytes: size)
-                            peer.state.withLock { $0.queuedBytes -= size }
+                        // What was queued while the last frames were written goes in one write.
+                        while let frames = await peer.outbox.takeAll() {
+                            try await outbound.write(contentsOf: frames)
+                            var sent = 0
+                            for frame in frames {
+                                let size = Frame.headerSize + frame.payload.count
+                                self.metrics.message(frame.command, "sent", bytes: size)
+                                sent += size
+                            }
+                            peer.state.withLock { $0.queuedBytes -= sent }
                         }
                     }
                     tasks.addTask { await self.timerLoop(peer) }
-                    tasks.addTask {
-                        self.perform(peer.state.withLock { $0.handshake.start() }, peer)
-                        for try await frame in inbound {
-                            try await self.workers.runIfActive { self.receive(frame, from: peer) }
-                            if peer.isClosing { break }
-                        }
-                    }
+                    tasks.addTask { try await self.read(inbound, from: peer) }
                     _ = try await tasks.next()
                     tasks.cancelAll()
                 }
@@ -94,6 +92,40 @@ extension P2PNetwork {
         peer.close("closed")
         finish(peer)
     }
+
+    /// Frames read from the peer wait in an inbox (up to `inboxBytes`, then the socket is not
+    /// read) and are handled in order on a worker thread, what arrived meanwhile in one hop.
+    /// Returns once the peer closes and every frame read before is handled; a malformed frame
+    /// is thrown after the frames before it are handled.
+    private func read(_ inbound: NIOAsyncChannelInboundStream<Frame>, from peer: Peer) async throws {
+        let inbox = Mailbox<Frame>(capacity: P2PNetwork.inboxBytes) { Frame.headerSize + $0.payload.count }
+        try await withThrowingTaskGroup(of: Void.self) { reader in
+            reader.addTask {
+                defer { inbox.finish() }
+                self.perform(peer.state.withLock { $0.handshake.start() }, peer)
+                for try await frame in inbound {
+                    guard await inbox.putWaiting(frame), !peer.isClosing else { break }
+                }
+            }
+            while let frames = await inbox.takeAll() {
+                try await workers.runIfActive {
+                    for frame in frames where !peer.isClosing { self.receive(frame, from: peer) }
+                }
+                if peer.isClosing { break }
+            }
+            inbox.finish()
+            reader.cancelAll()
+            do {
+                try await reader.waitForAll()
+            } catch is CancellationError {
+                // Stopped reading because the peer is closing: not an error of the peer's.
+            }
+        }
+    }
+
+    /// Bytes of frames read ahead of the one being handled, per peer: a download window of
+    /// small blocks, or one large block (a frame is taken whatever its size, then reading waits).
+    static let inboxBytes = 1 << 20
 
     /// Forgets a closed peer and records why it went.
     private func finish(_ peer: Peer) {

@@ -276,6 +276,10 @@ final class DialOutcome: Sendable {
 
     init(eventLoop: any EventLoop) { promise = eventLoop.makePromise(of: Bool.self) }
 
+    // An outcome dropped unanswered (a job queued to watch a dial that shutdown never ran) says
+    // false: NIO traps on a promise left pending in a debug build, and a waiter would hang.
+    deinit { complete(false) }
+
     func complete(_ value: Bool) {
         let first = done.withLock { done -> Bool in
             defer { done = true }

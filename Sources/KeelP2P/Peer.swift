@@ -71,12 +71,13 @@ final class Peer: Sendable {
     /// A dial only to learn whether the address answers (closed once the handshake completes).
     let probe: Bool
     let channel: any Channel
-    let outbox: AsyncStream<Frame>.Continuation
+    /// Frames to write, taken together by the session's writer.
+    let outbox = Mailbox<Frame>()
     let state: Mutex<State>
 
     init(
         id: UInt64, direction: Handshake.Direction, host: String, port: Int, dialedAddress: String?, probe: Bool, channel: any Channel,
-        outbox: AsyncStream<Frame>.Continuation, handshake: Handshake, now: UInt64
+        handshake: Handshake, now: UInt64
     ) {
         self.id = id
         self.direction = direction
@@ -85,7 +86,6 @@ final class Peer: Sendable {
         self.dialedAddress = dialedAddress
         self.probe = probe
         self.channel = channel
-        self.outbox = outbox
         var buckets = [MessageClass: TokenBucket]()
         for c in MessageClass.allCases { buckets[c] = TokenBucket(capacity: c.limits.capacity, rate: c.limits.rate, now: now) }
         state = Mutex(State(handshake: handshake, buckets: buckets, lastReceived: now, addrTokens: Peer.addrBucket(now: now)))
@@ -140,7 +140,7 @@ final class Peer: Sendable {
         }
         switch verdict {
         case .some(true):
-            outbox.yield(frame)
+            outbox.put(frame)
             return true
         case .none:
             close("slow_reader")
