@@ -1,4 +1,5 @@
 import Foundation
+import KeelClient
 import KeelCore
 import KeelTesting
 
@@ -10,7 +11,12 @@ enum ShutdownBench {
         for round in 0..<10 {
             let dir = TemporaryDirectory("bench-stop")
             let child = try ChildProcess(node, ["--dev", "--data-dir", dir.path, "--threads", "2", "--api-addr", "127.0.0.1:0", "--p2p-addr", "127.0.0.1:0"])
-            let mining = await Poll.holds(within: 60) { child.output.filter { $0.contains("block committed") }.count >= 3 }
+            // Mining for a few blocks (its height from the API: blocks are logged at debug only).
+            let started = await Poll.holds(within: 60) { child.output.contains { $0.hasPrefix("keel-node: API ") } }
+            let line = child.output.first { $0.hasPrefix("keel-node: API ") }
+            precondition(started, "node did not start: \(child.output.suffix(3))")
+            let client = NodeClient(endpoint: NodeEndpoint(baseURL: String(line!.split(separator: " ")[2]), token: nil))
+            let mining = await Poll.holds(within: 60) { ((try? client.status())?.height ?? 0) >= 3 }
             precondition(mining, "node did not mine: \(child.output.suffix(3))")
             let start = MonotonicTime.now()
             child.send(round % 2 == 0 ? SIGTERM : SIGKILL)
