@@ -150,14 +150,15 @@ struct HealthyNodeAlertsTests {
                 return false
             }
             let after = bounded()
-            let growth = (try? client().metrics()).flatMap { Exposition.value("keel_process_rss_growth_ratio", in: $0) } ?? -1
+            let growth = (try? client().metrics()).flatMap { Exposition.value("keel_process_rss_growth_ratio", in: $0) } ?? .nan
             print(
                 "healthy node: memtables and block cache \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, RSS \(Int(before.rss) >> 20) -> \(Int(after.rss) >> 20) MiB, block cache \(cacheFill()) of its bound, unaccounted growth ratio \(growth)"
             )
             #expect(
                 filled && after.memory - before.memory >= 2 * 1_048_576,
                 "the caches did not fill: \(Int(before.memory) >> 10) -> \(Int(after.memory) >> 10) KiB, block cache \(cacheFill()) of its bound")
-            #expect(growth >= 0 && growth < 0.25, "unaccounted RSS grew by \(growth) of its baseline")
+            // Below zero is fine: unaccounted RSS a little under its baseline (-0.9% in one run).
+            #expect(growth.isFinite && growth < 0.25, "unaccounted RSS grew by \(growth) of its baseline")
             // Then it mines on top, watched for a while.
             phase = "mining"
             _ = try client().startMining(threads: 1)
