@@ -181,8 +181,8 @@ enum P2PBench {
         for _ in 0..<runs {
             let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
             defer { target.close() }
-            let before = NodeProcess.cpuSeconds(getpid())
-            defer { cpu.append(NodeProcess.cpuSeconds(getpid()) - before) }
+            let before = Procs.cpuSeconds(getpid())
+            defer { cpu.append(Procs.cpuSeconds(getpid()) - before) }
             times.append(
                 try Measure.seconds {
                     for start in stride(from: 0, to: blocks.count, by: 64) {

@@ -109,9 +109,6 @@ final class Mailbox<Element: Sendable>: Sendable {
     /// Whether a producer waits for room (for tests).
     var hasWaitingProducer: Bool { state.withLock { $0.producer != nil } }
 
-    /// Items queued now.
-    var count: Int { state.withLock { $0.items.count } }
-
     /// Takes everything queued (nil if nothing is) and lets a waiting producer go on.
     private func take() -> [Element]? {
         let (items, producer) = state.withLock { s -> ([Element], CheckedContinuation<Void, Never>?) in

@@ -47,34 +47,33 @@ extension P2PNetwork {
             all += children.map(BlockImportQueue.Entry.init)
             next += 1
         }
-        let (refused, waiting) = imports.withLock { queue in
+        // Held again under the queue's lock: its parent is then either still queued, and the
+        // importer's `settle` (after the parent leaves the queue) takes the child out again, or
+        // gone, and the child is set aside. No window between the two.
+        let now = P2PNetwork.monotonicMilliseconds()
+        let (refused, aside) = imports.withLock { queue -> (Int, [BlockDownloader.Item]) in
             let refused = all.filter { !queue.add($0) }
+            guard !refused.isEmpty else { return (0, []) }
+            var aside = [BlockDownloader.Item]()
             // Parents come before children here, so a child of one held again is held too.
-            var waiting = Set<Hash256>()
-            for entry in refused where queue.contains(entry.block.header.previousHash) || waiting.contains(entry.block.header.previousHash) {
-                waiting.insert(entry.hash)
-            }
-            return (refused, waiting)
-        }
-        if !refused.isEmpty {
-            metrics.refusedDownload("import_queue_full", count: refused.count)
-            let now = P2PNetwork.monotonicMilliseconds()
-            var aside = refused.filter { !waiting.contains($0.hash) }.compactMap(\.item)
+            var held = Set<Hash256>()
             orphans.withLock { pool in
-                for entry in refused where waiting.contains(entry.hash) {
+                for entry in refused {
                     guard let item = entry.item else { continue }
+                    let parent = entry.block.header.previousHash
+                    guard queue.contains(parent) || held.contains(parent) else {
+                        aside.append(item)
+                        continue
+                    }
                     let (refusal, evicted) = pool.add(entry.block, item: item, from: entry.peer, size: entry.size, now: now)
-                    if refusal != nil { aside.append(item) }
+                    if refusal == nil { held.insert(entry.hash) } else { aside.append(item) }
                     aside += evicted
                 }
             }
-            if !aside.isEmpty { downloader.withLock { $0.park(aside) } }
-            // A parent stored meanwhile released its children before they were held: again.
-            let parents = Set(refused.filter { waiting.contains($0.hash) }.map(\.block.header.previousHash))
-            let stored = parents.filter { parent in !imports.withLock { $0.contains(parent) } && chain.knowsBlock(parent) }
-            let late = orphans.withLock { pool in stored.flatMap { pool.takeChildren(of: $0) } }
-            if !late.isEmpty { enqueue(late.map(BlockImportQueue.Entry.init)) }
+            return (refused.count, aside)
         }
+        if refused > 0 { metrics.refusedDownload("import_queue_full", count: refused) }
+        if !aside.isEmpty { downloader.withLock { $0.park(aside) } }
         importSink.yield()
         updateDownloadGauges()
     }

@@ -127,19 +127,8 @@ public final class NodeProcess: Sendable {
     /// Its resident bytes now.
     public var rss: Int { NodeProcess.rss(process.pid) }
 
-    /// CPU seconds (user and system) process `pid` has used so far, from /proc (0 if it is gone).
-    public static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return 0 }
-        // Fields after the command name (which may hold spaces): state is 3, utime 14, stime 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
     /// CPU seconds it has used so far.
-    public var cpuSeconds: Double { NodeProcess.cpuSeconds(process.pid) }
+    public var cpuSeconds: Double { Procs.cpuSeconds(process.pid) }
 
     /// Its tip height (nil if the API does not answer).
     public var height: UInt64? { status()?.height }
