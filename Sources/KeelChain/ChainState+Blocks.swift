@@ -57,9 +57,10 @@ extension ChainState {
             var results = [Result<SubmitResult, any Error>](repeating: .failure(ChainError(.notFound, "not submitted")), count: blocks.count)
             var stored = [Hash256: Checked]()
             var pending = [(index: Int, hash: Hash256, height: UInt64)]()
+            let structures = ConsensusRules.checkStructures(blocks, network: network)
             for (i, block) in blocks.enumerated() {
                 do {
-                    switch try store(block, rule: rules?[i] ?? .none, &s) {
+                    switch try store(block, rule: rules?[i] ?? .none, structure: structures[i], &s) {
                     case .known(let result):
                         results[i] = .success(result)
                     case .stored(let checked):
@@ -106,7 +107,10 @@ extension ChainState {
     /// Checks a block against its parent and the rules that need no UTXO set, and stores it
     /// (unsynced: a stored but unconnected block lost in a crash was never committed; the next
     /// synced connect flushes it with the rest of the WAL).
-    private func store(_ block: Block, rule: WorkRule, _ s: inout State) throws -> Stored {
+    ///
+    /// `structure` is `checkStructure`'s result for the block, computed ahead (for several
+    /// blocks at once); its error is thrown where the check stood, after the header's.
+    private func store(_ block: Block, rule: WorkRule, structure: Result<[Hash256], ConsensusError>, _ s: inout State) throws -> Stored {
         let hash = block.hash
         if let known = try s.index.entry(hash) {
             guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
@@ -123,7 +127,7 @@ extension ChainState {
         }
         let context = try s.index.context(of: parent, network: network)
         try ConsensusRules.checkHeader(block.header, parent: context, network: network, now: clock.nowMilliseconds())
-        let txids = try ConsensusRules.checkStructure(block, network: network)
+        let txids = try structure.get()
 
         let record = HeaderRecord(
             header: block.header, cumulativeWork: parent.work + block.header.target.work,
@@ -161,26 +165,51 @@ extension ChainState {
             while s.tip.hash != fork.hash { disconnected += try disconnectTip(&s) }
             changed = true
             var group = ConnectGroup()
-            for entry in path.reversed() {
-                let checked = submitted[entry.hash]
-                do {
-                    try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, into: &group, s)
-                    if group.isFull { try commit(&group, &s, finishing: false) }
-                } catch let failure as ConsensusError {
+            // The block added last, on trust, while its signatures are checked on other
+            // threads: the next block's inputs are validated meanwhile (it sees the trusted
+            // block's outputs), and a group is written only once all its signatures verified.
+            var trusted: Trusted?
+            var invalid: Rejected?
+            do {
+                for entry in path.reversed() {
+                    let checked = submitted[entry.hash]
+                    let prepared: Prepared
+                    do {
+                        prepared = try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, over: group, s)
+                    } catch let failure as ConsensusError {
+                        // The trusted block may be the invalid one: its failure comes first.
+                        if let rejected = try resolve(&trusted, &group, &s) {
+                            invalid = rejected
+                        } else {
+                            invalid = Rejected(entry: entry, submitted: checked != nil, failure: failure)
+                        }
+                        break
+                    }
+                    if let rejected = try resolve(&trusted, &group, &s) {
+                        _ = prepared.check.wait()
+                        invalid = rejected
+                        break
+                    }
+                    group.add(prepared.member, spentEntries: prepared.unsigned.spent)
+                    trusted = Trusted(entry: entry, submitted: checked != nil, check: prepared.check, unsigned: prepared.unsigned)
+                }
+                if invalid == nil, let rejected = try resolve(&trusted, &group, &s) { invalid = rejected }
+                if let invalid {
                     // The blocks before it are valid: they are written before it is marked.
                     try commit(&group, &s, finishing: true)
-                    logger.warning("invalid block", metadata: ["hash": "\(entry.hash)", "height": "\(entry.height)", "rule": "\(failure.code)"])
+                    logger.warning(
+                        "invalid block", metadata: ["hash": "\(invalid.entry.hash)", "height": "\(invalid.entry.height)", "rule": "\(invalid.failure.code)"])
                     var batch = WriteBatch()
-                    for invalid in try s.index.invalidate(entry.hash, path: path) { batch.putHeader(invalid.record, hash: invalid.hash) }
+                    for marked in try s.index.invalidate(invalid.entry.hash, path: path) { batch.putHeader(marked.record, hash: marked.hash) }
                     try store.write(batch, sync: false)
-                    if checked != nil { failures[entry.hash] = failure }
-                    break
-                } catch {
-                    // A store that failed: the write in flight is waited for and reported (it
-                    // may have succeeded), so the tip in memory is the store's.
-                    do { try settle(&group, &s) } catch { logger.error("a group's write failed", metadata: ["error": "\(error)"]) }
-                    throw error
+                    if invalid.submitted { failures[invalid.entry.hash] = invalid.failure }
                 }
+            } catch {
+                // A store that failed: the checks and the write in flight are waited for and
+                // the write reported (it may have succeeded), so the tip in memory is the store's.
+                if let trusted { _ = trusted.check.wait() }
+                do { try settle(&group, &s) } catch { logger.error("a group's write failed", metadata: ["error": "\(error)"]) }
+                throw error
             }
             try commit(&group, &s, finishing: true)
         }
@@ -200,38 +229,9 @@ extension ChainState {
         let txids: [Hash256]
     }
 
-    /// Validates `entry`'s block on top of the group (the tip and the blocks the group holds)
-    /// and adds it to the group. A just-submitted block comes `checked`; one read back from the
-    /// store (during a reorg) is checked again, which also yields its txids.
-    private func prepare(_ entry: HeaderIndex.Entry, checked: Checked?, origin: Origin, into group: inout ConnectGroup, _ s: State) throws {
-        let started = MonotonicTime.now()
-        let block: Block, txids: [Hash256]
-        if let checked {
-            (block, txids) = (checked.block, checked.txids)
-        } else {
-            guard let stored = try store.block(entry.hash) else {
-                throw ChainError(.inconsistent, "the body of block \(entry.hash) at height \(entry.height) is missing")
-            }
-            (block, txids) = (stored, try ConsensusRules.checkStructure(stored, network: network))
-        }
-        let validation = try BlockValidation.validate(block, txids: txids, view: try group.view(for: block, over: store), network: network, verifier: verifier)
-        var leaving = Set<Hash256>()
-        for (i, tx) in block.transactions.enumerated() {
-            if s.mempool.contains(txids[i]) { leaving.insert(txids[i]) }
-            for input in tx.inputs {
-                if let other = s.mempool.spender(of: input.previous) { leaving.insert(other) }
-            }
-        }
-        group.add(
-            ConnectGroup.Member(
-                entry: entry, block: block, txids: txids, origin: origin, validationSeconds: MonotonicTime.seconds(since: started),
-                signatureSeconds: validation.signatureSeconds, leaving: leaving),
-            spentEntries: validation.spent)
-    }
-
     /// Settles the group being written (its blocks reported committed), then writes this one:
     /// in the background while the next group is validated, or, when `finishing`, at once.
-    private func commit(_ group: inout ConnectGroup, _ s: inout State, finishing: Bool) throws {
+    func commit(_ group: inout ConnectGroup, _ s: inout State, finishing: Bool) throws {
         try settle(&group, &s)
         if finishing {
             if let (members, seconds) = try group.writeNow(to: store) { report(members, writeSeconds: seconds, &s) }

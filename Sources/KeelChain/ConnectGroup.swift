@@ -33,8 +33,8 @@ struct ConnectGroup {
         let txids: [Hash256]
         let origin: ChainState.Origin
         /// Checking it (signatures included), not counting its share of the group's write.
-        let validationSeconds: Double
-        let signatureSeconds: Double
+        var validationSeconds: Double
+        var signatureSeconds: Double
         /// Mempool transactions it confirms or conflicts with.
         let leaving: Set<Hash256>
     }
@@ -50,6 +50,19 @@ struct ConnectGroup {
             if let entry = created[outpoint] { return .some(entry) }
             return spent.contains(outpoint) ? .some(nil) : nil
         }
+
+        /// Adds what `member`'s block spends and creates.
+        mutating func apply(_ member: Member) {
+            let height = member.block.header.height
+            for (i, tx) in member.block.transactions.enumerated() {
+                for input in tx.inputs where created.removeValue(forKey: input.previous) == nil {
+                    spent.insert(input.previous)
+                }
+                for (n, output) in tx.outputs.enumerated() {
+                    created[OutPoint(txid: member.txids[i], index: UInt32(n))] = UTXOEntry(output: output, height: height, isCoinbase: i == 0)
+                }
+            }
+        }
     }
 
     /// A group whose write is running.
@@ -64,6 +77,8 @@ struct ConnectGroup {
     private(set) var batch = WriteBatch()
     private(set) var transactions = 0
     private(set) var overlay = Overlay()
+    /// The batch's size before each member was added, to take the last one out again.
+    private var marks: [Int] = []
     /// The group before this one, while its write runs.
     private(set) var writing: Writing?
 
@@ -93,19 +108,30 @@ struct ConnectGroup {
 
     /// Adds a validated block: its connection to the batch, its outputs and spends to the overlay.
     mutating func add(_ member: Member, spentEntries: [[UTXOEntry]]) {
+        marks.append(batch.count)
         ChainState.addConnection(to: &batch, block: member.block, hash: member.entry.hash, txids: member.txids, spent: spentEntries)
         for txid in member.leaving { batch.deleteMempool(txid) }
-        let height = member.block.header.height
-        for (i, tx) in member.block.transactions.enumerated() {
-            for input in tx.inputs where overlay.created.removeValue(forKey: input.previous) == nil {
-                overlay.spent.insert(input.previous)
-            }
-            for (n, output) in tx.outputs.enumerated() {
-                overlay.created[OutPoint(txid: member.txids[i], index: UInt32(n))] = UTXOEntry(output: output, height: height, isCoinbase: i == 0)
-            }
-        }
+        overlay.apply(member)
         transactions += member.block.transactions.count
         members.append(member)
+    }
+
+    /// Records the signature checks of the last member, which ran after it was added.
+    mutating func recordSignatures(seconds: Double) {
+        guard !members.isEmpty else { return }
+        members[members.count - 1].signatureSeconds = seconds
+        members[members.count - 1].validationSeconds += seconds
+    }
+
+    /// Takes the last member out again (its signatures failed after it was added on trust):
+    /// the batch back to its mark, the overlay rebuilt from the members that stay (a rare path:
+    /// an invalid block).
+    mutating func dropLast() {
+        guard let last = members.popLast(), let mark = marks.popLast() else { return }
+        batch.truncate(to: mark)
+        transactions -= last.block.transactions.count
+        overlay = Overlay()
+        for member in members { overlay.apply(member) }
     }
 
     /// Starts writing this group (the one before must be settled) and begins an empty one.
@@ -115,6 +141,7 @@ struct ConnectGroup {
         let batch = self.batch
         writing = Writing(members: members, overlay: overlay, write: BackgroundWrite { try store.write(batch, sync: true) })
         members = []
+        marks = []
         self.batch = WriteBatch()
         transactions = 0
         overlay = Overlay()

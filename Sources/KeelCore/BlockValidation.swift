@@ -16,6 +16,16 @@ public struct BlockValidation: Sendable {
         _ block: Block, txids: [Hash256], view: some UTXOView, network: Network,
         verifier: SignatureVerifier
     ) throws -> BlockValidation {
+        let unsigned = try checkInputs(block, txids: txids, view: view, network: network)
+        let started = MonotonicTime.now()
+        let failure = verifier.verify(unsigned.signatureJobs)
+        if let error = unsigned.error(forFailedJob: failure) { throw error }
+        return unsigned.validation(signatureSeconds: MonotonicTime.seconds(since: started))
+    }
+
+    /// Everything `validate` checks except the signatures, which it returns as jobs: a caller
+    /// may check them on other threads while it goes on (`SignatureCheck`).
+    public static func checkInputs(_ block: Block, txids: [Hash256], view: some UTXOView, network: Network) throws -> Unsigned {
         let height = block.header.height
         var overlay = BlockOverlay(base: view)
         var fees = Amount.zero
@@ -47,13 +57,30 @@ public struct BlockValidation: Sendable {
         guard paid <= allowed else {
             throw ConsensusError(.coinbaseAmount, "coinbase pays \(paid); subsidy plus fees is \(allowed)")
         }
-        let started = MonotonicTime.now()
-        let failure = verifier.verify(jobs)
-        let seconds = MonotonicTime.seconds(since: started)
-        if let failed = failure {
-            throw ConsensusError(.badSignature, "transaction \(jobOwner[failed]): signature does not verify")
+        return Unsigned(txids: txids, spent: spent, fees: fees, signatureJobs: jobs, jobOwner: jobOwner)
+    }
+
+    /// A block whose inputs passed and whose signatures are still to be checked.
+    public struct Unsigned: Sendable {
+        /// Transaction ids, in block order.
+        public let txids: [Hash256]
+        /// The outputs each non-coinbase transaction spends, in input order (undo data).
+        public let spent: [[UTXOEntry]]
+        /// Sum of fees.
+        public let fees: Amount
+        /// Every input's signature check, in block order.
+        public let signatureJobs: [SignatureJob]
+        let jobOwner: [Int]
+
+        /// The rule a failed check breaks, naming the transaction (nil when `index` is nil).
+        public func error(forFailedJob index: Int?) -> ConsensusError? {
+            index.map { ConsensusError(.badSignature, "transaction \(jobOwner[$0]): signature does not verify") }
         }
-        return BlockValidation(txids: txids, spent: spent, fees: fees, signatureSeconds: seconds)
+
+        /// The validation, once the signatures verified.
+        public func validation(signatureSeconds: Double) -> BlockValidation {
+            BlockValidation(txids: txids, spent: spent, fees: fees, signatureSeconds: signatureSeconds)
+        }
     }
 }
 

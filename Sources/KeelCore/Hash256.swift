@@ -30,6 +30,13 @@ public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible, 
     /// Lower-case hex.
     public var description: String { hex }
 
+    /// Feeds the 32 bytes to the hasher in one piece. The synthesized hash fed them one at a
+    /// time (33 calls, count included): a fifth of the importer's own time in a block of 1,000
+    /// transactions went to hashing outpoints for its sets and dictionaries (issue 17).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Byte-wise order, which is also numeric order of the big-endian reading.
     public static func < (lhs: Hash256, rhs: Hash256) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 

@@ -20,6 +20,14 @@ public struct WriteBatch: Sendable {
     /// Whether the batch has no changes.
     public var isEmpty: Bool { operations.isEmpty }
 
+    /// How many changes the batch holds: a mark `truncate(to:)` can return to.
+    public var count: Int { operations.count }
+
+    /// Drops every change made after the batch held `count` of them.
+    public mutating func truncate(to count: Int) {
+        operations.removeSubrange(min(count, operations.count)...)
+    }
+
     /// Sets a raw value.
     public mutating func put(_ family: ColumnFamily, _ key: [UInt8], _ value: [UInt8]) {
         operations.append(Operation(family: family, key: key, kind: .put(value)))

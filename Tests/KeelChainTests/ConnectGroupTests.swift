@@ -123,4 +123,81 @@ struct ConnectGroupTests {
         #expect(error?.code == .previousHash)
         #expect(b.chain.tip.hash == blocks[5].hash)
     }
+
+    /// A chain whose every block's signatures are checked on other threads (a threshold of one
+    /// job), the way a block of 1,000 transactions is: the next block is validated meanwhile.
+    static func pipelined() throws -> TestChain { try TestChain(verifier: SignatureVerifier(parallelThreshold: 1, workers: 2)) }
+
+    @Test(
+        "signatures checked while the next block is validated: a bad one anywhere rejects exactly its block",
+        arguments: [0, 1, 30, 63, 64, 77])
+    func badSignatureWhilePipelined(position: Int) throws {
+        let (a, blocks) = try Self.history(90, seed: 11)
+        let start = 12, bad = start + position
+        let (broken, child) = try a.withBrokenSignature(blocks[bad])
+        let b = try Self.pipelined()
+        for block in blocks.prefix(start) { try b.chain.submit(block, origin: .peer) }
+        // 64 blocks make a group: positions 63 and 64 are the last of one and the first of the next.
+        let submitted = Array(blocks[start..<bad]) + [broken, child]
+        let results = b.chain.submit(submitted, origin: .peer)
+        for (i, result) in results.enumerated() {
+            switch i {
+            case ..<position:
+                #expect((try? result.get().status) == .connected, "block \(i): \(result)")
+            case position:
+                let error = #expect(throws: ConsensusError.self) { try result.get() }
+                #expect(error?.code == .badSignature)
+            default:
+                #expect((try? result.get().status) == .sideBranch, "block \(i): \(result)")
+            }
+        }
+        #expect(b.chain.tip.hash == blocks[bad - 1].hash)
+        #expect(b.chain.isValid(broken.hash) == false)
+        let reference = try TestChain()
+        for block in blocks.prefix(bad) { try reference.chain.submit(block, origin: .peer) }
+        #expect(try b.chain.utxoSetHash() == reference.chain.utxoSetHash())
+        _ = try StartupCheck().run(store: b.store, full: true)
+    }
+
+    @Test("a bad signature, then a child that spends nothing real: the signature is the fault, the child is marked with it")
+    func badSignatureBeforeABadSpend() throws {
+        let (a, blocks) = try Self.history(20, seed: 5)
+        let (broken, _) = try a.withBrokenSignature(blocks[16])
+        // The child is checked (and fails its inputs) while the broken block's signatures are
+        // still being checked: the earlier failure must be the one reported.
+        let stranger = SigningKey()
+        let missing = OutPoint(txid: Hash256(bytes: [UInt8](repeating: 7, count: 32))!, index: 0)
+        let spend = BlockFactory.spend([(missing, stranger)], to: [TxOutput(amount: Amount(units: 1_000), addressHash: stranger.addressHash)])
+        let context = a.context(on: blocks[16].hash)
+        let child = BlockFactory.make(
+            parent: ParentContext(
+                hash: broken.hash, height: context.height, timestamp: context.timestamp, target: context.target,
+                medianTimePast: context.medianTimePast, intervalStartTimestamp: context.intervalStartTimestamp,
+                intervalStartHeight: context.intervalStartHeight),
+            network: a.network, transactions: [spend], payTo: a.miner.addressHash)
+        let b = try Self.pipelined()
+        let results = b.chain.submit(Array(blocks.prefix(16)) + [broken, child], origin: .peer)
+        #expect(results.prefix(16).allSatisfy { (try? $0.get().status) == .connected })
+        let error = #expect(throws: ConsensusError.self) { try results[16].get() }
+        #expect(error?.code == .badSignature)
+        #expect((try? results[17].get().status) == .sideBranch, "\(results[17])")
+        #expect(b.chain.tip.hash == blocks[15].hash)
+        _ = try StartupCheck().run(store: b.store, full: true)
+    }
+
+    @Test("a good block, then one that spends nothing real, checked while the first's signatures are: only the second is rejected")
+    func badSpendAfterAGoodBlock() throws {
+        let (a, blocks) = try Self.history(20, seed: 6)
+        let stranger = SigningKey()
+        let missing = OutPoint(txid: Hash256(bytes: [UInt8](repeating: 9, count: 32))!, index: 0)
+        let spend = BlockFactory.spend([(missing, stranger)], to: [TxOutput(amount: Amount(units: 1_000), addressHash: stranger.addressHash)])
+        let bad = BlockFactory.make(parent: a.context(on: blocks[16].hash), network: a.network, transactions: [spend], payTo: a.miner.addressHash)
+        let b = try Self.pipelined()
+        let results = b.chain.submit(Array(blocks.prefix(17)) + [bad], origin: .peer)
+        #expect(results.prefix(17).allSatisfy { (try? $0.get().status) == .connected })
+        let error = #expect(throws: ConsensusError.self) { try results[17].get() }
+        #expect(error?.code == .missingInput)
+        #expect(b.chain.tip.hash == blocks[16].hash)
+        _ = try StartupCheck().run(store: b.store, full: true)
+    }
 }
