@@ -24,10 +24,12 @@ extension HeaderIndex {
         return current
     }
 
-    /// The last block `entry`'s branch shares with the active chain.
-    func forkWithActiveChain(_ entry: Entry) throws -> Entry? {
+    /// The last block `entry`'s branch shares with the active chain, whose tip is `tip`.
+    /// Blocks above the tip's height cannot be on it: they are passed without a read (a sync
+    /// connects 64 blocks above the tip at a time, and asked the height index for each).
+    func forkWithActiveChain(_ entry: Entry, tip: Entry) throws -> Entry? {
         var current = entry
-        while try !isActive(current) {
+        while try current.height > tip.height || !isActive(current) {
             guard current.height > 0, let parent = try self.entry(current.header.previousHash) else { return nil }
             current = parent
         }
