@@ -170,7 +170,7 @@ extension ChainState {
             // The block added last, on trust, while its signatures are checked on other
             // threads: the next block's inputs are validated meanwhile (it sees the trusted
             // block's outputs), and a group is written only once all its signatures verified.
-            var trusted: Trusted?
+            var trusted: Prepared?
             var invalid: Rejected?
             do {
                 for entry in path.reversed() {
@@ -193,7 +193,7 @@ extension ChainState {
                         break
                     }
                     group.add(prepared.member, spentEntries: prepared.unsigned.spent)
-                    trusted = Trusted(entry: entry, submitted: checked != nil, check: prepared.check, unsigned: prepared.unsigned)
+                    trusted = prepared
                 }
                 if invalid == nil, let rejected = try resolve(&trusted, &group, &s) { invalid = rejected }
                 if let invalid {

@@ -5,19 +5,19 @@ import KeelStorage
 /// the importer validates the next block's inputs (issue 17: a block of 1,000 transactions
 /// spent half its time in signature checks with the importer thread waiting).
 extension ChainState {
-    /// A block validated but for its signatures, whose checks are running.
-    struct Prepared {
-        let member: ConnectGroup.Member
-        let check: SignatureCheck
-        let unsigned: BlockValidation.Unsigned
+    /// What a block's signature checks found: the first failing job, if any, and their seconds.
+    struct SignatureOutcome: Sendable {
+        let failure: Int?
+        let seconds: Double
     }
 
-    /// A block added to its group on trust while its signatures are checked.
-    struct Trusted {
-        let entry: HeaderIndex.Entry
+    /// A block validated but for its signatures, whose checks are running; once added to its
+    /// group it stays there on trust until they return.
+    struct Prepared {
+        let member: ConnectGroup.Member
         /// Submitted now (its failure is reported), not read back for a reorg.
         let submitted: Bool
-        let check: SignatureCheck
+        let check: BackgroundResult<SignatureOutcome>
         let unsigned: BlockValidation.Unsigned
     }
 
@@ -43,7 +43,7 @@ extension ChainState {
             (block, txids) = (stored, try ConsensusRules.checkStructure(stored, network: network))
         }
         let unsigned = try BlockValidation.checkInputs(block, txids: txids, view: try group.view(for: block, over: store), network: network)
-        let check = SignatureCheck(unsigned.signatureJobs, verifier: verifier)
+        let check = checkSignatures(unsigned.signatureJobs)
         var leaving = Set<Hash256>()
         for (i, tx) in block.transactions.enumerated() {
             if s.mempool.contains(txids[i]) { leaving.insert(txids[i]) }
@@ -54,19 +54,31 @@ extension ChainState {
         let member = ConnectGroup.Member(
             entry: entry, block: block, txids: txids, origin: origin, validationSeconds: MonotonicTime.seconds(since: started),
             signatureSeconds: 0, leaving: leaving)
-        return Prepared(member: member, check: check, unsigned: unsigned)
+        return Prepared(member: member, submitted: checked != nil, check: check, unsigned: unsigned)
+    }
+
+    /// Starts `jobs` on the pool; a batch too small to go parallel is checked at once (handing
+    /// it over would cost more than it saves).
+    private func checkSignatures(_ jobs: [SignatureJob]) -> BackgroundResult<SignatureOutcome> {
+        let verifier = self.verifier
+        let run: @Sendable () -> SignatureOutcome = {
+            let started = MonotonicTime.now()
+            let failure = verifier.verify(jobs)
+            return SignatureOutcome(failure: failure, seconds: MonotonicTime.seconds(since: started))
+        }
+        return verifier.mode(for: jobs.count) == .parallel ? BackgroundResult(onPool: run) : BackgroundResult(value: run())
     }
 
     /// Waits for the trusted block's signatures. Verified: it stays in the group, and a full
     /// group starts its write. Failed: it leaves the group and is returned as the invalid block.
-    func resolve(_ trusted: inout Trusted?, _ group: inout ConnectGroup, _ s: inout State) throws -> Rejected? {
+    func resolve(_ trusted: inout Prepared?, _ group: inout ConnectGroup, _ s: inout State) throws -> Rejected? {
         guard let current = trusted else { return nil }
         trusted = nil
         let outcome = current.check.wait()
         if let failed = outcome.failure {
             group.dropLast()
             let failure = current.unsigned.error(forFailedJob: failed) ?? ConsensusError(.badSignature, "a signature does not verify")
-            return Rejected(entry: current.entry, submitted: current.submitted, failure: failure)
+            return Rejected(entry: current.member.entry, submitted: current.submitted, failure: failure)
         }
         group.recordSignatures(seconds: outcome.seconds)
         if group.isFull { try commit(&group, &s, finishing: false) }

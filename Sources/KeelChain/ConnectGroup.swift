@@ -1,7 +1,5 @@
-import Foundation
 import KeelCore
 import KeelStorage
-import Synchronization
 
 /// Blocks validated on top of one another and not yet written: their changes in one
 /// `WriteBatch`, and their UTXO changes as an overlay that the next block is validated against.
@@ -69,7 +67,8 @@ struct ConnectGroup {
     struct Writing {
         let members: [Member]
         let overlay: Overlay
-        let write: BackgroundWrite
+        /// The write's seconds, or its error.
+        let write: BackgroundResult<Result<Double, StorageError>>
     }
 
     let limits: Limits
@@ -139,7 +138,18 @@ struct ConnectGroup {
         precondition(writing == nil, "a group's write starts only after the one before it returned")
         guard !members.isEmpty else { return }
         let batch = self.batch
-        writing = Writing(members: members, overlay: overlay, write: BackgroundWrite { try store.write(batch, sync: true) })
+        let write = BackgroundResult<Result<Double, StorageError>>(threadNamed: "keel-write") {
+            let started = MonotonicTime.now()
+            do {
+                try store.write(batch, sync: true)
+                return .success(MonotonicTime.seconds(since: started))
+            } catch let error as StorageError {
+                return .failure(error)
+            } catch {
+                return .failure(StorageError(.io, "the write failed", cause: error))
+            }
+        }
+        writing = Writing(members: members, overlay: overlay, write: write)
         members = []
         marks = []
         self.batch = WriteBatch()
@@ -163,7 +173,7 @@ struct ConnectGroup {
     mutating func finishWrite() throws -> (members: [Member], seconds: Double)? {
         guard let writing else { return nil }
         self.writing = nil
-        let seconds = try writing.write.wait()
+        let seconds = try writing.write.wait().get()
         return (writing.members, seconds)
     }
 }
@@ -182,38 +192,5 @@ struct PendingUTXOView: UTXOView {
         }
         if prefetched.contains(outpoint) { return read[outpoint] }
         return try store.utxo(outpoint)
-    }
-}
-
-/// A synced write on a thread of its own (the fsync waits on the disk, not the CPU), so the
-/// next group is validated meanwhile.
-final class BackgroundWrite: Sendable {
-    private let outcome = Mutex<Result<Double, StorageError>?>(nil)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ write: @escaping @Sendable () throws -> Void) {
-        let thread = Thread { [self] in
-            let started = MonotonicTime.now()
-            let result: Result<Double, StorageError>
-            do {
-                try write()
-                result = .success(MonotonicTime.seconds(since: started))
-            } catch let error as StorageError {
-                result = .failure(error)
-            } catch {
-                result = .failure(StorageError(.io, "the write failed", cause: error))
-            }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        // Named, or it would carry the name of the thread that made it (a miner's, on Linux).
-        thread.name = "keel-write"
-        thread.start()
-    }
-
-    /// Blocks until the write returned; the seconds it took, or its error.
-    func wait() throws -> Double {
-        done.wait()
-        return try outcome.withLock { $0! }.get()
     }
 }

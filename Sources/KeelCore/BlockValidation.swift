@@ -24,7 +24,7 @@ public struct BlockValidation: Sendable {
     }
 
     /// Everything `validate` checks except the signatures, which it returns as jobs: a caller
-    /// may check them on other threads while it goes on (`SignatureCheck`).
+    /// may check them on other threads while it goes on.
     public static func checkInputs(_ block: Block, txids: [Hash256], view: some UTXOView, network: Network) throws -> Unsigned {
         let height = block.header.height
         var overlay = BlockOverlay(base: view)

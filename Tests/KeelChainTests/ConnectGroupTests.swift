@@ -14,6 +14,25 @@ struct ConnectGroupTests {
         return (a, try a.extendWithActivity(count, rng: &rng))
     }
 
+    /// Every result before `bad` connected, `bad` rejected by `rule`, every later one (its
+    /// descendants) stored on a side branch: only the bad block's result names the rule, so only
+    /// its sender is blamed.
+    static func expectRejected(
+        _ results: [Result<ChainState.SubmitResult, any Error>], at bad: Int, by rule: ConsensusError.Code, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for (i, result) in results.enumerated() {
+            switch i {
+            case ..<bad:
+                #expect((try? result.get().status) == .connected, "block \(i): \(result)", sourceLocation: sourceLocation)
+            case bad:
+                let error = #expect(throws: ConsensusError.self, sourceLocation: sourceLocation) { try result.get() }
+                #expect(error?.code == rule, sourceLocation: sourceLocation)
+            default:
+                #expect((try? result.get().status) == .sideBranch, "block \(i): \(result)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     @Test("a group gives the same chain, UTXO set and indexes as the same blocks one by one", arguments: [1, 2, 30, 150])
     func sameAsOneByOne(count: Int) throws {
         let (a, blocks) = try Self.history(count, seed: UInt64(count))
@@ -84,20 +103,7 @@ struct ConnectGroupTests {
         let (broken, child) = try a.withBrokenSignature(blocks[bad])
         let b = try TestChain()
         let submitted = Array(blocks.prefix(bad)) + [broken, child]
-        let results = b.chain.submit(submitted, origin: .peer)
-        for (i, result) in results.enumerated() {
-            switch i {
-            case ..<bad:
-                #expect((try? result.get().status) == .connected, "block \(i): \(result)")
-            case bad:
-                let error = #expect(throws: ConsensusError.self) { try result.get() }
-                #expect(error?.code == .badSignature)
-            default:
-                // Its descendant is stored on a side branch, invalid with it; only the bad
-                // block's result names the rule (and so only its sender is blamed).
-                #expect((try? result.get().status) == .sideBranch, "block \(i): \(result)")
-            }
-        }
+        Self.expectRejected(b.chain.submit(submitted, origin: .peer), at: bad, by: .badSignature)
         #expect(b.chain.tip.hash == blocks[bad - 1].hash)
         #expect(b.chain.isValid(broken.hash) == false)
         #expect(b.chain.isValid(child.hash) == false)
@@ -139,18 +145,7 @@ struct ConnectGroupTests {
         for block in blocks.prefix(start) { try b.chain.submit(block, origin: .peer) }
         // 64 blocks make a group: positions 63 and 64 are the last of one and the first of the next.
         let submitted = Array(blocks[start..<bad]) + [broken, child]
-        let results = b.chain.submit(submitted, origin: .peer)
-        for (i, result) in results.enumerated() {
-            switch i {
-            case ..<position:
-                #expect((try? result.get().status) == .connected, "block \(i): \(result)")
-            case position:
-                let error = #expect(throws: ConsensusError.self) { try result.get() }
-                #expect(error?.code == .badSignature)
-            default:
-                #expect((try? result.get().status) == .sideBranch, "block \(i): \(result)")
-            }
-        }
+        Self.expectRejected(b.chain.submit(submitted, origin: .peer), at: position, by: .badSignature)
         #expect(b.chain.tip.hash == blocks[bad - 1].hash)
         #expect(b.chain.isValid(broken.hash) == false)
         let reference = try TestChain()
@@ -176,11 +171,7 @@ struct ConnectGroupTests {
                 intervalStartHeight: context.intervalStartHeight),
             network: a.network, transactions: [spend], payTo: a.miner.addressHash)
         let b = try Self.pipelined()
-        let results = b.chain.submit(Array(blocks.prefix(16)) + [broken, child], origin: .peer)
-        #expect(results.prefix(16).allSatisfy { (try? $0.get().status) == .connected })
-        let error = #expect(throws: ConsensusError.self) { try results[16].get() }
-        #expect(error?.code == .badSignature)
-        #expect((try? results[17].get().status) == .sideBranch, "\(results[17])")
+        Self.expectRejected(b.chain.submit(Array(blocks.prefix(16)) + [broken, child], origin: .peer), at: 16, by: .badSignature)
         #expect(b.chain.tip.hash == blocks[15].hash)
         _ = try StartupCheck().run(store: b.store, full: true)
     }
@@ -193,10 +184,7 @@ struct ConnectGroupTests {
         let spend = BlockFactory.spend([(missing, stranger)], to: [TxOutput(amount: Amount(units: 1_000), addressHash: stranger.addressHash)])
         let bad = BlockFactory.make(parent: a.context(on: blocks[16].hash), network: a.network, transactions: [spend], payTo: a.miner.addressHash)
         let b = try Self.pipelined()
-        let results = b.chain.submit(Array(blocks.prefix(17)) + [bad], origin: .peer)
-        #expect(results.prefix(17).allSatisfy { (try? $0.get().status) == .connected })
-        let error = #expect(throws: ConsensusError.self) { try results[17].get() }
-        #expect(error?.code == .missingInput)
+        Self.expectRejected(b.chain.submit(Array(blocks.prefix(17)) + [bad], origin: .peer), at: 17, by: .missingInput)
         #expect(b.chain.tip.hash == blocks[16].hash)
         _ = try StartupCheck().run(store: b.store, full: true)
     }
