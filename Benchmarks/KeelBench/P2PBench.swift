@@ -138,38 +138,45 @@ enum P2PBench {
 
     /// A fresh `keel-node` syncs 10,000 blocks over loopback: from one peer, from three, and
     /// from three behind links with 50 ms added each way (`LatencyRelay`). Reference: importing
-    /// the same blocks in-process with no network (building the fixture).
+    /// the same blocks in-process with no network, timed just before each sync so that the two
+    /// share the machine's moment (on a shared machine the import alone varied from 13,500 to
+    /// 20,000 blocks/s between runs of the same build); the ratio is the median of the pairs'.
     static func sync() async throws {
-        let count = 10_000, runs = 3
+        let count = 10_000, runs = 5
         let fixture = TemporaryDirectory("bench-sync-fixture")
-        let (oneByOne, grouped) = try await Blocking.run { try localImport(count: count, fixture: fixture, runs: runs) }
-        let local = Double(count) / grouped
+        let (oneByOne, blocks) = try await Blocking.run { try premine(count: count, fixture: fixture) }
         print("## Sync of a fresh node from peers holding \(count) blocks (keel-node processes on 127.0.0.1; medians of \(runs) runs)")
         print(
             "reference: the same blocks validated and committed in-process with no network, in batches of 64 as the node's importer "
-                + "takes them: \(Int(local)) blocks/s (one at a time, a synced write each: \(Int(Double(count) / oneByOne)) blocks/s)")
+                + "takes them, once before each sync (mining them one at a time, a synced write each: \(Int(Double(count) / oneByOne)) blocks/s)")
         for (peers, delay) in [(1, TimeAmount.zero), (3, .zero), (3, .milliseconds(50))] {
-            var times = [Double]()
-            for _ in 0..<runs { times.append(try await syncSeconds(count: count, from: fixture, peers: peers, delay: delay)) }
-            let seconds = Measure.median(times)
-            let rate = Double(count) / seconds
+            var times = [Double](), locals = [Double](), cores = [Double]()
+            for _ in 0..<runs {
+                let (local, used) = try await Blocking.run { try localImport(blocks) }
+                locals.append(local)
+                cores.append(used)
+                times.append(try await syncSeconds(count: count, from: fixture, peers: peers, delay: delay))
+            }
+            let seconds = Measure.median(times), local = Measure.median(locals)
+            let ratio = Measure.median(zip(locals, times).map { $0 / $1 })
             let link = delay == .zero ? "" : ", \(delay.nanoseconds / 1_000_000) ms added each way"
             print(
-                "\(peers) serving peer\(peers == 1 ? "" : "s")\(link): \(Int(rate)) blocks/s (\(Measure.format(seconds, 2)) s from the first dial; "
-                    + "runs \(times.map { Measure.format($0, 2) }.joined(separator: ", ")) s), \(Measure.format(rate / local, 2)) of local import (target >= 0.95)"
+                "\(peers) serving peer\(peers == 1 ? "" : "s")\(link): \(Int(Double(count) / seconds)) blocks/s (\(Measure.format(seconds, 2)) s from the first dial; "
+                    + "runs \(times.map { Measure.format($0, 2) }.joined(separator: ", ")) s); in-process import \(Int(Double(count) / local)) blocks/s "
+                    + "(runs \(locals.map { Measure.format($0, 2) }.joined(separator: ", ")) s, \(Measure.format(Measure.median(cores), 2)) cores); "
+                    + "\(Measure.format(ratio, 2)) of local import (median of the pairs; target >= 0.95)"
             )
             fflush(nil)
         }
         print("")
     }
 
-    /// Mines `count` blocks into `fixture` (one at a time, each written synced: the first figure),
-    /// then imports them into a fresh store in batches of 64, as the node's importer does, `runs`
-    /// times (the median is the second figure, the reference). Seconds for each.
-    static func localImport(count: Int, fixture: TemporaryDirectory, runs: Int) throws -> (oneByOne: Double, grouped: Double) {
+    /// Mines `count` blocks into `fixture`, one at a time, each written synced; returns the
+    /// seconds that took and the blocks.
+    static func premine(count: Int, fixture: TemporaryDirectory) throws -> (seconds: Double, blocks: [Block]) {
         let source = try TestChain(directory: fixture)
         defer { source.close() }
-        let oneByOne = try Measure.seconds { try source.premine(count) }
+        let seconds = try Measure.seconds { try source.premine(count) }
         var blocks = [Block]()
         for height in 1...UInt64(count) {
             guard let hash = try source.store.hash(atHeight: height), let block = try source.store.block(hash) else {
@@ -177,22 +184,22 @@ enum P2PBench {
             }
             blocks.append(block)
         }
-        var times = [Double](), cpu = [Double]()
-        for _ in 0..<runs {
-            let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
-            defer { target.close() }
-            let before = Procs.cpuSeconds(getpid())
-            defer { cpu.append(Procs.cpuSeconds(getpid()) - before) }
-            times.append(
-                try Measure.seconds {
-                    for start in stride(from: 0, to: blocks.count, by: 64) {
-                        for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
-                    }
-                })
-            precondition(target.chain.tip.height == UInt64(count), "the local import stopped at \(target.chain.tip.height)")
+        return (seconds, blocks)
+    }
+
+    /// Imports `blocks` into a fresh store in batches of 64, as the node's importer takes them:
+    /// the seconds it took and the cores it used (CPU seconds over wall seconds).
+    static func localImport(_ blocks: [Block]) throws -> (seconds: Double, cores: Double) {
+        let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
+        defer { target.close() }
+        let before = Procs.cpuSeconds(getpid())
+        let seconds = try Measure.seconds {
+            for start in stride(from: 0, to: blocks.count, by: 64) {
+                for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
+            }
         }
-        print("  the in-process import used \(Measure.format(Measure.median(cpu) / Measure.median(times), 2)) cores (CPU seconds over wall seconds, medians)")
-        return (oneByOne, Measure.median(times))
+        precondition(target.chain.tip.height == UInt64(blocks.count), "the local import stopped at \(target.chain.tip.height)")
+        return (seconds, (Procs.cpuSeconds(getpid()) - before) / seconds)
     }
 
     /// Seconds for a fresh node to reach the fixture's height from `peers` nodes serving copies
@@ -216,8 +223,16 @@ enum P2PBench {
         let fresh = try await NodeProcess.start(directory: target.path, ["--max-tip-age", "100000000", "--max-outbound", "0"])
         let started = MonotonicTime.now()
         let cpuBefore = (fresh: fresh.cpuSeconds, servers: servers.map(\.cpuSeconds).reduce(0, +))
-        for address in dial {
-            guard try fresh.client.connect(address) else { preconditionFailure("no handshake with \(address)") }
+        // All at once, as a node started with several `--connect` dials them: one after another,
+        // each handshake's round trip (100 ms behind the relays) delayed the next peer's.
+        let client = fresh.client
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for address in dial {
+                group.addTask {
+                    guard try await Blocking.run({ try client.connect(address) }) else { preconditionFailure("no handshake with \(address)") }
+                }
+            }
+            try await group.waitForAll()
         }
         let synced = await Poll.holds(within: 900, interval: 0.02) { fresh.height == UInt64(count) }
         let seconds = MonotonicTime.seconds(since: started)
@@ -236,9 +251,10 @@ enum P2PBench {
             let received = Exposition.value("keel_p2p_messages_total{command=\"block\",direction=\"received\"}", in: text) ?? 0
             let getdata = Exposition.value("keel_p2p_messages_total{command=\"getdata\",direction=\"sent\"}", in: text) ?? 0
             let inbound = Exposition.value("keel_peers{direction=\"inbound\"}", in: text) ?? 0
+            let headers = Exposition.value("keel_p2p_messages_total{command=\"headers\",direction=\"received\"}", in: text) ?? 0
             print(
                 "  CPU: fresh node \(Measure.format(cpu.fresh, 2)) s, serving peers \(Measure.format(cpu.servers, 2)) s, over \(Measure.format(seconds, 2)) s on \(ProcessInfo.processInfo.activeProcessorCount) cores\n"
-                    + "  fresh node: \(Int(received)) block messages received, \(Int(getdata)) getdata sent, \(Int(inbound)) inbound peers; \(lines.isEmpty ? "nothing refused, ignored or expired" : lines.joined(separator: ", "))"
+                    + "  fresh node: \(Int(received)) block messages received, \(Int(getdata)) getdata sent, \(Int(headers)) headers messages received, \(Int(inbound)) inbound peers; \(lines.isEmpty ? "nothing refused, ignored or expired" : lines.joined(separator: ", "))"
             )
         }
         await fresh.stop()

@@ -101,15 +101,17 @@ extension ChainState {
                     break
                 }
             }
-            var headers = [BlockHeader]()
-            var height = start + 1
-            while height <= s.tip.height, headers.count < limit {
-                guard let hash = try store.hash(atHeight: height), let entry = try s.index.entry(hash) else { break }
-                headers.append(entry.header)
-                if hash == stop { break }
-                height += 1
-            }
-            return headers
+            guard s.tip.height > start, limit > 0 else { return [] }
+            // One range scan of the height index and one MultiGet for the headers older than
+            // the window in memory: a lookup each for 2,000 heights and their headers was a
+            // third of a serving node's time in a sync.
+            var hashes = try store.hashes(fromHeight: start + 1, limit: Int(min(UInt64(limit), s.tip.height - start)))
+            if let stop, let end = hashes.firstIndex(of: stop) { hashes.removeSubrange((end + 1)...) }
+            var headers = hashes.map { s.index.entries[$0]?.header }
+            let missing = headers.indices.filter { headers[$0] == nil }
+            for (i, record) in zip(missing, try store.headers(missing.map { hashes[$0] })) { headers[i] = record?.header }
+            // A height whose header is missing ends the answer there, as a walk would have.
+            return Array(headers.prefix { $0 != nil }.compactMap { $0 })
         }
     }
 

@@ -12,10 +12,10 @@ import KeelCore
 /// `BLOCK_STALLING_TIMEOUT` 2 s doubling to 64 s, a 1,024-block window over one header tree):
 /// Keel has no header tree, so each peer has its own queue of the blocks its checked headers
 /// named. A peer's window is counted in bytes as well as blocks: as many requests as 16 MiB
-/// holds at the average size of the blocks delivered so far, from 8 to 256, so large blocks cost
+/// holds at the average size of the blocks delivered so far, from 8 to 1,024, so large blocks cost
 /// no more memory in flight than Core's 16, and small ones fill a link with 100 ms of round trip
 /// (32 held a sync from three such peers to a third of its speed). The ceiling is `aheadOfTip`
-/// (Core's 1,024) above the last block handed to the importer, not above the tip, so the
+/// (twice Core's 1,024) above the last block handed to the importer, not above the tip, so the
 /// download runs on while a batch validates. The stall timeout starts at 5 s because shared
 /// two-core test machines pause for seconds.
 struct BlockDownloader: Sendable {
@@ -33,13 +33,14 @@ struct BlockDownloader: Sendable {
         var windowBytes = 16 << 20
         /// Fewest and most requests in flight to one peer, whatever the blocks' size.
         var windowMin = 8
-        var windowMax = 256
+        var windowMax = 1_024
         /// Blocks more than this far above the last block handed to the importer are not asked
         /// for yet: what arrives ahead of its parent waits in memory (`OrphanPool`), so this
         /// bounds it, and a peer holding the next blocks back blocks everyone, which is how a
         /// staller is found (Bitcoin Core's `BLOCK_DOWNLOAD_WINDOW`, 1,024 over a header tree;
-        /// 256 held a sync from peers 100 ms away to 2,500 blocks a second).
-        var aheadOfTip: UInt64 = 1_024
+        /// 256 held a sync from peers 100 ms away to 2,500 blocks a second, and 1,024 with
+        /// `windowMax` 256 to about 8,700 a second once under way, 2,048 with 1,024 to 10,500).
+        var aheadOfTip: UInt64 = 2_048
         /// Blocks queued for one peer (two header batches).
         var queuePerPeer = 4_096
         /// Blocks queued over all peers (about 2.4 MB of items).

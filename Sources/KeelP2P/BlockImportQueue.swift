@@ -4,9 +4,9 @@ import KeelCore
 /// Blocks received from peers whose parent is in the chain or ahead of them here, waiting for
 /// the importer: the buffer between the network and validation, so neither waits on the other.
 ///
-/// Peers' sessions only decode a block and add it here; one importer takes everything queued
-/// at once and submits it as one group (`ChainState.submit(_:origin:rules:)`), so the blocks
-/// that arrived while the last group was validated are written together. Bounded in blocks and
+/// Peers' sessions only decode a block and add it here; the importer takes up to
+/// `Limits.batch` at a time and submits them together (`ChainState.submit(_:origin:rules:)`),
+/// so blocks that arrived while the last batch was validated are written together. Bounded in blocks and
 /// bytes: when it is full, blocks are not asked for (the download waits), and a block that
 /// still arrives is set aside to be asked for again.
 struct BlockImportQueue: Sendable {
@@ -32,8 +32,9 @@ struct BlockImportQueue: Sendable {
 
     /// The bounds.
     struct Limits: Sendable {
-        /// Blocks queued (four download windows of four peers over).
-        var blocks = 1_024
+        /// Blocks queued: what the downloader may ask for ahead of the importer
+        /// (`BlockDownloader.Limits.aheadOfTip`), so a full download window fits.
+        var blocks = 2_048
         /// Bytes of blocks queued (32 of the largest blocks).
         var bytes = 64 << 20
         /// Blocks the importer takes at once: each batch holds the chain's lock from start to

@@ -15,7 +15,7 @@ struct OrphanPool: Sendable {
     /// The bounds.
     struct Limits: Sendable {
         /// As many as the downloader asks for ahead of the importer (`aheadOfTip`).
-        var count = 1_024
+        var count = 2_048
         var bytes = 64 << 20
         var perPeerBytes = 32 << 20
         var maxAge: UInt64 = 120_000

@@ -78,31 +78,37 @@ extension P2PNetwork {
         updateDownloadGauges()
     }
 
-    /// Imports what is queued, a batch at a time, until shutdown. A batch runs on the
-    /// importer's own thread (validation blocks on RocksDB and the signature checks), and what
-    /// arrives meanwhile waits to be the next batch.
+    /// Imports what is queued until shutdown. The importer's own thread takes batch after batch
+    /// while any is queued (validation blocks on RocksDB and the signature checks): returning
+    /// to this task between batches idled it for two thread hand-offs and the download's
+    /// bookkeeping each time (0.13 s of a 1 s sync from one peer). What arrives meanwhile waits
+    /// to be the next batch.
     func importLoop() async {
         for await _ in importSignals {
-            while true {
-                let batch = imports.withLock { $0.take() }
-                guard !batch.isEmpty else { break }
-                let chain = self.chain
-                let blocks = batch.map(\.block), rules = batch.map(\.rule)
-                let outcomes: [ImportOutcome]
-                do {
-                    outcomes = try await importThread.runIfActive { chain.submit(blocks, origin: .peer, rules: rules).map(ImportOutcome.init) }
-                } catch {
-                    // The pool is shutting down: so is the node.
-                    imports.withLock { $0.finish() }
-                    return
-                }
+            do {
+                try await importThread.runIfActive { self.importQueued() }
+            } catch {
+                // The pool is shutting down: so is the node.
                 imports.withLock { $0.finish() }
-                settle(batch, outcomes)
+                return
             }
         }
     }
 
-    /// Charges each sender for what its blocks turned out to be, and moves the download on.
+    /// On the importer's thread: submits the queued blocks a batch at a time until none is
+    /// left (or the node stops), settling each batch before the next is taken.
+    func importQueued() {
+        while !state.withLock({ $0.stopping }) {
+            let batch = imports.withLock { $0.take() }
+            guard !batch.isEmpty else { return }
+            let outcomes = chain.submit(batch.map(\.block), origin: .peer, rules: batch.map(\.rule)).map(ImportOutcome.init)
+            imports.withLock { $0.finish() }
+            settle(batch, outcomes)
+        }
+    }
+
+    /// Charges each sender for what its blocks turned out to be and queues the children held
+    /// for them; the download moves on in `progressLoop`, beside the next batch.
     func settle(_ batch: [BlockImportQueue.Entry], _ outcomes: [ImportOutcome]) {
         let now = P2PNetwork.monotonicMilliseconds()
         for (entry, outcome) in zip(batch, outcomes) {
@@ -124,7 +130,15 @@ extension P2PNetwork {
         // Children held while the queue was full follow their parent now it is stored.
         let released = orphans.withLock { pool in batch.flatMap { pool.takeChildren(of: $0.hash) } }
         if !released.isEmpty { enqueue(released.map(BlockImportQueue.Entry.init)) }
-        tipMoved(except: nil, everyone: true)
-        updateDownloadGauges()
+        progressSink.yield()
+    }
+
+    /// After imports: every peer is asked for more (the queue has room again and the download
+    /// ceiling rose). Batches that end while one round runs share the next.
+    func progressLoop() async {
+        for await _ in progressSignals {
+            tipMoved(except: nil, everyone: true)
+            updateDownloadGauges()
+        }
     }
 }

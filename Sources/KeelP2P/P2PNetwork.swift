@@ -40,6 +40,9 @@ public final class P2PNetwork: Service, Sendable {
     /// Wakes the importer; one pending wake-up is enough, whatever was queued meanwhile.
     let importSignals: AsyncStream<Void>
     let importSink: AsyncStream<Void>.Continuation
+    /// Wakes `progressLoop` after a batch is imported; one pending wake-up covers any number.
+    let progressSignals: AsyncStream<Void>
+    let progressSink: AsyncStream<Void>.Continuation
     let changes: AsyncStream<[ChainState.Change]>
     let changeSink: AsyncStream<[ChainState.Change]>.Continuation
     let jobs: AsyncStream<@Sendable () async -> Void>
@@ -146,6 +149,7 @@ public final class P2PNetwork: Service, Sendable {
         (changes, changeSink) = AsyncStream.makeStream(of: [ChainState.Change].self)
         (jobs, jobSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         (importSignals, importSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (progressSignals, progressSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         metrics.seeds.set(to: Double(seeds.count))
         metrics.addressBookSize.set(to: Double(book.count))
         metrics.bannedHosts.set(to: Double(book.bans.count))
@@ -171,6 +175,7 @@ public final class P2PNetwork: Service, Sendable {
             group.addTask { await self.healthLoop() }
             group.addTask { await self.downloadLoop() }
             group.addTask { await self.importLoop() }
+            group.addTask { await self.progressLoop() }
             group.addTask {
                 await withDiscardingTaskGroup { jobGroup in
                     for await job in self.jobs { jobGroup.addTask { await job() } }
@@ -198,6 +203,7 @@ public final class P2PNetwork: Service, Sendable {
         changeSink.finish()
         jobSink.finish()
         importSink.finish()
+        progressSink.finish()
     }
 
     /// Runs `job` in the service's task group (dial-backs, probes): structured, so shutdown

@@ -229,6 +229,31 @@ public final class ChainStore: Sendable {
         try read(.heightIndex, Keys.height(height), as: Hash256.self)
     }
 
+    /// Up to `limit` active-chain block hashes from `height` up, in order, read in one range
+    /// scan of `height_index` (a `getheaders` answer read each with its own lookup before).
+    public func hashes(fromHeight height: UInt64, limit: Int) throws -> [Hash256] {
+        var hashes = [Hash256]()
+        guard limit > 0 else { return hashes }
+        hashes.reserveCapacity(limit)
+        try scan(.heightIndex, from: Keys.height(height)) { key, payload in
+            let expected = height + UInt64(hashes.count)
+            // The active chain has no gaps: a missing height is where it ends.
+            guard key == Keys.height(expected) else { return false }
+            guard let hash = try ChainStore.decode(.heightIndex, key, payload, as: Hash256.self) else { return false }
+            hashes.append(hash)
+            return hashes.count < limit
+        }
+        return hashes
+    }
+
+    /// The stored header records of `hashes` (nil where unknown), read in one MultiGet.
+    public func headers(_ hashes: [Hash256]) throws -> [HeaderRecord?] {
+        let keys = hashes.map(\.bytes)
+        return try zip(keys, database.multiGet(.headers, keys)).map { key, raw in
+            try ChainStore.decode(.headers, key, ChainStore.open(.headers, key, raw), as: HeaderRecord.self)
+        }
+    }
+
     /// The active tip, or nil for a new database.
     public func tip() throws -> (hash: Hash256, height: UInt64)? {
         guard let hash = try read(.meta, Keys.meta(.tipHash), as: Hash256.self),

@@ -15,7 +15,9 @@ extension RocksDatabase {
     /// The option objects and handles of one open database; frees what it made if the open fails.
     struct Opener {
         let options: OpaquePointer
-        let tableOptions: OpaquePointer
+        /// Options of the families whose lookups mostly miss (`ColumnFamily.filtersLookups`).
+        let filteredOptions: OpaquePointer
+        let tableOptions: [OpaquePointer]
         let blockCache: OpaquePointer
         let readOptions: OpaquePointer
         let syncWrite: OpaquePointer
@@ -70,22 +72,38 @@ extension RocksDatabase {
                 rocksdb_cache_destroy(blockCache)
                 throw StorageError(.open, "cannot set RocksDB's options", cause: status)
             }
+            // A lookup that misses reads every level-0 table's index and a data block, and
+            // searches the memtable's skip list, unless a bloom filter says the key is absent.
+            // 10 bits a key (1% false positives) in the tables, cached (and bounded) with their
+            // index; the memtable's filter takes 5% of its own budget.
+            let filteredTable = rocksdb_block_based_options_create()!
+            rocksdb_block_based_options_set_block_cache(filteredTable, blockCache)
+            rocksdb_block_based_options_set_cache_index_and_filter_blocks(filteredTable, 1)
+            rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(filteredTable, 1)
+            // The table options own the policy from here.
+            rocksdb_block_based_options_set_filter_policy(filteredTable, rocksdb_filterpolicy_create_bloom_full(10))
+            let filteredOptions = rocksdb_options_create_copy(options)!
+            rocksdb_options_set_block_based_table_factory(filteredOptions, filteredTable)
+            rocksdb_options_set_memtable_whole_key_filtering(filteredOptions, 1)
+            rocksdb_options_set_memtable_prefix_bloom_size_ratio(filteredOptions, 0.05)
             let readOptions = rocksdb_readoptions_create()!
             rocksdb_readoptions_set_verify_checksums(readOptions, 1)
             let syncWrite = rocksdb_writeoptions_create()!
             rocksdb_writeoptions_set_sync(syncWrite, 1)
             let asyncWrite = rocksdb_writeoptions_create()!
             do {
-                handles = try Opener.open(path: path, readOnly: readOnly, options: options)
+                handles = try Opener.open(path: path, readOnly: readOnly, options: options, filtered: filteredOptions)
             } catch {
-                Opener.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
+                Opener.destroy(
+                    options: [options, filteredOptions], tables: [tableOptions, filteredTable], cache: blockCache, read: readOptions,
+                    writes: [syncWrite, asyncWrite])
                 throw error
             }
-            (self.options, self.tableOptions, self.blockCache, self.readOptions, self.syncWrite, self.asyncWrite) =
-                (options, tableOptions, blockCache, readOptions, syncWrite, asyncWrite)
+            (self.options, self.filteredOptions, self.tableOptions, self.blockCache, self.readOptions, self.syncWrite, self.asyncWrite) =
+                (options, filteredOptions, [tableOptions, filteredTable], blockCache, readOptions, syncWrite, asyncWrite)
         }
 
-        private static func open(path: String, readOnly: Bool, options: OpaquePointer) throws -> Handles {
+        private static func open(path: String, readOnly: Bool, options: OpaquePointer, filtered: OpaquePointer) throws -> Handles {
             // Every existing family must be opened; unknown ones (from a newer build) stay opened
             // but unused so nothing in them is touched.
             var names = ["default"] + ColumnFamily.allCases.map(\.rawValue)
@@ -106,7 +124,7 @@ extension RocksDatabase {
                 rocksdb_free(listError)
             }
             var handles = [OpaquePointer?](repeating: nil, count: names.count)
-            let familyOptions = [OpaquePointer?](repeating: options, count: names.count)
+            let familyOptions: [OpaquePointer?] = names.map { ColumnFamily(rawValue: $0)?.filtersLookups == true ? filtered : options }
             var openError: UnsafeMutablePointer<CChar>?
             let cNames = names.map { strdup($0) }
             defer { cNames.forEach { free($0) } }
@@ -148,15 +166,16 @@ extension RocksDatabase {
         /// Frees the option objects, once: after the database closed, or when it failed to open.
         /// Frees the option objects, once the database they served has closed.
         func destroyOptions() {
-            Opener.destroy(options: options, table: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
+            Opener.destroy(
+                options: [options, filteredOptions], tables: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
         }
 
         static func destroy(
-            options: OpaquePointer, table: OpaquePointer, cache: OpaquePointer,
+            options: [OpaquePointer], tables: [OpaquePointer], cache: OpaquePointer,
             read: OpaquePointer, writes: [OpaquePointer]
         ) {
-            rocksdb_options_destroy(options)
-            rocksdb_block_based_options_destroy(table)
+            options.forEach { rocksdb_options_destroy($0) }
+            tables.forEach { rocksdb_block_based_options_destroy($0) }
             rocksdb_cache_destroy(cache)
             rocksdb_readoptions_destroy(read)
             writes.forEach { rocksdb_writeoptions_destroy($0) }

@@ -38,6 +38,12 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     case peers
     /// Key: `MetaKey` name (UTF-8). Value: per key, see `MetaKey`.
     case meta
+
+    /// Whether the family keeps bloom filters (in its tables and its memtable): its point
+    /// lookups mostly miss. `headers` is asked about every block a peer offers or sends before
+    /// it is stored (without them, half the frame workers' time in a sync from one peer went to such misses); the
+    /// other families are read for keys that exist, where a filter only costs its upkeep.
+    var filtersLookups: Bool { self == .headers }
 }
 
 /// The names used in the `meta` column family.

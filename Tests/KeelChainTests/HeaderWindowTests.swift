@@ -28,6 +28,11 @@ struct HeaderWindowTests {
         #expect(locator.first == blocks.last!.hash && locator.last == Network.dev.genesis.hash)
         let served = try b.chain.headers(after: [blocks[20].hash], stop: nil, limit: 50)
         #expect(served.map(\.hash) == blocks[21..<71].map(\.hash))
+        // Up to `stop`; across the store and the window to the tip; nothing past the tip.
+        #expect(try b.chain.headers(after: [blocks[20].hash], stop: blocks[25].hash, limit: 50).map(\.hash) == blocks[21...25].map(\.hash))
+        #expect(try b.chain.headers(after: [blocks[280].hash], stop: nil, limit: 50).map(\.hash) == blocks[281...].map(\.hash))
+        #expect(try b.chain.headers(after: [blocks.last!.hash], stop: nil, limit: 50).isEmpty)
+        #expect(try b.chain.headers(after: [Hash256(bytes: [UInt8](repeating: 7, count: 32))!], stop: nil, limit: 3).map(\.hash) == blocks[0..<3].map(\.hash))
         // A child of a block far below the window is accepted as a side branch.
         let side = BlockFactory.make(parent: b.context(on: blocks[5].hash), network: .dev, payTo: AddressHash(publicKey: [1]))
         #expect(try b.chain.submit(side, origin: .peer).status == .sideBranch)

@@ -45,6 +45,51 @@ struct ChainStoreTests {
         #expect(seen.last == seen.first, "stack depth \(seen.first ?? 0) at the first write, \(seen.last ?? 0) at the last")
     }
 
+    @Test("active-chain hashes come in one range scan: in order, up to the limit, ending where the heights do")
+    func hashesFromHeight() throws {
+        let dir = TemporaryDirectory("heights")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        defer { store.close() }
+        let hash = { (i: UInt64) in Hash256(bytes: [UInt8](repeating: UInt8(i), count: 32))! }
+        var batch = WriteBatch()
+        for height: UInt64 in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12] { batch.putHeight(height, hash: hash(height)) }
+        try store.write(batch, sync: false)
+        #expect(try store.hashes(fromHeight: 3, limit: 4) == (3...6).map(hash))
+        #expect(try store.hashes(fromHeight: 7, limit: 100) == (7...9).map(hash), "a gap ends the chain")
+        #expect(try store.hashes(fromHeight: 10, limit: 5).isEmpty)
+        #expect(try store.hashes(fromHeight: 0, limit: 0).isEmpty)
+    }
+
+    @Test("header records are read together, nil where a hash is unknown")
+    func headersTogether() throws {
+        let chain = try TestChain()
+        defer { chain.close() }
+        let blocks = try chain.extend(3)
+        let unknown = Hash256(bytes: [UInt8](repeating: 9, count: 32))!
+        let records = try chain.store.headers([blocks[2].hash, unknown, blocks[0].hash])
+        #expect(records.map { $0?.header.hash } == [blocks[2].hash, nil, blocks[0].hash])
+    }
+
+    @Test("only the headers family keeps bloom filters, in its tables and its memtable (RocksDB's OPTIONS file says so)")
+    func bloomFilters() throws {
+        let dir = TemporaryDirectory("filters")
+        let store = try ChainStore(directory: dir.path, network: .dev)
+        store.close()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/chain").filter { $0.hasPrefix("OPTIONS-") }.sorted()
+        let text = try String(contentsOfFile: dir.path + "/chain/" + #require(files.last), encoding: .utf8)
+        // Each family's section runs from its header to the next.
+        func section(_ header: String) -> String {
+            guard let start = text.range(of: header) else { return "" }
+            let rest = text[start.upperBound...]
+            return String(rest[..<(rest.range(of: "\n[")?.lowerBound ?? rest.endIndex)])
+        }
+        #expect(section("[TableOptions/BlockBasedTable \"headers\"]").contains("filter_policy=bloomfilter"))
+        #expect(section("[CFOptions \"headers\"]").contains("memtable_whole_key_filtering=true"))
+        for family in ColumnFamily.allCases where family != .headers {
+            #expect(section("[TableOptions/BlockBasedTable \"\(family.rawValue)\"]").contains("filter_policy=nullptr"), "\(family.rawValue)")
+        }
+    }
+
     @Test("a second open of a held directory fails fast with the holder's pid")
     func lock() throws {
         let dir = TemporaryDirectory("lock")
