@@ -58,9 +58,12 @@ extension ChainState {
             var stored = [Hash256: Checked]()
             var pending = [(index: Int, hash: Hash256, height: UInt64)]()
             let structures = ConsensusRules.checkStructures(blocks, network: network)
+            // The blocks that pass are stored in one write: one each cost a write call and a
+            // WAL record per block, a quarter of the importer's time in a sync of small blocks.
+            var batch = WriteBatch()
             for (i, block) in blocks.enumerated() {
                 do {
-                    switch try store(block, rule: rules?[i] ?? .none, structure: structures[i], &s) {
+                    switch try store(block, rule: rules?[i] ?? .none, structure: structures[i], into: &batch, &s) {
                     case .known(let result):
                         results[i] = .success(result)
                     case .stored(let checked):
@@ -72,6 +75,15 @@ extension ChainState {
                 }
             }
             guard !pending.isEmpty else { return results }
+            do {
+                batch.setHeaderSequence(s.index.nextSequence)
+                try store.write(batch, sync: false)
+            } catch {
+                // Indexed ahead of the write (a block's child is checked against it): taken back.
+                s.index.forget(pending.map(\.hash))
+                for item in pending { results[item.index] = .failure(error) }
+                return results
+            }
             let failures: [Hash256: ConsensusError]
             do { failures = try activateBestChain(&s, submitted: stored, origin: origin) } catch {
                 for item in pending { results[item.index] = .failure(error) }
@@ -106,13 +118,16 @@ extension ChainState {
         case stored(Checked)
     }
 
-    /// Checks a block against its parent and the rules that need no UTXO set, and stores it
-    /// (unsynced: a stored but unconnected block lost in a crash was never committed; the next
-    /// synced connect flushes it with the rest of the WAL).
+    /// Checks a block against its parent and the rules that need no UTXO set, adds it to
+    /// `batch` and to the index (the caller writes the batch, unsynced: a stored but unconnected
+    /// block lost in a crash was never committed; the next synced connect flushes it with the
+    /// rest of the WAL).
     ///
     /// `structure` is `checkStructure`'s result for the block, computed ahead (for several
     /// blocks at once); its error is thrown where the check stood, after the header's.
-    private func store(_ block: Block, rule: WorkRule, structure: Result<[Hash256], ConsensusError>, _ s: inout State) throws -> Stored {
+    private func store(
+        _ block: Block, rule: WorkRule, structure: Result<[Hash256], ConsensusError>, into batch: inout WriteBatch, _ s: inout State
+    ) throws -> Stored {
         let hash = block.hash
         if let known = try s.index.entry(hash) {
             guard known.isValid else { throw ChainError(.knownInvalid, "block \(hash) is already known to be invalid") }
@@ -134,11 +149,8 @@ extension ChainState {
         let record = HeaderRecord(
             header: block.header, cumulativeWork: parent.work + block.header.target.work,
             status: .valid, sequence: s.index.nextSequence)
-        var batch = WriteBatch()
         batch.putHeader(record, hash: hash)
-        batch.setHeaderSequence(record.sequence + 1)
         batch.putBlock(block, hash: hash)
-        try store.write(batch, sync: false)
         s.index.insert(HeaderIndex.Entry(hash: hash, record: record))
         return .stored(Checked(hash: hash, block: block, txids: txids))
     }

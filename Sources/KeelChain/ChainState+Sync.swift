@@ -118,8 +118,9 @@ extension ChainState {
     /// Whether a block with this hash is stored (valid or not).
     ///
     /// Reads the store, not the index under the chain's lock: the P2P layer asks this of every
-    /// block it receives and schedules, and must not wait while a batch validates. Every header
-    /// is stored before it is indexed, so the store knows at least what the index does.
+    /// block it receives and schedules, and must not wait while a batch validates. A submit
+    /// indexes its blocks and writes them under the lock, before anyone else sees the index, so
+    /// the store knows at least what the index does.
     public func knowsBlock(_ hash: Hash256) -> Bool { readOrNil("header \(hash)") { try store.header(hash) } != nil }
 
     /// A stored block by hash, on any branch.

@@ -95,6 +95,14 @@ struct HeaderIndex: Sendable {
     func entry(inMemory hash: Hash256) -> Entry? { entries[hash] }
 
     /// Adds `entry` to memory (it must already be stored).
+    /// Takes back entries inserted for blocks whose write failed: the best entry is chosen
+    /// again from what stays (the tip's entry always does).
+    mutating func forget(_ hashes: [Hash256]) {
+        for hash in hashes { entries[hash] = nil }
+        guard let current = best, hashes.contains(current.hash) else { return }
+        best = entries.values.filter(\.isValid).min { HeaderIndex.isBetter($0, than: $1) }
+    }
+
     mutating func insert(_ entry: Entry) {
         entries[entry.hash] = entry
         nextSequence = max(nextSequence, entry.record.sequence + 1)

@@ -44,4 +44,30 @@ struct WriteFailureTests {
         #expect(try a.chain.utxoSetHash() == reference.chain.utxoSetHash())
         _ = try StartupCheck().run(store: a.store, full: true)
     }
+
+    @Test("blocks submitted together whose one store write fails are each refused with the error and forgotten; submitted again they connect")
+    func batchStoreFails() throws {
+        let source = try TestChain()
+        let blocks = try source.extend(8)
+        let a = try TestChain()
+        for block in blocks.prefix(3) { try a.chain.submit(block, origin: .peer) }
+
+        a.store.writeGate.failAfter(0)
+        let results = a.chain.submit(Array(blocks[3...]), origin: .peer)
+        #expect(results.count == 5)
+        for result in results {
+            #expect(throws: StorageError.self) { try result.get() }
+        }
+        #expect(a.chain.tip.height == 3)
+        #expect(blocks[3...].allSatisfy { !a.chain.knowsBlock($0.hash) }, "nothing of the failed write is stored")
+
+        // Had the index kept them, its best entry would be a branch whose bodies are not
+        // stored, and this block's connect would try to move to it.
+        a.store.writeGate.reopen()
+        let own = try a.extend(1)
+        #expect(a.chain.tip.hash == own[0].hash)
+        for result in a.chain.submit(Array(blocks[3...]), origin: .peer) { _ = try result.get() }
+        #expect(a.chain.tip.hash == blocks.last!.hash, "the longer branch, submitted again, wins")
+        _ = try StartupCheck().run(store: a.store, full: true)
+    }
 }
