@@ -154,11 +154,13 @@ extension RocksDatabase {
                 }
                 throw StorageError(.open, "cannot open the database at \(path)", cause: status)
             }
+            // The handles are indexed by `ordinal`: it must be each family's place in `allCases`.
+            assert(ColumnFamily.allCases.enumerated().allSatisfy { $0.offset == $0.element.ordinal })
             var opened = Handles()
             opened.db = db
             for (i, name) in names.enumerated() {
                 guard let handle = handles[i] else { continue }
-                if let family = ColumnFamily(rawValue: name) { opened.families[family] = handle } else { opened.extras.append(handle) }
+                if let family = ColumnFamily(rawValue: name) { opened.families[family.ordinal] = handle } else { opened.extras.append(handle) }
             }
             return opened
         }

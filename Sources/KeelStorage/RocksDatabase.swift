@@ -14,7 +14,8 @@ public final class RocksDatabase: @unchecked Sendable {
     // `@unchecked Sendable`: plain C handles, guarded by `lock` as above.
     struct Handles: @unchecked Sendable {
         var db: OpaquePointer?
-        var families: [ColumnFamily: OpaquePointer] = [:]
+        /// Indexed by `ColumnFamily.ordinal`; nil for a family the database lacks.
+        var families = [OpaquePointer?](repeating: nil, count: ColumnFamily.allCases.count)
         var extras: [OpaquePointer] = []
     }
 
@@ -66,14 +67,14 @@ public final class RocksDatabase: @unchecked Sendable {
             if !readOnly {
                 let flush = rocksdb_flushoptions_create()
                 rocksdb_flushoptions_set_wait(flush, 1)
-                for cf in handles.families.values where flushError == nil {
+                for cf in handles.families.compactMap({ $0 }) where flushError == nil {
                     var error: UnsafeMutablePointer<CChar>?
                     rocksdb_flush_cf(db, flush, cf, &error)
                     if let error { flushError = Self.failure(error, "flush before closing") }
                 }
                 rocksdb_flushoptions_destroy(flush)
             }
-            for handle in handles.families.values { rocksdb_column_family_handle_destroy(handle) }
+            for handle in handles.families.compactMap({ $0 }) { rocksdb_column_family_handle_destroy(handle) }
             for handle in handles.extras { rocksdb_column_family_handle_destroy(handle) }
             rocksdb_close(db)
             handles = Handles()
@@ -90,7 +91,7 @@ public final class RocksDatabase: @unchecked Sendable {
     private func using<T>(_ family: ColumnFamily, _ body: (OpaquePointer, OpaquePointer) throws -> T) throws -> T {
         try lock.reading {
             guard let db = handles.db else { throw StorageError(.closed, "the database at \(path) is closed") }
-            guard let cf = handles.families[family] else {
+            guard let cf = handles.families[family.ordinal] else {
                 throw StorageError(
                     .open,
                     "the database at \(path) has no column family \(family.rawValue) (written by an older Keel: open it once with keel-node to upgrade it)")
@@ -158,7 +159,7 @@ public final class RocksDatabase: @unchecked Sendable {
             let raw = rocksdb_writebatch_create()
             defer { rocksdb_writebatch_destroy(raw) }
             for op in batch.operations {
-                guard let cf = handles.families[op.family] else {
+                guard let cf = handles.families[op.family.ordinal] else {
                     throw StorageError(.open, "the database at \(path) has no column family \(op.family.rawValue)")
                 }
                 op.key.withUnsafeBufferPointer { k in

@@ -44,6 +44,25 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     /// it is stored (without them, half the frame workers' time in a sync from one peer went to such misses); the
     /// other families are read for keys that exist, where a filter only costs its upkeep.
     var filtersLookups: Bool { self == .headers }
+
+    /// The family's place in `allCases`: the open handles are an array indexed by it, as a
+    /// dictionary keyed by the family hashed its raw-value string on every read and on every
+    /// operation of a write batch.
+    var ordinal: Int {
+        switch self {
+        case .headers: 0
+        case .headerHeights: 1
+        case .blocks: 2
+        case .heightIndex: 3
+        case .utxo: 4
+        case .addressIndex: 5
+        case .undo: 6
+        case .txIndex: 7
+        case .mempool: 8
+        case .peers: 9
+        case .meta: 10
+        }
+    }
 }
 
 /// The names used in the `meta` column family.
