@@ -22,7 +22,7 @@ extension ChainState {
     public var mempoolEntries: [Mempool.Entry] { state.withLock { $0.mempool.byFeeRate } }
 
     /// The number of pooled transactions and their bytes.
-    public var mempoolSize: (count: Int, bytes: Int) { state.withLock { ($0.mempool.count, $0.mempool.totalBytes) } }
+    public var mempoolSize: (count: Int, bytes: Int) { publishedPool.value }
 
     /// The pooled transaction that spends `outpoint`, if any.
     public func mempoolSpender(of outpoint: OutPoint) -> Hash256? { state.withLock { $0.mempool.spender(of: outpoint) } }

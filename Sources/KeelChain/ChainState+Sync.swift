@@ -71,7 +71,7 @@ extension ChainState {
 
     /// The least cumulative work a branch must show before its headers are followed or its
     /// blocks stored: the tip's work less `workMarginBlocks` blocks at the tip's target.
-    public var antiDoSWorkThreshold: UInt256 { ChainState.threshold(tip: published.entry) }
+    public var antiDoSWorkThreshold: UInt256 { ChainState.threshold(tip: published.value) }
 
     static func threshold(tip: HeaderIndex.Entry) -> UInt256 {
         let (margin, overflow) = tip.header.target.work.multipliedReportingOverflow(by: workMarginBlocks)

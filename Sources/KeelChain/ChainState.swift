@@ -106,8 +106,10 @@ public final class ChainState: Sendable {
         var index: HeaderIndex
         /// Only ever the store's committed tip; each change is published for lock-free readers.
         var tip: HeaderIndex.Entry { didSet { published.set(tip) } }
-        let published: PublishedTip
-        var mempool: Mempool
+        let published: Published<HeaderIndex.Entry>
+        /// Each change of its size is published too (`mempoolSize`).
+        var mempool: Mempool { didSet { publishedPool.set((mempool.count, mempool.totalBytes)) } }
+        let publishedPool: Published<(count: Int, bytes: Int)>
         var generation: UInt64 = 0
         var template: (payTo: AddressHash, template: BlockTemplate)?
         /// Dead side branches below this height are pruned (`MetaKey.prunedHeight`).
@@ -125,7 +127,10 @@ public final class ChainState: Sendable {
     let state: Mutex<State>
     /// The tip, readable while a batch validates under `state`'s lock (the P2P layer reads it
     /// for every block it receives, and must not wait on validation).
-    let published: PublishedTip
+    let published: Published<HeaderIndex.Entry>
+    /// The mempool's size, readable while a batch validates (the API's status asks for it:
+    /// under the lock, `GET /v1/status` waited for whole batches during a sync).
+    let publishedPool = Published<(count: Int, bytes: Int)>((0, 0))
     let listeners = Mutex<[@Sendable ([Change]) -> Void]>([])
 
     /// Loads the chain from `store`, writing genesis into a new store, moving to the best known
@@ -159,9 +164,11 @@ public final class ChainState: Sendable {
         guard try store.header(network.genesis.hash) != nil else {
             throw ChainError(.inconsistent, "the database's genesis block is not the \(network.name) network's genesis")
         }
-        published = PublishedTip(tipEntry)
+        published = Published(tipEntry)
         state = Mutex(
-            State(index: index, tip: tipEntry, published: published, mempool: Mempool(limits: mempoolLimits), prunedHeight: try store.prunedHeight()))
+            State(
+                index: index, tip: tipEntry, published: published, mempool: Mempool(limits: mempoolLimits), publishedPool: publishedPool,
+                prunedHeight: try store.prunedHeight()))
         try state.withLock { s in
             if s.index.entry(inMemory: tipEntry.hash) == nil { s.index.insert(tipEntry) }
             _ = try activateBestChain(&s, submitted: [:], origin: .reorg)
@@ -198,7 +205,7 @@ public final class ChainState: Sendable {
 
     /// The active tip, as last committed (it does not wait for a batch being validated).
     public var tip: Tip {
-        let entry = published.entry
+        let entry = published.value
         return Tip(hash: entry.hash, height: entry.height, timestamp: entry.header.timestamp, work: entry.work)
     }
 
@@ -232,16 +239,4 @@ public final class ChainState: Sendable {
 
     /// Headers held in memory (the window near the tips), and about how many bytes they take.
     public var headerWindow: (count: Int, bytes: Int) { state.withLock { ($0.index.count, $0.index.estimatedBytes) } }
-}
-
-/// The committed tip behind a lock of its own, held only to copy it.
-final class PublishedTip: Sendable {
-    private let current: Mutex<HeaderIndex.Entry>
-
-    init(_ entry: HeaderIndex.Entry) { current = Mutex(entry) }
-
-    /// The tip as last set.
-    var entry: HeaderIndex.Entry { current.withLock { $0 } }
-
-    func set(_ entry: HeaderIndex.Entry) { current.withLock { $0 = entry } }
 }

@@ -82,4 +82,36 @@ struct MempoolTests {
         #expect(b.chain.mempoolEntries.map(\.txid) == [good.txid])
         #expect(try b.store.mempoolTransactions().map(\.txid) == [good.txid])
     }
+
+    @Test("the size read without the chain's lock follows the pool: admissions, a block, a rewind, a restart")
+    func publishedSize() throws {
+        let dir = TemporaryDirectory("pool-size")
+        let key = SigningKey()
+        let a = try TestChain(directory: dir, miner: key)
+        try a.extend(16)
+        let coins = try a.matureCoinbases()
+        func pooled(_ chain: TestChain) -> (count: Int, bytes: Int) {
+            let entries = chain.chain.mempoolEntries
+            return (entries.count, entries.reduce(0) { $0 + $1.size })
+        }
+        func agrees(_ chain: TestChain, _ count: Int) -> Bool {
+            let size = chain.chain.mempoolSize, pool = pooled(chain)
+            return size.count == count && size.count == pool.count && size.bytes == pool.bytes
+        }
+        #expect(agrees(a, 0))
+        for coin in coins.prefix(3) { try a.chain.submitTransaction(pay(a, coin, fee: 1_000)) }
+        #expect(agrees(a, 3))
+        let template = try a.chain.blockTemplate(payTo: a.miner.addressHash)
+        var block = template.block(nonce: 0, timestamp: template.minimumTimestamp)
+        BlockFactory.grind(&block)
+        try a.chain.submit(block, origin: .miner)
+        #expect(agrees(a, 0), "a block confirmed them")
+        try a.chain.rewind(toHeight: a.chain.tip.height - 1)
+        #expect(agrees(a, 3), "rewound, they are back in the pool")
+        a.close()
+        let b = try TestChain(directory: dir, miner: key)
+        // At start the chain moves to the most-work branch again: the block confirms them anew.
+        #expect(b.chain.tip.hash == block.hash)
+        #expect(agrees(b, 0), "reloaded at start: \(b.chain.mempoolSize), \(pooled(b))")
+    }
 }
