@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "KeelAPIModelsTests", dependencies: ["KeelAPIModels", "KeelCore"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelFilesTests", dependencies: ["KeelFiles", "KeelTesting", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting"]),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelCore", "KeelTesting", "CRocksDB"]),
         .testTarget(name: "KeelChainTests", dependencies: ["KeelChain", "KeelStorage", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelMiningTests", dependencies: ["KeelMining", "KeelChain", "KeelCore", "KeelTesting"]),
         .testTarget(name: "KeelNodeTests", dependencies: ["KeelCore", "KeelChain", "KeelStorage", "KeelP2P", "KeelTesting", "KeelClient", "KeelNode", "KeelMetrics", "KeelFiles"]),
