@@ -66,11 +66,8 @@ struct MempoolTests {
 
     @Test("the persisted pool is revalidated on load: what no longer validates is dropped")
     func revalidation() throws {
-        let dir = TemporaryDirectory("mempool")
-        let key = SigningKey()
-        let a = try TestChain(directory: dir, miner: key)
-        try a.extend(16)
-        let coins = try a.matureCoinbases()
+        let (a, coins) = try funded()
+        let key = a.miner
         let good = pay(a, coins[0], fee: 1_000)
         try a.chain.submitTransaction(good)
         let stale = BlockFactory.spend([(OutPoint(txid: .zero, index: 1), key)], to: [TxOutput(amount: .coins(1), addressHash: .burn)])
@@ -78,18 +75,14 @@ struct MempoolTests {
         batch.putMempool(stale, txid: stale.txid)
         try a.store.write(batch, sync: true)
         a.close()
-        let b = try TestChain(directory: dir, miner: key)
+        let b = try TestChain(directory: a.directory, miner: key)
         #expect(b.chain.mempoolEntries.map(\.txid) == [good.txid])
         #expect(try b.store.mempoolTransactions().map(\.txid) == [good.txid])
     }
 
     @Test("the size read without the chain's lock follows the pool: admissions, a block, a rewind, a restart")
     func publishedSize() throws {
-        let dir = TemporaryDirectory("pool-size")
-        let key = SigningKey()
-        let a = try TestChain(directory: dir, miner: key)
-        try a.extend(16)
-        let coins = try a.matureCoinbases()
+        let (a, coins) = try funded()
         func pooled(_ chain: TestChain) -> (count: Int, bytes: Int) {
             let entries = chain.chain.mempoolEntries
             return (entries.count, entries.reduce(0) { $0 + $1.size })
@@ -109,7 +102,7 @@ struct MempoolTests {
         try a.chain.rewind(toHeight: a.chain.tip.height - 1)
         #expect(agrees(a, 3), "rewound, they are back in the pool")
         a.close()
-        let b = try TestChain(directory: dir, miner: key)
+        let b = try TestChain(directory: a.directory, miner: a.miner)
         // At start the chain moves to the most-work branch again: the block confirms them anew.
         #expect(b.chain.tip.hash == block.hash)
         #expect(agrees(b, 0), "reloaded at start: \(b.chain.mempoolSize), \(pooled(b))")
