@@ -101,6 +101,26 @@ struct ChainStoreTests {
         first.close()
     }
 
+    @Test("a directory this process just closed opens again while a forked child still holds copies of its descriptors")
+    func reopenWhileChildHoldsDescriptors() throws {
+        let dir = TemporaryDirectory("lock-child")
+        let first = try ChainStore(directory: dir.path, network: .dev)
+        // What a vfork by another thread leaves until the child's exec: the lock's descriptor
+        // copied into a child. This child only sleeps and exits (nothing else is safe after a
+        // fork in a threaded process).
+        let child = fork()
+        if child == 0 {
+            usleep(60_000)
+            _exit(0)
+        }
+        #expect(child > 0)
+        first.close()
+        let second = try ChainStore(directory: dir.path, network: .dev)
+        second.close()
+        var status: Int32 = 0
+        #expect(waitpid(child, &status, 0) == child)
+    }
+
     @Test("a directory of another network is refused")
     func networkIdentity() throws {
         let dir = TemporaryDirectory("net")
