@@ -17,6 +17,8 @@ extension RocksDatabase {
         let options: OpaquePointer
         /// Options of the families whose lookups mostly miss (`ColumnFamily.filtersLookups`).
         let filteredOptions: OpaquePointer
+        /// Options of the families whose memtable is a hash of skip lists (`ColumnFamily.hashedMemtable`).
+        let hashedOptions: OpaquePointer
         let tableOptions: [OpaquePointer]
         let blockCache: OpaquePointer
         let readOptions: OpaquePointer
@@ -52,7 +54,13 @@ extension RocksDatabase {
             rocksdb_options_set_keep_log_file_num(base, 2)
             rocksdb_options_set_max_open_files(base, 256)
             rocksdb_options_set_db_write_buffer_size(base, memory.memtableBudget)
-            rocksdb_options_set_write_buffer_size(base, max(256 << 10, memory.memtableBudget / 4))
+            let writeBuffer = max(256 << 10, memory.memtableBudget / 4)
+            rocksdb_options_set_write_buffer_size(base, writeBuffer)
+            // The hashed memtables cannot take inserts from several writers at once, and RocksDB
+            // refuses to open with them unless this is off. Nothing is lost: the store has one
+            // writer at a time (`WriteGate`), and a lone writer's batch is inserted by its own
+            // thread either way.
+            rocksdb_options_set_allow_concurrent_memtable_write(base, 0)
             let blockCache = rocksdb_cache_create_lru(memory.blockCacheBytes)!
             let tableOptions = rocksdb_block_based_options_create()!
             rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
@@ -86,24 +94,44 @@ extension RocksDatabase {
             rocksdb_options_set_block_based_table_factory(filteredOptions, filteredTable)
             rocksdb_options_set_memtable_whole_key_filtering(filteredOptions, 1)
             rocksdb_options_set_memtable_prefix_bloom_size_ratio(filteredOptions, 0.05)
+            // A block writes two keys of `utxo` and `tx_index` for each of its transactions, at
+            // random places (they begin with a txid): in one skip list of a 16 MiB memtable each
+            // insert was a search through cache misses, 15% of keel-bench commit's CPU. Hashed on
+            // the txid, an insert or lookup goes to a bucket holding that transaction's keys. A
+            // bucket's own skip list is 6 levels of 4, so a transaction with thousands of outputs
+            // stays a search. A bucket costs about 120 bytes, the bucket array 8 a slot, both out of
+            // the memtable's budget. An iterator over such a memtable (a flush, a full scan) sorts a
+            // copy of its entries first: both are rare for these families.
+            let hashedOptions = rocksdb_options_create_copy(options)!
+            rocksdb_options_set_prefix_extractor(hashedOptions, rocksdb_slicetransform_create_fixed_prefix(ColumnFamily.hashedKeyPrefix))
+            rocksdb_options_set_hash_skip_list_rep(hashedOptions, max(1 << 10, writeBuffer / 256), 6, 4)
             let readOptions = rocksdb_readoptions_create()!
             rocksdb_readoptions_set_verify_checksums(readOptions, 1)
+            // With a prefix extractor, an iterator would otherwise stay within the prefix it was
+            // first positioned in; the store's scans want key order across the whole family.
+            rocksdb_readoptions_set_total_order_seek(readOptions, 1)
             let syncWrite = rocksdb_writeoptions_create()!
             rocksdb_writeoptions_set_sync(syncWrite, 1)
             let asyncWrite = rocksdb_writeoptions_create()!
             do {
-                handles = try Opener.open(path: path, readOnly: readOnly, options: options, filtered: filteredOptions)
+                handles = try Opener.open(path: path, readOnly: readOnly, options: options) { family in
+                    if family?.filtersLookups == true { return filteredOptions }
+                    return family?.hashedMemtable == true ? hashedOptions : options
+                }
             } catch {
                 Opener.destroy(
-                    options: [options, filteredOptions], tables: [tableOptions, filteredTable], cache: blockCache, read: readOptions,
-                    writes: [syncWrite, asyncWrite])
+                    options: [options, filteredOptions, hashedOptions], tables: [tableOptions, filteredTable], cache: blockCache,
+                    read: readOptions, writes: [syncWrite, asyncWrite])
                 throw error
             }
-            (self.options, self.filteredOptions, self.tableOptions, self.blockCache, self.readOptions, self.syncWrite, self.asyncWrite) =
-                (options, filteredOptions, [tableOptions, filteredTable], blockCache, readOptions, syncWrite, asyncWrite)
+            (self.options, self.filteredOptions, self.hashedOptions) = (options, filteredOptions, hashedOptions)
+            (self.tableOptions, self.blockCache, self.readOptions, self.syncWrite, self.asyncWrite) =
+                ([tableOptions, filteredTable], blockCache, readOptions, syncWrite, asyncWrite)
         }
 
-        private static func open(path: String, readOnly: Bool, options: OpaquePointer, filtered: OpaquePointer) throws -> Handles {
+        private static func open(
+            path: String, readOnly: Bool, options: OpaquePointer, optionsFor: (ColumnFamily?) -> OpaquePointer
+        ) throws -> Handles {
             // Every existing family must be opened; unknown ones (from a newer build) stay opened
             // but unused so nothing in them is touched.
             var names = ["default"] + ColumnFamily.allCases.map(\.rawValue)
@@ -124,7 +152,7 @@ extension RocksDatabase {
                 rocksdb_free(listError)
             }
             var handles = [OpaquePointer?](repeating: nil, count: names.count)
-            let familyOptions: [OpaquePointer?] = names.map { ColumnFamily(rawValue: $0)?.filtersLookups == true ? filtered : options }
+            let familyOptions: [OpaquePointer?] = names.map { optionsFor(ColumnFamily(rawValue: $0)) }
             var openError: UnsafeMutablePointer<CChar>?
             let cNames = names.map { strdup($0) }
             defer { cNames.forEach { free($0) } }
@@ -165,11 +193,10 @@ extension RocksDatabase {
             return opened
         }
 
-        /// Frees the option objects, once: after the database closed, or when it failed to open.
         /// Frees the option objects, once the database they served has closed.
         func destroyOptions() {
             Opener.destroy(
-                options: [options, filteredOptions], tables: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
+                options: [options, filteredOptions, hashedOptions], tables: tableOptions, cache: blockCache, read: readOptions, writes: [syncWrite, asyncWrite])
         }
 
         static func destroy(

@@ -103,7 +103,8 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// The raw value at `key`, or nil.
     public func get(_ family: ColumnFamily, _ key: [UInt8]) throws -> [UInt8]? {
-        try using(family) { db, cf in
+        Self.checkLength(key.count, family)
+        return try using(family) { db, cf in
             var length = 0
             var error: UnsafeMutablePointer<CChar>?
             let value = key.withUnsafeBufferPointer { k in
@@ -127,6 +128,7 @@ public final class RocksDatabase: @unchecked Sendable {
             var offsets = [Int](), sizes = [Int]()
             var at = 0
             for key in keys {
+                Self.checkLength(key.count, family)
                 offsets.append(at)
                 sizes.append(key.count)
                 at += key.count
@@ -152,6 +154,13 @@ public final class RocksDatabase: @unchecked Sendable {
         }
     }
 
+    /// Stops on a key too short for its family's hashed memtable, which RocksDB would read past
+    /// (`ColumnFamily.hashedMemtable`): every such key the store makes begins with a txid.
+    @inline(__always)
+    static func checkLength(_ length: Int, _ family: ColumnFamily) {
+        precondition(!family.hashedMemtable || length >= ColumnFamily.hashedKeyPrefix, "a key of \(length) bytes in \(family.rawValue)")
+    }
+
     /// Applies `batch` atomically; with `sync` the WAL is fsynced before returning.
     public func write(_ batch: WriteBatch, sync: Bool) throws {
         guard !readOnly else { throw StorageError(.io, "the database at \(path) is open read-only") }
@@ -168,10 +177,12 @@ public final class RocksDatabase: @unchecked Sendable {
                     k.withMemoryRebound(to: CChar.self) { key in
                         switch op.kind {
                         case .put(let value):
+                            Self.checkLength(key.count, op.family)
                             value.withUnsafeBufferPointer { v in
                                 v.withMemoryRebound(to: CChar.self) { rocksdb_writebatch_put_cf(raw, cf, key.baseAddress, key.count, $0.baseAddress, $0.count) }
                             }
                         case .delete:
+                            Self.checkLength(key.count, op.family)
                             rocksdb_writebatch_delete_cf(raw, cf, key.baseAddress, key.count)
                         case .deleteRange(let end):
                             end.withUnsafeBufferPointer { e in

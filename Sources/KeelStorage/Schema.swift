@@ -45,6 +45,17 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     /// other families are read for keys that exist, where a filter only costs its upkeep.
     var filtersLookups: Bool { self == .headers }
 
+    /// Whether the family's memtable hashes its keys' first `hashedKeyPrefix` bytes into buckets
+    /// instead of keeping one skip list (see `RocksDatabase.Opener`). `utxo` and `tx_index` keys
+    /// begin with a txid, a block writes two of them for each of its transactions at random
+    /// places, and they are read by point lookups; a scan of them (the UTXO set hash, a
+    /// reindex) is rare. Every key of such a family must be at least `hashedKeyPrefix` long:
+    /// RocksDB reads that many bytes of each key it inserts or looks up.
+    var hashedMemtable: Bool { self == .utxo || self == .txIndex }
+
+    /// The length of the key prefix a hashed memtable buckets by: a txid.
+    static let hashedKeyPrefix = 32
+
     /// The family's place in `allCases`: the open handles are an array indexed by it, as a
     /// dictionary keyed by the family hashed its raw-value string on every read and on every
     /// operation of a write batch.

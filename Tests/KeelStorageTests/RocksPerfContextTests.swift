@@ -15,10 +15,10 @@ struct RocksPerfContextTests {
         defer { rocksdb_perfcontext_destroy(context) }
         rocksdb_perfcontext_reset(context)
         var batch = WriteBatch()
-        for i in 0..<500 { batch.put(.utxo, [UInt8(i % 251), UInt8(i / 251), 7], [1]) }
+        for i in 0..<500 { batch.put(.blocks, [UInt8(i % 251), UInt8(i / 251), 7], [1]) }
         try database.write(batch, sync: false)
-        for i in 0..<500 { #expect(try database.get(.utxo, [UInt8(i % 251), UInt8(i / 251), 7]) == [1]) }
-        #expect(try database.get(.utxo, [0, 9, 9]) == nil)
+        for i in 0..<500 { #expect(try database.get(.blocks, [UInt8(i % 251), UInt8(i / 251), 7]) == [1]) }
+        #expect(try database.get(.blocks, [0, 9, 9]) == nil)
         // Counted, these inserts and lookups come to some 36,000 comparisons, each of which
         // reached the perf context's thread-local struct.
         #expect(rocksdb_perfcontext_metric(context, Int32(rocksdb_user_key_comparison_count)) == 0)
