@@ -56,10 +56,11 @@ extension RocksDatabase {
             rocksdb_options_set_db_write_buffer_size(base, memory.memtableBudget)
             let writeBuffer = max(256 << 10, memory.memtableBudget / 4)
             rocksdb_options_set_write_buffer_size(base, writeBuffer)
-            // The hashed memtables cannot take inserts from several writers at once, and RocksDB
-            // refuses to open with them unless this is off. Nothing is lost: the store has one
-            // writer at a time (`WriteGate`), and a lone writer's batch is inserted by its own
-            // thread either way.
+            // The hashed memtables cannot take inserts from several threads at once, and RocksDB
+            // refuses to open with them unless this is off. Writers still queue as before: the
+            // leader of a group of concurrent writes inserts their batches one after another.
+            // Keel's writes are one chain batch at a time plus small address-book ones, and a
+            // lone writer's batch is inserted by its own thread either way.
             rocksdb_options_set_allow_concurrent_memtable_write(base, 0)
             let blockCache = rocksdb_cache_create_lru(memory.blockCacheBytes)!
             let tableOptions = rocksdb_block_based_options_create()!
