@@ -2,6 +2,7 @@ import Foundation
 import KeelChain
 import KeelCore
 import KeelFiles
+import KeelMetrics
 import KeelP2P
 import KeelTesting
 import NIOCore
@@ -193,9 +194,12 @@ enum P2PBench {
         let target = try TestChain(directory: TemporaryDirectory("bench-sync-local"))
         defer { target.close() }
         let before = Procs.cpuSeconds(getpid())
+        // Under the allocator's bulk setting, as the node's importer runs.
         let seconds = try Measure.seconds {
-            for start in stride(from: 0, to: blocks.count, by: 64) {
-                for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
+            try Heap.bulk {
+                for start in stride(from: 0, to: blocks.count, by: 64) {
+                    for result in target.chain.submit(Array(blocks[start..<min(start + 64, blocks.count)]), origin: .peer) { _ = try result.get() }
+                }
             }
         }
         precondition(target.chain.tip.height == UInt64(blocks.count), "the local import stopped at \(target.chain.tip.height)")

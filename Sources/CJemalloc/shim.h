@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdio.h>
 
 int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
 
@@ -36,6 +37,28 @@ static inline ssize_t keel_je_signed(const char *name) {
     ssize_t value = -2;
     size_t length = sizeof(value);
     return mallctl(name, &value, &length, NULL, 0) == 0 ? value : -2;
+}
+
+/// Sets the dirty and muzzy decay times of every arena jemalloc has (milliseconds; 0 purges
+/// freed pages at once); returns how many settings failed.
+static inline int keel_je_set_decay(ssize_t dirty, ssize_t muzzy) {
+    unsigned arenas = keel_je_unsigned("arenas.narenas");
+    int failed = 0;
+    char name[48];
+    for (unsigned i = 0; i < arenas; i++) {
+        snprintf(name, sizeof name, "arena.%u.dirty_decay_ms", i);
+        if (mallctl(name, NULL, NULL, &dirty, sizeof dirty) != 0) failed++;
+        snprintf(name, sizeof name, "arena.%u.muzzy_decay_ms", i);
+        if (mallctl(name, NULL, NULL, &muzzy, sizeof muzzy) != 0) failed++;
+    }
+    return failed;
+}
+
+/// A signed setting of arena `arena` by suffix ("dirty_decay_ms"); -2 if unknown.
+static inline ssize_t keel_je_arena_signed(unsigned arena, const char *suffix) {
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s", arena, suffix);
+    return keel_je_signed(name);
 }
 
 /// jemalloc's version string, or NULL.

@@ -192,14 +192,14 @@ extension ChainState {
                         prepared = try prepare(entry, checked: checked, origin: checked != nil ? origin : .reorg, over: group, s)
                     } catch let failure as ConsensusError {
                         // The trusted block may be the invalid one: its failure comes first.
-                        if let rejected = try resolve(&trusted, &group, &s) {
+                        if let rejected = try resolve(&trusted, &group, &s, more: false) {
                             invalid = rejected
                         } else {
                             invalid = Rejected(entry: entry, submitted: checked != nil, failure: failure)
                         }
                         break
                     }
-                    if let rejected = try resolve(&trusted, &group, &s) {
+                    if let rejected = try resolve(&trusted, &group, &s, more: true) {
                         _ = prepared.check.wait()
                         invalid = rejected
                         break
@@ -207,7 +207,7 @@ extension ChainState {
                     group.add(prepared.member, spentEntries: prepared.unsigned.spent)
                     trusted = prepared
                 }
-                if invalid == nil, let rejected = try resolve(&trusted, &group, &s) { invalid = rejected }
+                if invalid == nil, let rejected = try resolve(&trusted, &group, &s, more: false) { invalid = rejected }
                 if let invalid {
                     // The blocks before it are valid: they are written before it is marked.
                     try commit(&group, &s, finishing: true)

@@ -70,8 +70,14 @@ extension ChainState {
     }
 
     /// Waits for the trusted block's signatures. Verified: it stays in the group, and a full
-    /// group starts its write. Failed: it leaves the group and is returned as the invalid block.
-    func resolve(_ trusted: inout Prepared?, _ group: inout ConnectGroup, _ s: inout State) throws -> Rejected? {
+    /// group starts its write in the background when `more` blocks follow to validate meanwhile;
+    /// otherwise the caller writes it at once. (A sync's batch of 64 small blocks fills exactly
+    /// one group: its write went to a new thread only for the importer to wait for it, and each
+    /// thread cost its creation, faults on its stack and, at its exit, an madvise whose TLB
+    /// shootdown interrupts the other core. keel-bench sync's in-process import of 10,000
+    /// blocks: 0.38-0.58 s before, 0.31-0.38 s after.)
+    /// Failed: it leaves the group and is returned as the invalid block.
+    func resolve(_ trusted: inout Prepared?, _ group: inout ConnectGroup, _ s: inout State, more: Bool) throws -> Rejected? {
         guard let current = trusted else { return nil }
         trusted = nil
         let outcome = current.check.wait()
@@ -81,7 +87,7 @@ extension ChainState {
             return Rejected(entry: current.member.entry, submitted: current.submitted, failure: failure)
         }
         group.recordSignatures(seconds: outcome.seconds)
-        if group.isFull { try commit(&group, &s, finishing: false) }
+        if group.isFull, more { try commit(&group, &s, finishing: false) }
         return nil
     }
 }

@@ -1,5 +1,6 @@
 import KeelChain
 import KeelCore
+import KeelMetrics
 
 extension P2PNetwork {
     /// What became of one imported block, in a form that crosses threads.
@@ -96,8 +97,13 @@ extension P2PNetwork {
     }
 
     /// On the importer's thread: submits the queued blocks a batch at a time until none is
-    /// left (or the node stops), settling each batch before the next is taken.
+    /// left (or the node stops), settling each batch before the next is taken. A sync's
+    /// thousands of blocks a second run under the allocator's bulk setting (`Heap.bulk`).
     func importQueued() {
+        Heap.bulk { importBatches() }
+    }
+
+    private func importBatches() {
         while !state.withLock({ $0.stopping }) {
             let batch = imports.withLock { $0.take() }
             guard !batch.isEmpty else { return }

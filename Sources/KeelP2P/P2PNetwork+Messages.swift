@@ -1,5 +1,6 @@
 import KeelChain
 import KeelCore
+import KeelMetrics
 import KeelStorage
 import NIOCore
 
@@ -150,7 +151,7 @@ extension P2PNetwork {
                 for other in establishedPeers() where other.id != peer.id { other.send(.addr([item])) }
             }
         }
-        peer.send(.getheaders(locator: chain.locator(), stop: .zero))
+        if !isSpare(peer) { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
         sendPing(peer)
     }
 
@@ -280,6 +281,11 @@ extension P2PNetwork {
     /// Answers `getdata` from the store and the mempool, at most `maxServed` objects: asking
     /// for more is a protocol violation (it would make us buffer gigabytes for one peer).
     private func serve(_ items: [InventoryItem], to peer: Peer) {
+        // Many blocks read, encoded and queued at once: the allocator keeps freed pages meanwhile.
+        if items.count > 1 { Heap.bulk { serveItems(items, to: peer) } } else { serveItems(items, to: peer) }
+    }
+
+    private func serveItems(_ items: [InventoryItem], to peer: Peer) {
         if items.count > P2PNetwork.maxServed {
             offend(peer, .protocolViolation, "getdata for \(items.count) objects (at most \(P2PNetwork.maxServed))")
         }

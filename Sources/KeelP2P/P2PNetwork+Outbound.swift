@@ -212,7 +212,7 @@ extension P2PNetwork {
         // Only peers we are not already fetching from: one already syncing would answer with
         // the headers it just sent, and checking 2,000 headers again every round is not free.
         let busy = Set(downloader.withLock { d in d.peers.filter { $0.value.count > 0 || $0.value.inFlight > 0 }.map(\.key) })
-        for peer in establishedPeers() where peer.state.withLock({ $0.bestHeight }) > tip && !busy.contains(peer.id) {
+        for peer in establishedPeers() where peer.state.withLock({ $0.bestHeight }) > tip && !busy.contains(peer.id) && !isSpare(peer) {
             peer.send(.getheaders(locator: chain.locator(), stop: .zero))
         }
         updatePeerGauges()

@@ -144,6 +144,7 @@ extension P2PNetwork {
             s.wake = true
         }
         releaseDownloads(of: peer)
+        if wasEstablished, let node { promoteSpare(after: peer, node: node) }
         metrics.disconnected(P2PMetrics.reasons.contains(reason) ? reason : "closed")
         if wasEstablished {
             updatePeerGauges()

@@ -52,6 +52,23 @@ struct ProcessMetricsTests {
         #expect(Heap.read().allocated < during.allocated)
     }
 
+    @Test("bulk work keeps freed pages for reuse while it runs, and returns them once none runs")
+    func bulkDecay() async throws {
+        try #require(Heap.description != nil, "jemalloc does not answer mallctl")
+        let inside = Heap.bulk { () -> (outer: Int, nested: Int, afterNested: Int) in
+            let outer = Heap.currentDecayMilliseconds
+            let nested = Heap.bulk { Heap.currentDecayMilliseconds }
+            return (outer, nested, Heap.currentDecayMilliseconds)
+        }
+        #expect(inside.outer == Heap.bulkDecayMilliseconds && inside.nested == Heap.bulkDecayMilliseconds)
+        // The inner scope's end leaves the outer one's setting alone.
+        #expect(inside.afterNested == Heap.bulkDecayMilliseconds)
+        // Other suites in this process (the P2P importer) may run bulk work too: awaited, the
+        // setting is back to no decay once none does.
+        let restored = await Poll.holds(within: 10) { Heap.currentDecayMilliseconds == 0 }
+        #expect(restored, "decay stayed at \(Heap.currentDecayMilliseconds) ms")
+    }
+
     @Test("a counter fed from a running total follows it up and never back")
     func monotonic() {
         let registry = PrometheusCollectorRegistry()

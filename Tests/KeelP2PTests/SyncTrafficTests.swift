@@ -57,6 +57,44 @@ struct SyncTrafficTests {
         await net.stop()
     }
 
+    @Test("two nodes that dial each other sync headers over one of their two sessions")
+    func oneSessionSyncsHeaders() async throws {
+        // No health round during the test: it may ask a peer ahead for headers on its own.
+        let net = try await TestNetwork.start(2) { _, configuration in configuration.healthInterval = 600 }
+        try await net[0].mine(300)
+        try await net.connect(1, 0)
+        try await net.connect(0, 1)
+        try await net.waitForTips(timeout: 60)
+        #expect(net[1].network.establishedPeers().count == 2)
+        // Asked on the first session only; the second one asked as well before (2).
+        let asked = net[1].metric("keel_p2p_messages_total{command=\"getheaders\",direction=\"sent\"}") ?? 0
+        #expect(asked == 1, "the fresh node asked for headers \(Int(asked)) times")
+        await net.stop()
+    }
+
+    @Test("the first of two sessions closes while the node is behind: the spare asks for headers at once and the sync finishes over it")
+    func spareTakesOver() async throws {
+        let net = try await TestNetwork.start(2) { _, configuration in configuration.healthInterval = 600 }
+        try await net[0].mine(300)
+        // A full import queue: no block is asked for, so the node stays behind meanwhile.
+        var full = BlockImportQueue.Limits()
+        full.blocks = 0
+        net[1].network.imports.withLock { $0 = BlockImportQueue(limits: full) }
+        try await net.connect(1, 0)
+        try await net.connect(0, 1)
+        let asked = { net[1].metric("keel_p2p_messages_total{command=\"getheaders\",direction=\"sent\"}") ?? 0 }
+        #expect(await Poll.holds(within: 30) { net[1].network.downloader.withLock { $0.queuedTotal } == 300 })
+        #expect(asked() == 1 && net[1].tip.height == 0)
+        net[1].network.imports.withLock { $0 = BlockImportQueue() }
+        let first = try #require(net[1].network.establishedPeers().min { $0.id < $1.id })
+        first.close("requested")
+        // Without the health round, only the spare's own ask fetches the headers and blocks.
+        #expect(await Poll.holds(within: 30) { asked() >= 2 }, "asked \(asked()) times")
+        try await net.waitForTips(timeout: 60)
+        #expect(net[1].tip.height == 300)
+        await net.stop()
+    }
+
     @Test("two announcements that do not connect within a second: the second ask for headers is made when the second is up, not dropped")
     func deferredUnconnectedAsk() async throws {
         let net = try await TestNetwork.start(1)
