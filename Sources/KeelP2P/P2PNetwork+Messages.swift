@@ -151,7 +151,7 @@ extension P2PNetwork {
                 for other in establishedPeers() where other.id != peer.id { other.send(.addr([item])) }
             }
         }
-        if !isSpare(peer) { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
+        if joinNode(peer, info.nonce) { peer.send(.getheaders(locator: chain.locator(), stop: .zero)) }
         sendPing(peer)
     }
 

@@ -80,26 +80,39 @@ extension P2PNetwork {
         metrics.bestPeerHeight.set(to: Double(bestPeerHeight()))
     }
 
-    /// Whether `peer` is a second session with a node we hold an earlier session with (the
-    /// same handshake nonce, either direction): the earlier one syncs headers, this one is a
-    /// spare. Two nodes that each dial a peer of their own choosing hold two sessions with each
-    /// other (`outboundLoop` allows it, as Bitcoin Core does), and syncing over both fetched and
-    /// checked every header twice, the serving node reading each from RocksDB twice: a fresh
-    /// node syncing 10,000 blocks from three nodes that dialled it back ran at 0.44-0.47 of
-    /// local import, 0.53-0.57 with those nodes not dialling (keel-bench sync). Once the earlier
-    /// session closes, its blocks go to this one (`releaseDownloads`) and it asks for headers
-    /// (`promoteSpare`). Announcements are answered on every session as before.
-    func isSpare(_ peer: Peer) -> Bool {
-        guard let node = peer.state.withLock({ $0.version?.nonce }) else { return false }
-        return establishedPeers().contains { $0.id < peer.id && $0.state.withLock { $0.version?.nonce } == node }
+    /// Records an established session with node `node` (its handshake nonce); returns whether
+    /// it is the node's first, which syncs headers. A later one is a spare: two nodes that each
+    /// dial a peer of their own choosing hold two sessions with each other (`outboundLoop`
+    /// allows it, as Bitcoin Core does), and syncing over both fetched and checked every header
+    /// twice, the serving node reading each from RocksDB twice: a fresh node syncing 10,000
+    /// blocks from three nodes that dialled it back ran at 0.44-0.47 of local import, 0.53-0.57
+    /// with those nodes not dialling (keel-bench sync). When the first closes, the next takes
+    /// over (`promoteSpare`). Announcements are answered on every session as before.
+    func joinNode(_ peer: Peer, _ node: UInt64) -> Bool {
+        state.withLock { s in
+            s.nodeSessions[node, default: []].append(peer.id)
+            return s.nodeSessions[node]?.first == peer.id
+        }
     }
 
-    /// `closed` ended: if it was the session syncing headers with its node and that node is
-    /// ahead, the next session with it (a spare until now) asks for headers at once, rather
+    /// Whether `peer` is a later session with a node we hold an earlier one with (`joinNode`).
+    func isSpare(_ peer: Peer) -> Bool {
+        guard let node = peer.state.withLock({ $0.version?.nonce }) else { return false }
+        return state.withLock { s in s.nodeSessions[node].map { $0.first != peer.id } ?? false }
+    }
+
+    /// `closed` ended: it leaves its node's sessions, and if it was the one syncing headers and
+    /// the node is ahead, the next session (a spare until now) asks for headers at once rather
     /// than at the next health round (its blocks in flight were handed over by `releaseDownloads`).
     func promoteSpare(after closed: Peer, node: UInt64) {
-        let next = establishedPeers().filter { $0.state.withLock { $0.version?.nonce } == node }.min { $0.id < $1.id }
-        guard let next, next.id > closed.id, next.state.withLock({ $0.bestHeight }) > chain.tip.height else { return }
+        let next = state.withLock { s -> Peer? in
+            guard var sessions = s.nodeSessions[node], let index = sessions.firstIndex(of: closed.id) else { return nil }
+            sessions.remove(at: index)
+            s.nodeSessions[node] = sessions.isEmpty ? nil : sessions
+            guard index == 0, let first = sessions.first else { return nil }
+            return s.peers[first]
+        }
+        guard let next, next.isEstablished, !next.isClosing, next.state.withLock({ $0.bestHeight }) > chain.tip.height else { return }
         next.send(.getheaders(locator: chain.locator(), stop: .zero))
     }
 

@@ -72,6 +72,9 @@ public final class P2PNetwork: Service, Sendable {
         /// Established outbound sessions by the remote node's handshake nonce, so a node is
         /// never dialled twice (a manual connect racing the dialler, or two addresses for one node).
         var outboundNodes: [UInt64: UInt64] = [:]
+        /// Established sessions with each node by its handshake nonce (either direction), in the
+        /// order they were established: the first syncs headers, the rest are spares (`isSpare`).
+        var nodeSessions: [UInt64: [UInt64]] = [:]
         /// Addresses that led to a node we were already connected to, with that session's peer
         /// id: not dialled again while the session lasts (else the dialler would loop on them).
         var aliases: [String: UInt64] = [:]
