@@ -79,8 +79,17 @@ struct StoreDamageProcessTests {
         let committed = try await Self.mined(dir.path, stop: .kill)
         let log = try #require(Self.files(dir.path) { $0.hasSuffix(".log") }.filter { Self.size($0) > 0 }.last)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data((0..<100).map { _ in UInt8.random(in: 0...255) }))
+        let end = try handle.seekToEnd()
+        // A header does not cross RocksDB's 32 KiB log blocks: a block's last few bytes are zeros.
+        let left = 32_768 - Int(end % 32_768)
+        if left < 7 { try handle.write(contentsOf: Data(count: left)) }
+        // A record cut short: its header (checksum, length, type "full") names 1,000 bytes and
+        // 93 follow. Plain random bytes were not always a torn write: a header whose random
+        // length fitted in them read as a whole record with a bad checksum, which is damage
+        // (CI at 02bb3a9 drew length 56).
+        var torn = Data((0..<4).map { _ in UInt8.random(in: 0...255) }) + Data([0xE8, 0x03, 1])
+        torn += Data((0..<93).map { _ in UInt8.random(in: 0...255) })
+        try handle.write(contentsOf: torn)
         try handle.close()
         let tip = try Self.hash(dir.path, at: committed)
         let again = try await Self.start(dir.path)
